@@ -1,0 +1,23 @@
+package org.mailferry.config;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** The whole configuration, typed and validated. Built by {@link ConfigLoader}. */
+public record Config(Smtpd smtpd, Queue queue, Relay relay) {
+
+    public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
+                        int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
+                        List<String> mynetworks) {
+    }
+
+    public record Queue(Path spool, Duration retryMin, Duration retryMax, Duration lifetime) {
+    }
+
+    /** @param smarthosts empty: nothing is relayed, messages stay queued */
+    public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
+                        Duration commandTimeout, int concurrency, Duration connectionReuseTime) {
+    }
+}

@@ -1,0 +1,238 @@
+package org.mailferry.config;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads mailferry.toml, applies command-line overrides, fills in defaults from {@link Key} and
+ * checks every value. Every error names the file, the line and what to write instead.
+ */
+public final class ConfigLoader {
+    private final Map<String, Toml.Value> values = new HashMap<>();
+    private String file = "(defaults)";
+
+    /** Loads {@code file}, or only defaults when it is null. */
+    public static Config load(Path file, Map<String, String> overrides) throws ConfigException {
+        ConfigLoader l = new ConfigLoader();
+        if (file != null) {
+            l.file = file.toString();
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new ConfigException(file + ": no such file; create it or leave out --config to use defaults");
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new ConfigException(file + ": not UTF-8 text");
+            } catch (IOException e) {
+                throw new ConfigException(file + ": cannot read: " + e.getMessage());
+            }
+            l.values.putAll(Toml.parse(l.file, text));
+            for (Map.Entry<String, Toml.Value> e : l.values.entrySet()) {
+                if (Key.byName(e.getKey()) == null) {
+                    throw ConfigException.at(l.file, e.getValue().line(), "unknown key '" + e.getKey()
+                            + "'" + suggestion(e.getKey()) + "; see docs/configuration.md for the keys");
+                }
+            }
+        }
+        for (Map.Entry<String, String> o : overrides.entrySet()) {
+            if (Key.byName(o.getKey()) == null) {
+                throw new IllegalArgumentException("unknown override key " + o.getKey());
+            }
+            l.values.put(o.getKey(), new Toml.Value(o.getValue(), 0));
+        }
+        return l.build();
+    }
+
+    private static String suggestion(String unknown) {
+        String best = null;
+        int bestDistance = 3;
+        for (Key k : Key.ALL) {
+            int d = distance(unknown, k.name());
+            if (d < bestDistance) {
+                best = k.name();
+                bestDistance = d;
+            }
+        }
+        return best == null ? "" : " (did you mean '" + best + "'?)";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private Config build() throws ConfigException {
+        Config.Smtpd smtpd = new Config.Smtpd(
+                address(Key.SMTPD_LISTEN),
+                string(Key.SMTPD_HOSTNAME, Hostname.local()),
+                positive(Key.SMTPD_MAX_MESSAGE_SIZE, size(Key.SMTPD_MAX_MESSAGE_SIZE)),
+                (int) positive(Key.SMTPD_MAX_RECIPIENTS, integer(Key.SMTPD_MAX_RECIPIENTS)),
+                (int) positive(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS)),
+                duration(Key.SMTPD_IDLE_TIMEOUT),
+                duration(Key.SMTPD_COMMAND_TIMEOUT),
+                (int) integer(Key.SMTPD_MAX_LINE_LENGTH),
+                strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")));
+        Config.Queue queue = new Config.Queue(
+                Path.of(string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
+                duration(Key.QUEUE_RETRY_MIN),
+                duration(Key.QUEUE_RETRY_MAX),
+                duration(Key.QUEUE_LIFETIME));
+        if (queue.retryMax().compareTo(queue.retryMin()) < 0) {
+            throw at(Key.QUEUE_RETRY_MAX, "queue.retry_max must not be shorter than queue.retry_min");
+        }
+        Config.Relay relay = new Config.Relay(
+                smarthosts(),
+                string(Key.RELAY_HELO_NAME, smtpd.hostname()),
+                duration(Key.RELAY_CONNECT_TIMEOUT),
+                duration(Key.RELAY_COMMAND_TIMEOUT),
+                (int) positive(Key.RELAY_CONCURRENCY, integer(Key.RELAY_CONCURRENCY)),
+                duration(Key.RELAY_CONNECTION_REUSE_TIME));
+        return new Config(smtpd, queue, relay);
+    }
+
+    private ConfigException at(Key key, String message) {
+        Toml.Value v = values.get(key.name());
+        return ConfigException.at(v == null || v.line() == 0 ? (v == null ? file : "command line") : file,
+                v == null ? 0 : v.line(), message);
+    }
+
+    private Object raw(Key key) {
+        Toml.Value v = values.get(key.name());
+        return v == null ? key.defaultValue() : v.value();
+    }
+
+    private String string(Key key, String fallback) throws ConfigException {
+        Toml.Value v = values.get(key.name());
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v.value() instanceof String s)) {
+            throw at(key, key.name() + " must be a string in quotes, e.g. " + key.name().substring(
+                    key.name().indexOf('.') + 1) + " = \"" + key.defaultValue() + "\"");
+        }
+        return s;
+    }
+
+    private List<String> strings(Key key, List<String> fallback) throws ConfigException {
+        Toml.Value v = values.get(key.name());
+        if (v == null) {
+            return fallback;
+        }
+        List<?> list = v.value() instanceof List<?> l ? l : List.of(v.value());
+        List<String> out = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof String s)) {
+                throw at(key, key.name() + " must be a list of strings, e.g. " + key.defaultValue());
+            }
+            out.add(s);
+        }
+        return List.copyOf(out);
+    }
+
+    private long integer(Key key) throws ConfigException {
+        Object o = raw(key);
+        if (o instanceof Long n) {
+            return n;
+        }
+        try {
+            return Long.parseLong(o.toString().strip());
+        } catch (NumberFormatException e) {
+            throw at(key, key.name() + " must be a whole number, not '" + o + "'");
+        }
+    }
+
+    private long positive(Key key, long n) throws ConfigException {
+        if (n <= 0) {
+            throw at(key, key.name() + " must be greater than 0, not " + n);
+        }
+        return n;
+    }
+
+    private long size(Key key) throws ConfigException {
+        try {
+            return Units.bytes(raw(key));
+        } catch (IllegalArgumentException e) {
+            throw at(key, key.name() + ": " + e.getMessage());
+        }
+    }
+
+    private Duration duration(Key key) throws ConfigException {
+        try {
+            Duration d = Units.duration(raw(key));
+            if (d.isZero()) {
+                throw at(key, key.name() + " must be longer than 0");
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw at(key, key.name() + ": " + e.getMessage());
+        }
+    }
+
+    private InetSocketAddress address(Key key) throws ConfigException {
+        String s = raw(key).toString().strip();
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0) {
+            throw at(key, key.name() + ": '" + s + "' needs address:port, e.g. 127.0.0.1:2525");
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw at(key, key.name() + ": port in '" + s + "' is not a number");
+        }
+        if (port < 0 || port > 65535) {
+            throw at(key, key.name() + ": port " + port + " is out of range 0-65535");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private List<Smarthost> smarthosts() throws ConfigException {
+        Toml.Value v = values.get(Key.RELAY_SMARTHOST.name());
+        if (v == null) {
+            return List.of();
+        }
+        List<Object> specs = v.value() instanceof List<?> list ? new ArrayList<>(list) : List.of(v.value());
+        List<Smarthost> out = new ArrayList<>();
+        for (Object spec : specs) {
+            if (!(spec instanceof String s)) {
+                throw at(Key.RELAY_SMARTHOST, "relay.smarthost must be a string such as \"smtp:[smtp.example.com]:587\"");
+            }
+            if (s.isBlank()) {
+                continue;
+            }
+            try {
+                out.add(Smarthost.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw at(Key.RELAY_SMARTHOST, "relay.smarthost: " + e.getMessage());
+            }
+        }
+        return List.copyOf(out);
+    }
+}

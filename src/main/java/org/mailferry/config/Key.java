@@ -1,0 +1,64 @@
+package org.mailferry.config;
+
+import java.util.List;
+
+/**
+ * Every configuration key with its default, in one table (as Postfix's mail_params.h).
+ * docs/configuration.md documents each; a test checks that none is missing there.
+ */
+public record Key(String name, String defaultValue, String description) {
+
+    public static final Key SMTPD_LISTEN = new Key("smtpd.listen", "127.0.0.1:2525",
+            "address:port of the SMTP listener; [::1]:2525 for IPv6");
+    public static final Key SMTPD_HOSTNAME = new Key("smtpd.hostname", "(the system's host name)",
+            "name in the greeting, EHLO reply and Received header");
+    public static final Key SMTPD_MAX_MESSAGE_SIZE = new Key("smtpd.max_message_size", "10MiB",
+            "largest message accepted (SIZE), in bytes or with KiB/MiB/GiB");
+    public static final Key SMTPD_MAX_RECIPIENTS = new Key("smtpd.max_recipients", "1000",
+            "most recipients per message; more get 452 4.5.3");
+    public static final Key SMTPD_MAX_CONNECTIONS = new Key("smtpd.max_connections", "100",
+            "most simultaneous client connections; more get 421 4.7.0");
+    public static final Key SMTPD_IDLE_TIMEOUT = new Key("smtpd.idle_timeout", "300s",
+            "how long to wait for the client's next command or data");
+    public static final Key SMTPD_COMMAND_TIMEOUT = new Key("smtpd.command_timeout", "60s",
+            "how long one command line may take to arrive in full (slow clients)");
+    public static final Key SMTPD_MAX_LINE_LENGTH = new Key("smtpd.max_line_length", "998",
+            "longest line in message data, CRLF not counted (RFC 5321 4.5.3.1.6); 0 for no limit");
+    public static final Key SMTPD_MYNETWORKS = new Key("smtpd.mynetworks", "[\"127.0.0.0/8\", \"::1/128\"]",
+            "clients allowed to relay without authentication; others get 554 5.7.1 at RCPT");
+    public static final Key QUEUE_SPOOL = new Key("queue.spool", "./var/spool",
+            "spool directory (tmp/, queue/, corrupt/ under it)");
+    public static final Key QUEUE_RETRY_MIN = new Key("queue.retry_min", "5m",
+            "delay before the first retry (doubles each attempt)");
+    public static final Key QUEUE_RETRY_MAX = new Key("queue.retry_max", "1h",
+            "longest delay between two attempts");
+    public static final Key QUEUE_LIFETIME = new Key("queue.lifetime", "5d",
+            "how long a message is retried before it expires");
+    public static final Key RELAY_SMARTHOST = new Key("relay.smarthost", "(none: messages stay queued)",
+            "smtp:[host]:port, [host]:port, host:port or host; a list for failover");
+    public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
+            "name sent in EHLO to the smarthost");
+    public static final Key RELAY_CONNECT_TIMEOUT = new Key("relay.connect_timeout", "30s",
+            "TCP connect timeout toward the smarthost");
+    public static final Key RELAY_COMMAND_TIMEOUT = new Key("relay.command_timeout", "300s",
+            "how long to wait for each smarthost reply (RFC 5321 4.5.3.2)");
+    public static final Key RELAY_CONCURRENCY = new Key("relay.concurrency", "4",
+            "parallel connections to the smarthost");
+    public static final Key RELAY_CONNECTION_REUSE_TIME = new Key("relay.connection_reuse_time", "2s",
+            "how long an idle smarthost connection is kept for the next message");
+
+    public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
+            SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
+            SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
+            RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
+            RELAY_CONNECTION_REUSE_TIME);
+
+    public static Key byName(String name) {
+        for (Key k : ALL) {
+            if (k.name.equals(name)) {
+                return k;
+            }
+        }
+        return null;
+    }
+}

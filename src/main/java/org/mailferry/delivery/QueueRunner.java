@@ -1,0 +1,346 @@
+package org.mailferry.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.TimeUnit;
+import org.mailferry.config.Config;
+import org.mailferry.message.Attempt;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+import org.mailferry.message.Recipient;
+import org.mailferry.notify.DeliveryEvent;
+import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler: keeps (id, due time) for every queued message, never bodies or envelopes, and
+ * runs a fixed number of workers that take due messages, deliver them to the smarthost and record
+ * the outcome. A worker keeps its connection open for the next due message for a short while
+ * (connection reuse).
+ */
+public final class QueueRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
+    static final String NO_SMARTHOST = "no smarthost configured; set relay.smarthost in the config or start with "
+            + "--smarthost 'smtp:[host]:port'";
+
+    private final Spool spool;
+    private final Config.Relay relay;
+    private final Duration lifetime;
+    private final RetrySchedule retry;
+    private final EventListener events;
+    private final Clock clock;
+    private final DelayQueue<Due> due = new DelayQueue<>();
+    private final Set<QueueId> scheduled = ConcurrentHashMap.newKeySet();
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean running;
+
+    private record Due(QueueId id, long atNanos) implements Delayed {
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(atNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            Due d = (Due) o;
+            int c = Long.compare(atNanos, d.atNanos);
+            return c != 0 ? c : id.compareTo(d.id);
+        }
+    }
+
+    public QueueRunner(Spool spool, Config.Relay relay, Config.Queue queue, RetrySchedule retry,
+                       EventListener events, Clock clock) {
+        this.spool = spool;
+        this.relay = relay;
+        this.lifetime = queue.lifetime();
+        this.retry = retry;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public void start() {
+        running = true;
+        for (int i = 0; i < relay.concurrency(); i++) {
+            workers.add(Thread.ofPlatform().name("delivery-" + i).daemon(true).start(this::work));
+        }
+    }
+
+    /** Schedules a message for its next attempt (now for a new one). */
+    public void schedule(Envelope env) {
+        if (env.held() || env.isFinished()) {
+            return;
+        }
+        if (relay.smarthosts().isEmpty()) {
+            noSmarthost(env);
+            return;
+        }
+        long delayMs = Math.max(0, env.nextAttempt().toEpochMilli() - clock.millis());
+        if (scheduled.add(env.id())) {
+            due.add(new Due(env.id(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs)));
+        }
+    }
+
+    /** Makes every scheduled message due now ("mailq -q", "queue flush"). */
+    public void flush() {
+        List<Due> all = new ArrayList<>();
+        due.drainTo(all);
+        long now = System.nanoTime();
+        for (Due d : all) {
+            due.add(new Due(d.id(), now));
+        }
+    }
+
+    /** Loads every queued message and schedules it; returns the number scheduled. */
+    public int recover() throws IOException {
+        int[] n = {0};
+        spool.forEach(env -> {
+            schedule(env);
+            n[0]++;
+        });
+        return n[0];
+    }
+
+    private void work() {
+        SmtpClient connection = null;
+        while (running) {
+            Due d;
+            try {
+                d = connection == null ? due.take()
+                        : due.poll(relay.connectionReuseTime().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (d == null) {
+                connection.close(); // idle too long: give the connection back
+                connection = null;
+                continue;
+            }
+            scheduled.remove(d.id());
+            try {
+                connection = attempt(d.id(), connection);
+            } catch (RuntimeException e) {
+                log.error("{}: delivery attempt failed unexpectedly", d.id(), e);
+                if (connection != null) {
+                    connection.close();
+                    connection = null;
+                }
+            }
+        }
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    /** One attempt for one message; returns the connection if it can be reused. */
+    private SmtpClient attempt(QueueId id, SmtpClient connection) {
+        Envelope env;
+        try {
+            env = spool.load(id);
+        } catch (NoSuchFileException gone) {
+            return connection; // deleted by an operator meanwhile
+        } catch (IOException e) {
+            log.warn("{}: cannot load envelope: {}", id, e.getMessage());
+            return connection;
+        }
+        if (env.held() || env.isFinished()) {
+            return connection;
+        }
+        Instant now = clock.instant();
+        List<DeliveryOutcome> outcomes;
+        if (now.isAfter(env.arrival().plus(lifetime))) {
+            outcomes = null; // expired: handled in record()
+        } else {
+            Attempted a = deliver(env, connection);
+            connection = a.connection;
+            outcomes = a.outcomes;
+        }
+        record(env, outcomes, clock.instant());
+        return connection;
+    }
+
+    private record Attempted(List<DeliveryOutcome> outcomes, SmtpClient connection) {
+    }
+
+    private Attempted deliver(Envelope env, SmtpClient connection) {
+        int pending = env.pending().size();
+        if (connection != null && connection.isReusable()) {
+            try (InputStream body = spool.openBody(env.id())) {
+                return new Attempted(connection.send(env, body), keep(connection));
+            } catch (IOException e) {
+                // A cached connection may have been closed by the server while idle: one fresh try.
+                connection.close();
+            }
+        } else if (connection != null) {
+            connection.close();
+        }
+        List<Router.Target> targets;
+        try {
+            targets = Router.targets(relay.smarthosts());
+        } catch (IOException e) {
+            return new Attempted(repeat(Classifier.classify(e, "lookup of " + relay.smarthosts().get(0).host(),
+                    "none"), pending), null);
+        }
+        DeliveryOutcome siteFailure = null;
+        for (Router.Target t : targets) {
+            String relayName = t.hostName() + "[" + t.address().getAddress().getHostAddress() + "]:"
+                    + t.address().getPort();
+            SmtpClient c;
+            try {
+                c = SmtpClient.open(t.address(), t.hostName(), relay.heloName(), relay.connectTimeout(),
+                        relay.commandTimeout());
+            } catch (IOException e) {
+                siteFailure = Classifier.classify(e, "connect to " + relayName, relayName);
+                continue; // next address or smarthost
+            } catch (SmtpClient.SessionRefused e) {
+                siteFailure = Classifier.classify(e.reply(), DeliveryOutcome.Scope.SITE, relayName);
+                if (siteFailure instanceof DeliveryOutcome.PermanentFailure) {
+                    // a 5xx greeting is still the site's problem, not the recipient's: retry later
+                    siteFailure = new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relayName,
+                            "smarthost refused the session: " + e.reply().oneLine(), siteFailure.status()
+                            .klass() == 5 ? new org.mailferry.smtp.EnhancedStatus(4, siteFailure.status().subject(),
+                            siteFailure.status().detail()) : siteFailure.status());
+                }
+                continue;
+            }
+            try (InputStream body = spool.openBody(env.id())) {
+                return new Attempted(c.send(env, body), keep(c));
+            } catch (IOException e) {
+                c.close();
+                return new Attempted(repeat(Classifier.classify(e, "conversation with " + relayName, relayName),
+                        pending), null);
+            }
+        }
+        return new Attempted(repeat(siteFailure, pending), null);
+    }
+
+    private static SmtpClient keep(SmtpClient c) {
+        if (c.isReusable()) {
+            return c;
+        }
+        c.close();
+        return null;
+    }
+
+    private static List<DeliveryOutcome> repeat(DeliveryOutcome o, int n) {
+        List<DeliveryOutcome> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(o);
+        }
+        return out;
+    }
+
+    /** Applies the outcomes (null: expired) to the envelope, emits events, stores or removes. */
+    private void record(Envelope env, List<DeliveryOutcome> outcomes, Instant now) {
+        Duration delay = Duration.between(env.arrival(), now);
+        boolean expiredNow = !now.isBefore(env.arrival().plus(lifetime));
+        List<Recipient> updated = new ArrayList<>();
+        List<Attempt> history = new ArrayList<>();
+        List<DeliveryEvent> emitted = new ArrayList<>();
+        Duration next = retry.delayAfter(env.attempts() + 1);
+        Instant nextAt = now.plus(next);
+        int p = 0;
+        for (Recipient r : env.recipients()) {
+            if (r.state() != Recipient.State.PENDING) {
+                updated.add(r);
+                continue;
+            }
+            DeliveryOutcome o = outcomes == null ? null : outcomes.get(p);
+            p++;
+            if (o instanceof DeliveryOutcome.Delivered d) {
+                updated.add(r.with(Recipient.State.DELIVERED, d.text()));
+                history.add(new Attempt(now, r.address().value(), "sent via " + d.relay() + ": " + d.text()));
+                emitted.add(new DeliveryEvent.Delivered(env.id(), now, r.address(), d.relay(), delay,
+                        d.status().toString(), d.text()));
+            } else if (o instanceof DeliveryOutcome.PermanentFailure f) {
+                updated.add(r.with(Recipient.State.FAILED, f.text()));
+                history.add(new Attempt(now, r.address().value(), "bounced via " + f.relay() + ": " + f.text()));
+                emitted.add(new DeliveryEvent.Bounced(env.id(), now, r.address(), f.relay(), delay,
+                        f.status().toString(), f.text(), false));
+            } else if (o == null || expiredNow) {
+                String reason = "message expired after " + lifetime.toHours() + "h in the queue"
+                        + (r.lastReply().isEmpty() ? "" : "; last reason: " + r.lastReply());
+                String relayName = o == null ? "none" : o.relay();
+                updated.add(r.with(Recipient.State.FAILED, reason));
+                history.add(new Attempt(now, r.address().value(), "expired: " + reason));
+                emitted.add(new DeliveryEvent.Bounced(env.id(), now, r.address(), relayName, delay, "4.4.7",
+                        reason, true));
+            } else {
+                DeliveryOutcome.TemporaryFailure t = (DeliveryOutcome.TemporaryFailure) o;
+                updated.add(r.with(Recipient.State.PENDING, t.text()));
+                history.add(new Attempt(now, r.address().value(), "deferred via " + t.relay() + ": " + t.text()));
+                emitted.add(new DeliveryEvent.Deferred(env.id(), now, r.address(), t.relay(), delay,
+                        t.status().toString(), t.text(), nextAt));
+            }
+        }
+        Envelope after = env.afterAttempt(updated, nextAt, history);
+        try {
+            if (after.isFinished()) {
+                spool.remove(env.id());
+            } else {
+                spool.update(after);
+            }
+        } catch (IOException e) {
+            log.error("{}: cannot record the attempt: {}", env.id(), e.toString());
+        }
+        emitted.forEach(events::on);
+        if (after.isFinished()) {
+            events.on(new DeliveryEvent.Removed(env.id(), now));
+        } else {
+            schedule(after);
+        }
+    }
+
+    /** No smarthost: record why on the envelope once, keep the message due for a later start. */
+    private void noSmarthost(Envelope env) {
+        if (env.pending().stream().allMatch(r -> r.lastReply().equals(NO_SMARTHOST))) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<Recipient> updated = env.recipients().stream()
+                .map(r -> r.state() == Recipient.State.PENDING ? r.with(Recipient.State.PENDING, NO_SMARTHOST) : r)
+                .toList();
+        Envelope after = new Envelope(env.id(), env.arrival(), env.sender(), updated, env.bodyType(), env.smtpUtf8(),
+                env.sizeBytes(), env.envId(), env.ret(), env.client(), env.attempts(), env.nextAttempt(), env.held(),
+                env.history());
+        try {
+            spool.update(after);
+        } catch (IOException e) {
+            log.error("{}: cannot record the reason: {}", env.id(), e.toString());
+        }
+        for (Recipient r : env.pending()) {
+            events.on(new DeliveryEvent.Deferred(env.id(), now, r.address(), "none",
+                    Duration.between(env.arrival(), now), "4.3.5", NO_SMARTHOST, env.nextAttempt()));
+        }
+    }
+
+    public int scheduledCount() {
+        return scheduled.size();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        for (Thread t : workers) {
+            t.interrupt();
+        }
+        for (Thread t : workers) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

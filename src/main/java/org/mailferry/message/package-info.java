@@ -1,0 +1,5 @@
+/**
+ * Values that describe a message on its way: queue id, addresses, envelope, recipient state.
+ * No I/O; depends on nothing else in Mailferry.
+ */
+package org.mailferry.message;

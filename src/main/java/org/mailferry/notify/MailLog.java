@@ -1,0 +1,50 @@
+package org.mailferry.notify;
+
+import java.time.Duration;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes each event as one mail.log-style line, queue id first, as Postfix does:
+ * <pre>
+ * 0DZ3K8H2M4QA: from=&lt;app@example.com&gt;, size=1234, nrcpt=1 (queue active)
+ * 0DZ3K8H2M4QA: to=&lt;user@example.net&gt;, relay=smtp.example.com[203.0.113.5]:587, delay=0.41, dsn=2.0.0, status=sent (250 2.0.0 Ok)
+ * </pre>
+ */
+public final class MailLog implements EventListener {
+    private final Logger log;
+
+    public MailLog() {
+        this(LoggerFactory.getLogger("mailferry.maillog"));
+    }
+
+    MailLog(Logger log) {
+        this.log = log;
+    }
+
+    @Override
+    public void on(DeliveryEvent event) {
+        log.info(format(event));
+    }
+
+    public static String format(DeliveryEvent event) {
+        return event.id() + ": " + switch (event) {
+            case DeliveryEvent.Received r -> "from=" + r.sender() + ", size=" + r.sizeBytes() + ", nrcpt="
+                    + r.recipients() + (r.client().isEmpty() ? "" : ", client=" + r.client()) + " (queue active)";
+            case DeliveryEvent.Delivered d -> "to=" + d.recipient() + ", relay=" + d.relay() + ", delay="
+                    + seconds(d.delay()) + ", dsn=" + d.dsn() + ", status=sent (" + d.reply() + ")";
+            case DeliveryEvent.Deferred d -> "to=" + d.recipient() + ", relay=" + d.relay() + ", delay="
+                    + seconds(d.delay()) + ", dsn=" + d.dsn() + ", status=deferred (" + d.reason() + ")";
+            case DeliveryEvent.Bounced b -> "to=" + b.recipient() + ", relay=" + b.relay() + ", delay="
+                    + seconds(b.delay()) + ", dsn=" + b.dsn() + ", status=" + (b.expired() ? "expired" : "bounced")
+                    + " (" + b.reason() + ")";
+            case DeliveryEvent.Removed r -> "removed";
+        };
+    }
+
+    private static String seconds(Duration d) {
+        double s = d.toMillis() / 1000.0;
+        return s < 10 ? String.format(Locale.ROOT, "%.2f", s) : String.format(Locale.ROOT, "%.0f", s);
+    }
+}

@@ -1,0 +1,220 @@
+package org.mailferry.queue;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A spool of plain files, Postfix-style:
+ * <pre>
+ *   SPOOL/tmp/      files being written (removed at start)
+ *   SPOOL/queue/    ID.body (written once) and ID.env (rewritten after each attempt)
+ *   SPOOL/corrupt/  envelopes that could not be read, with their bodies, for a human to look at
+ * </pre>
+ * Commit order: body and envelope are written and fsynced under tmp/, the body is renamed into
+ * queue/, then the envelope (its presence marks the message complete), then queue/ is fsynced.
+ */
+public final class FileSpool implements Spool {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
+    static final String BODY = ".body";
+    static final String ENV = ".env";
+
+    private final Path tmp;
+    private final Path queue;
+    private final Path corrupt;
+    private final java.time.Clock clock;
+
+    public FileSpool(Path root, java.time.Clock clock) throws IOException {
+        this.tmp = root.resolve("tmp");
+        this.queue = root.resolve("queue");
+        this.corrupt = root.resolve("corrupt");
+        this.clock = clock;
+        for (Path d : new Path[] {root, tmp, queue, corrupt}) {
+            Files.createDirectories(d);
+        }
+    }
+
+    public Path queueDirectory() {
+        return queue;
+    }
+
+    /** Start-up clean-up: removes tmp/ leftovers and bodies without an envelope. */
+    public int recover() throws IOException {
+        int removed = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+                removed++;
+            }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + BODY)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                Path env = queue.resolve(name.substring(0, name.length() - BODY.length()) + ENV);
+                if (!Files.exists(env)) {
+                    log.info("{}: removed incomplete message (body without envelope)", name);
+                    Files.deleteIfExists(p);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    private final class FileIncoming implements Incoming {
+        private final QueueId id;
+        private final Path bodyTmp;
+        private final FileChannel channel;
+        private final OutputStream out;
+        private boolean committed;
+
+        FileIncoming(QueueId id) throws IOException {
+            this.id = id;
+            this.bodyTmp = tmp.resolve(id.value() + BODY);
+            this.channel = FileChannel.open(bodyTmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 65536);
+        }
+
+        @Override
+        public QueueId id() {
+            return id;
+        }
+
+        @Override
+        public OutputStream body() {
+            return out;
+        }
+
+        @Override
+        public void close() {
+            if (committed) {
+                return;
+            }
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the file is removed below
+            }
+            try {
+                Files.deleteIfExists(bodyTmp);
+            } catch (IOException e) {
+                log.warn("{}: cannot remove {}: {}", id, bodyTmp, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public Incoming create() throws IOException {
+        return new FileIncoming(QueueId.next(clock.millis()));
+    }
+
+    @Override
+    public void commit(Incoming incoming, Envelope envelope) throws IOException {
+        FileIncoming in = (FileIncoming) incoming;
+        in.out.flush();
+        in.channel.force(true);
+        in.channel.close();
+        Path envTmp = writeSynced(envelope);
+        Files.move(in.bodyTmp, queue.resolve(in.id.value() + BODY), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(envTmp, queue.resolve(in.id.value() + ENV), StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(queue);
+        in.committed = true;
+    }
+
+    private Path writeSynced(Envelope envelope) throws IOException {
+        Path envTmp = tmp.resolve(envelope.id().value() + ENV + "." + Thread.currentThread().threadId());
+        try (FileChannel ch = FileChannel.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
+            ch.force(true);
+        }
+        return envTmp;
+    }
+
+    @Override
+    public void update(Envelope envelope) throws IOException {
+        Path target = queue.resolve(envelope.id().value() + ENV);
+        if (!Files.exists(target)) {
+            throw new NoSuchFileException(target.toString(), null, "message is no longer queued");
+        }
+        Path envTmp = writeSynced(envelope);
+        Files.move(envTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
+    public Envelope load(QueueId id) throws IOException {
+        Path p = queue.resolve(id.value() + ENV);
+        try {
+            return EnvelopeCodec.decode(Files.readAllBytes(p));
+        } catch (EnvelopeCodec.CorruptException e) {
+            moveAside(id, e.getMessage());
+            throw new IOException(id + ": corrupt envelope moved to " + corrupt + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public InputStream openBody(QueueId id) throws IOException {
+        return Files.newInputStream(queue.resolve(id.value() + BODY));
+    }
+
+    @Override
+    public void remove(QueueId id) throws IOException {
+        Files.deleteIfExists(queue.resolve(id.value() + ENV));
+        Files.deleteIfExists(queue.resolve(id.value() + BODY));
+    }
+
+    @Override
+    public void forEach(Consumer<Envelope> each) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + ENV)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                String idText = name.substring(0, name.length() - ENV.length());
+                byte[] bytes;
+                try {
+                    bytes = Files.readAllBytes(p);
+                } catch (NoSuchFileException gone) {
+                    continue; // delivered and removed while we listed
+                }
+                try {
+                    each.accept(EnvelopeCodec.decode(bytes));
+                } catch (EnvelopeCodec.CorruptException e) {
+                    if (QueueId.isValid(idText)) {
+                        moveAside(new QueueId(idText), e.getMessage());
+                    } else {
+                        log.warn("{}: ignoring a file that is not a queue file", p);
+                    }
+                }
+            }
+        }
+    }
+
+    private void moveAside(QueueId id, String why) throws IOException {
+        for (String suffix : new String[] {ENV, BODY}) {
+            Path from = queue.resolve(id.value() + suffix);
+            if (Files.exists(from)) {
+                Files.move(from, corrupt.resolve(id.value() + suffix), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        log.warn("{}: corrupt queue file moved to {}: {}", id, corrupt, why);
+    }
+
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.mailferry.queue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.function.Consumer;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+
+/**
+ * Where queued messages live. A message is written in two steps: {@link #create} gives an id and a
+ * stream for the body; {@link #commit} makes body and envelope durable together. Only after commit
+ * returns may anyone be told the message is queued.
+ */
+public interface Spool {
+
+    /** A message being received: its id and where its body goes. */
+    interface Incoming extends AutoCloseable {
+        QueueId id();
+
+        OutputStream body();
+
+        /** Drops the partial message; safe to call after commit (then it does nothing). */
+        @Override
+        void close();
+    }
+
+    Incoming create() throws IOException;
+
+    /** Makes the message durable (fsync of body, envelope and directory) and visible. */
+    void commit(Incoming incoming, Envelope envelope) throws IOException;
+
+    /** Rewrites the envelope durably (after an attempt, hold, release). */
+    void update(Envelope envelope) throws IOException;
+
+    Envelope load(QueueId id) throws IOException;
+
+    InputStream openBody(QueueId id) throws IOException;
+
+    /** Removes the message; its envelope first, so a crash leaves at most an orphan body. */
+    void remove(QueueId id) throws IOException;
+
+    /** Calls {@code each} for every complete message, in no particular order. */
+    void forEach(Consumer<Envelope> each) throws IOException;
+}

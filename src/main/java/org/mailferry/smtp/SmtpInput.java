@@ -1,0 +1,131 @@
+package org.mailferry.smtp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.util.Arrays;
+import java.util.function.LongSupplier;
+
+/**
+ * Buffered reading of an SMTP stream: command lines with a length bound and a per-line deadline,
+ * and byte access for DATA. Used by the listener and the smarthost client.
+ */
+public final class SmtpInput {
+    private final InputStream in;
+    private final byte[] buf = new byte[16384];
+    private int pos;
+    private int limit;
+    private final LongSupplier nanoClock;
+    private long lineTimeoutNanos = Long.MAX_VALUE;
+
+    /** A line that did not fit in the limit; the rest of it was read and discarded. */
+    public static final class LineTooLongException extends IOException {
+        public LineTooLongException() {
+            super("line too long");
+        }
+    }
+
+    public SmtpInput(InputStream in) {
+        this(in, System::nanoTime);
+    }
+
+    public SmtpInput(InputStream in, LongSupplier nanoClock) {
+        this.in = in;
+        this.nanoClock = nanoClock;
+    }
+
+    /** Bounds the time one line may take to arrive in full (slow clients); {@code <= 0} means none. */
+    public void setLineTimeoutMillis(long millis) {
+        this.lineTimeoutNanos = millis <= 0 ? Long.MAX_VALUE : millis * 1_000_000L;
+    }
+
+    /** True when bytes are already buffered (the client pipelined more commands). */
+    public boolean hasBuffered() {
+        return pos < limit;
+    }
+
+    /** Replaces the underlying stream's buffered bytes check: drops anything buffered (after STARTTLS). */
+    public int discardBuffered() {
+        int n = limit - pos;
+        pos = limit = 0;
+        return n;
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(buf, 0, buf.length);
+        if (n <= 0) {
+            return false;
+        }
+        pos = 0;
+        limit = n;
+        return true;
+    }
+
+    /** Next byte, or -1 at end of stream. */
+    public int read() throws IOException {
+        if (pos >= limit && !fill()) {
+            return -1;
+        }
+        return buf[pos++] & 0xff;
+    }
+
+    /**
+     * Reads one line terminated by LF; a CR before the LF is removed. Returns the line's bytes
+     * without the line ending, or null at end of stream before any byte.
+     *
+     * @param maxBytes the longest line accepted, line ending included
+     * @throws LineTooLongException when longer (the line is consumed)
+     * @throws SocketTimeoutException when the line did not complete within the line timeout
+     */
+    public byte[] readLine(int maxBytes) throws IOException {
+        byte[] line = new byte[128];
+        int len = 0;
+        boolean tooLong = false;
+        long start = nanoClock.getAsLong();
+        while (true) {
+            if (pos >= limit) {
+                if (len > 0 && nanoClock.getAsLong() - start > lineTimeoutNanos) {
+                    throw new SocketTimeoutException("line not completed in time");
+                }
+                if (!fill()) {
+                    if (len == 0 && !tooLong) {
+                        return null;
+                    }
+                    throw new java.io.EOFException("connection closed in the middle of a line");
+                }
+            }
+            byte b = buf[pos++];
+            if (b == '\n') {
+                if (tooLong || len + 1 > maxBytes) {
+                    throw new LineTooLongException();
+                }
+                if (len > 0 && line[len - 1] == '\r') {
+                    len--;
+                }
+                return Arrays.copyOf(line, len);
+            }
+            if (tooLong) {
+                continue;
+            }
+            if (len + 1 >= maxBytes) {
+                tooLong = true;
+                continue;
+            }
+            if (len == line.length) {
+                line = Arrays.copyOf(line, line.length * 2);
+            }
+            line[len++] = b;
+        }
+    }
+
+    /** Copies up to {@code max} buffered-or-fresh bytes into {@code dst}; -1 at end of stream. */
+    public int readSome(byte[] dst, int off, int max) throws IOException {
+        if (pos >= limit && !fill()) {
+            return -1;
+        }
+        int n = Math.min(max, limit - pos);
+        System.arraycopy(buf, pos, dst, off, n);
+        pos += n;
+        return n;
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * SMTP vocabulary shared by the listener and the smarthost client: replies, enhanced status codes,
+ * strict CRLF line reading, command and parameter parsing. Depends on message only.
+ */
+package org.mailferry.smtp;

@@ -1,0 +1,21 @@
+package org.mailferry.submission;
+
+import java.time.Clock;
+import java.time.Duration;
+import org.mailferry.config.Config;
+
+/** What a session needs to know, taken from the config once. */
+public record SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,
+                              Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock) {
+
+    /** RFC 5321 4.5.3.1.4 allows 512 octets; ESMTP parameters (SIZE, BODY, DSN) need more. */
+    public static final int MAX_COMMAND_OCTETS = 1000;
+    /** After this many errors in one session the client is disconnected (Postfix: smtpd_hard_error_limit). */
+    public static final int MAX_ERRORS = 20;
+
+    public static SessionSettings from(Config.Smtpd c, Clock clock) {
+        return new SessionSettings(c.hostname(), c.maxMessageSizeBytes(), c.maxRecipients(), c.idleTimeout(),
+                c.commandTimeout(), c.maxLineLength() <= 0 ? Integer.MAX_VALUE : c.maxLineLength(),
+                ClientPolicy.of(c.mynetworks()), clock);
+    }
+}

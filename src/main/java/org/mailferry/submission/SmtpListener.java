@@ -1,0 +1,133 @@
+package org.mailferry.submission;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
+import org.mailferry.message.Envelope;
+import org.mailferry.queue.Spool;
+import org.mailferry.smtp.Reply;
+import org.mailferry.smtp.SmtpInput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SMTP listener: accepts connections and runs one {@link SmtpSession} per connection on a
+ * virtual thread. Connections beyond the limit get 421 4.7.0 and are closed.
+ */
+public final class SmtpListener implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.smtpd");
+
+    private final SessionSettings settings;
+    private final Spool spool;
+    private final Consumer<Envelope> queued;
+    private final Semaphore slots;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private ServerSocket server;
+    private Thread acceptor;
+
+    public SmtpListener(SessionSettings settings, int maxConnections, Spool spool, Consumer<Envelope> queued) {
+        this.settings = settings;
+        this.spool = spool;
+        this.queued = queued;
+        this.slots = new Semaphore(maxConnections);
+    }
+
+    /** Binds and starts accepting; returns the bound address (port 0 picks a free one). */
+    public InetSocketAddress start(InetSocketAddress listen) throws IOException {
+        server = new ServerSocket();
+        server.setReuseAddress(true);
+        InetSocketAddress bindTo = listen.isUnresolved()
+                ? new InetSocketAddress(InetAddress.getByName(listen.getHostString()), listen.getPort()) : listen;
+        server.bind(bindTo, 256);
+        acceptor = Thread.ofPlatform().name("smtpd-accept").daemon(true).start(this::acceptLoop);
+        InetSocketAddress bound = (InetSocketAddress) server.getLocalSocketAddress();
+        log.info("listening on {}:{}", bound.getAddress().getHostAddress(), bound.getPort());
+        return bound;
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    log.warn("accept failed: {}", e.toString());
+                }
+                continue;
+            }
+            if (!slots.tryAcquire()) {
+                Thread.ofVirtual().start(() -> refuse(s));
+                continue;
+            }
+            open.add(s);
+            Thread.ofVirtual().name("smtpd-" + s.getPort()).start(() -> serve(s));
+        }
+    }
+
+    private void refuse(Socket s) {
+        try (s) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(Reply.TOO_MANY_CONNECTIONS.wire());
+            s.getOutputStream().flush();
+        } catch (IOException ignored) {
+            // the client is gone already
+        }
+    }
+
+    private void serve(Socket s) {
+        String client = s.getInetAddress().getHostAddress();
+        try (s) {
+            s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
+            s.setTcpNoDelay(true);
+            OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
+            new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out, s.getInetAddress()).run();
+        } catch (SocketTimeoutException e) {
+            log.info("timeout after idle wait from [{}]", client);
+        } catch (SocketException e) {
+            log.debug("connection from [{}] ended: {}", client, e.toString());
+        } catch (IOException e) {
+            log.info("connection from [{}] ended: {}", client, e.toString());
+        } catch (RuntimeException e) {
+            log.error("session with [{}] failed", client, e);
+        } finally {
+            open.remove(s);
+            slots.release();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException ignored) {
+            // closing
+        }
+        for (Socket s : open) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,430 @@
+package org.mailferry.submission;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.mailferry.message.Address;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.Recipient;
+import org.mailferry.queue.Spool;
+import org.mailferry.smtp.DataReader;
+import org.mailferry.smtp.EnhancedStatus;
+import org.mailferry.smtp.PathArgument;
+import org.mailferry.smtp.Reply;
+import org.mailferry.smtp.SmtpInput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP conversation with a submitting client (RFC 5321), as an explicit state machine. Works
+ * on any pair of streams, so the same code serves a TCP connection and {@code sendmail -bs}.
+ * A message is acknowledged with 250 only after the spool has committed it.
+ */
+public final class SmtpSession {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.smtpd");
+    private static final DateTimeFormatter RFC5322_DATE =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+
+    enum State { GREETED, READY, MAIL, RCPT }
+
+    private final SessionSettings settings;
+    private final Spool spool;
+    private final Consumer<Envelope> queued;
+    private final SmtpInput in;
+    private final OutputStream out;
+    private final InetAddress clientAddress;
+    private final String clientText;
+
+    private State state = State.GREETED;
+    private String helo = "";
+    private boolean esmtp;
+    private int errors;
+    private Address sender;
+    private boolean bodyEightBit;
+    private boolean smtpUtf8;
+    private final List<Address> recipients = new ArrayList<>();
+
+    public SmtpSession(SessionSettings settings, Spool spool, Consumer<Envelope> queued, SmtpInput in,
+                       OutputStream out, InetAddress clientAddress) {
+        this.settings = settings;
+        this.spool = spool;
+        this.queued = queued;
+        this.in = in;
+        this.out = out;
+        this.clientAddress = clientAddress;
+        this.clientText = clientAddress == null ? "local" : "[" + clientAddress.getHostAddress() + "]";
+        in.setLineTimeoutMillis(settings.commandTimeout().toMillis());
+    }
+
+    /** Runs the conversation until QUIT, end of stream, timeout or too many errors. */
+    public void run() throws IOException {
+        reply(new Reply(220, null, List.of(settings.hostname() + " ESMTP Mailferry")));
+        flush();
+        while (true) {
+            byte[] raw;
+            try {
+                raw = in.readLine(SessionSettings.MAX_COMMAND_OCTETS);
+            } catch (SmtpInput.LineTooLongException e) {
+                if (error(Reply.LINE_TOO_LONG)) {
+                    return;
+                }
+                continue;
+            } catch (SocketTimeoutException e) {
+                reply(Reply.TIMEOUT);
+                flush();
+                return;
+            }
+            if (raw == null) {
+                return;
+            }
+            Reply r = command(raw);
+            if (r == null) {
+                return; // QUIT, or DATA ended the conversation
+            }
+            if (r.code() >= 500 && r.code() <= 503) { // syntax and sequence errors count toward the limit
+                if (error(r)) {
+                    return;
+                }
+            } else {
+                reply(r);
+            }
+            if (!in.hasBuffered()) {
+                flush(); // PIPELINING: replies go out together when the client waits for them
+            }
+        }
+    }
+
+    /** Sends an error reply; true when the error limit is reached and the session must end. */
+    private boolean error(Reply r) throws IOException {
+        reply(r);
+        if (++errors >= SessionSettings.MAX_ERRORS) {
+            reply(Reply.of(421, EnhancedStatus.TEMP_PROTOCOL, "Too many errors, closing connection"));
+            flush();
+            return true;
+        }
+        return false;
+    }
+
+    private void reply(Reply r) throws IOException {
+        out.write(r.wire());
+    }
+
+    private void flush() throws IOException {
+        out.flush();
+    }
+
+    private Reply command(byte[] raw) throws IOException {
+        for (byte b : raw) {
+            if (b == 0) {
+                return Reply.of(500, EnhancedStatus.SYNTAX, "NUL character in command");
+            }
+        }
+        String line;
+        try {
+            line = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            return Reply.of(500, EnhancedStatus.SYNTAX, "Invalid UTF-8 in command");
+        }
+        int sp = line.indexOf(' ');
+        String verb = (sp < 0 ? line : line.substring(0, sp)).toUpperCase(Locale.ROOT);
+        String arg = sp < 0 ? "" : line.substring(sp + 1).strip();
+        return switch (verb) {
+            case "EHLO" -> hello(arg, true);
+            case "HELO" -> hello(arg, false);
+            case "MAIL" -> mail(arg);
+            case "RCPT" -> rcpt(arg);
+            case "DATA" -> data(arg);
+            case "RSET" -> {
+                reset();
+                yield Reply.OK;
+            }
+            case "NOOP" -> Reply.OK;
+            case "VRFY", "EXPN" -> arg.isEmpty() ? Reply.of(501, EnhancedStatus.BAD_PARAMETERS,
+                    "Syntax: " + verb + " <address>") : Reply.VRFY;
+            case "HELP" -> new Reply(214, EnhancedStatus.OK, List.of(
+                    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
+                    "See RFC 5321"));
+            case "QUIT" -> {
+                reply(Reply.CLOSING);
+                flush();
+                yield null;
+            }
+            case "STARTTLS", "AUTH", "BDAT", "ETRN", "TURN" ->
+                    Reply.of(502, EnhancedStatus.UNKNOWN_COMMAND, "Command not implemented");
+            default -> Reply.UNKNOWN_COMMAND;
+        };
+    }
+
+    private Reply hello(String arg, boolean extended) {
+        if (arg.isEmpty() || arg.contains(" ") && !arg.startsWith("[")) {
+            return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "Syntax: " + (extended ? "EHLO" : "HELO") + " hostname");
+        }
+        reset();
+        helo = arg;
+        esmtp = extended;
+        state = State.READY;
+        if (!extended) {
+            return new Reply(250, null, List.of(settings.hostname()));
+        }
+        return new Reply(250, null, List.of(
+                settings.hostname(),
+                "PIPELINING",
+                "SIZE " + settings.maxMessageSizeBytes(),
+                "8BITMIME",
+                "ENHANCEDSTATUSCODES",
+                "SMTPUTF8",
+                "HELP"));
+    }
+
+    private void reset() {
+        sender = null;
+        recipients.clear();
+        bodyEightBit = false;
+        smtpUtf8 = false;
+        if (state != State.GREETED) {
+            state = State.READY;
+        }
+    }
+
+    private Reply mail(String arg) {
+        if (state == State.GREETED) {
+            return Reply.NEED_HELO;
+        }
+        if (state != State.READY) {
+            return Reply.NESTED_MAIL;
+        }
+        PathArgument p;
+        try {
+            p = PathArgument.parse(arg, "FROM");
+        } catch (PathArgument.SyntaxException e) {
+            return Reply.of(501, EnhancedStatus.BAD_SENDER_SYNTAX, e.getMessage());
+        }
+        boolean utf8 = false;
+        boolean eightBit = false;
+        for (Map.Entry<String, String> e : p.parameters().entrySet()) {
+            String v = e.getValue();
+            switch (e.getKey()) {
+                case "SIZE" -> {
+                    long declared;
+                    try {
+                        declared = Long.parseLong(v);
+                    } catch (NumberFormatException ex) {
+                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "Bad SIZE value");
+                    }
+                    if (declared > settings.maxMessageSizeBytes()) {
+                        return Reply.of(552, EnhancedStatus.TOO_BIG, "Message size exceeds fixed limit of "
+                                + settings.maxMessageSizeBytes() + " bytes");
+                    }
+                }
+                case "BODY" -> {
+                    String body = v.toUpperCase(Locale.ROOT);
+                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
+                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "BODY must be 7BIT or 8BITMIME");
+                    }
+                    eightBit = body.equals("8BITMIME");
+                }
+                case "SMTPUTF8" -> {
+                    if (!v.isEmpty()) {
+                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "SMTPUTF8 takes no value");
+                    }
+                    utf8 = true;
+                }
+                default -> {
+                    return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "Unsupported MAIL parameter " + e.getKey());
+                }
+            }
+        }
+        if (p.address().isInternational() && !utf8) {
+            return Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8, "Non-ASCII address requires SMTPUTF8");
+        }
+        if (!esmtp && !p.parameters().isEmpty()) {
+            return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "MAIL parameters need EHLO");
+        }
+        sender = p.address();
+        smtpUtf8 = utf8;
+        bodyEightBit = eightBit;
+        state = State.MAIL;
+        return Reply.SENDER_OK;
+    }
+
+    private Reply rcpt(String arg) {
+        if (state == State.GREETED) {
+            return Reply.NEED_HELO;
+        }
+        if (state != State.MAIL && state != State.RCPT) {
+            return Reply.NEED_MAIL;
+        }
+        PathArgument p;
+        try {
+            p = PathArgument.parse(arg, "TO");
+        } catch (PathArgument.SyntaxException e) {
+            return Reply.of(501, EnhancedStatus.BAD_DESTINATION_SYNTAX, e.getMessage());
+        }
+        if (p.address().isNull()) {
+            return Reply.of(501, EnhancedStatus.BAD_DESTINATION_SYNTAX, "Empty recipient address");
+        }
+        if (!p.parameters().isEmpty()) {
+            return Reply.of(555, EnhancedStatus.BAD_PARAMETERS,
+                    "Unsupported RCPT parameter " + p.parameters().keySet().iterator().next());
+        }
+        if (p.address().isInternational() && !smtpUtf8) {
+            return Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8, "Non-ASCII address requires SMTPUTF8");
+        }
+        if (clientAddress != null && !settings.policy().mayRelay(clientAddress)) {
+            log.warn("{}: relay access denied for {}", clientText, p.address());
+            return Reply.of(554, EnhancedStatus.RELAY_DENIED, "Relay access denied");
+        }
+        if (recipients.size() >= settings.maxRecipients()) {
+            return Reply.TOO_MANY_RECIPIENTS;
+        }
+        recipients.add(p.address());
+        state = State.RCPT;
+        return Reply.RECIPIENT_OK;
+    }
+
+    private Reply data(String arg) throws IOException {
+        if (!arg.isEmpty()) {
+            return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "DATA takes no arguments");
+        }
+        if (state == State.GREETED) {
+            return Reply.NEED_HELO;
+        }
+        if (state == State.READY) {
+            return Reply.NEED_MAIL;
+        }
+        if (state == State.MAIL) {
+            return Reply.NO_VALID_RECIPIENTS;
+        }
+        Spool.Incoming incoming;
+        try {
+            incoming = spool.create();
+        } catch (IOException e) {
+            log.error("spool: cannot create a message file: {}", e.toString());
+            return spoolFailure(e);
+        }
+        try (incoming) {
+            Instant now = settings.clock().instant();
+            byte[] received = receivedHeader(incoming.id().value(), now);
+            reply(Reply.START_DATA);
+            flush();
+            CountingSink sink = new CountingSink(incoming.body());
+            sink.write(received);
+            DataReader.Result r = new DataReader(settings.maxMessageSizeBytes(), settings.maxLineLength())
+                    .read(in, sink);
+            if (!r.ended()) {
+                log.info("{}: client {} disconnected during DATA", incoming.id(), clientText);
+                return null;
+            }
+            Reply refusal = refusal(r);
+            if (refusal != null) {
+                reset();
+                return refusal;
+            }
+            if (sink.failure != null) {
+                reset();
+                return spoolFailure(sink.failure);
+            }
+            List<Recipient> rcpts = recipients.stream().map(Recipient::pending).toList();
+            Envelope env = new Envelope(incoming.id(), now, sender, rcpts,
+                    bodyEightBit || r.eightBit() ? "8BITMIME" : "7BIT", smtpUtf8, sink.count, "", "", clientText,
+                    0, now, false, List.of());
+            try {
+                spool.commit(incoming, env);
+            } catch (IOException e) {
+                log.error("{}: spool commit failed: {}", incoming.id(), e.toString());
+                reset();
+                return spoolFailure(e);
+            }
+            reset();
+            queued.accept(env);
+            return Reply.of(250, EnhancedStatus.OK, "Ok: queued as " + incoming.id());
+        }
+    }
+
+    private Reply refusal(DataReader.Result r) {
+        if (r.oversize()) {
+            return Reply.TOO_BIG;
+        }
+        if (r.bareLineEnding()) {
+            return Reply.BARE_LINE_ENDING;
+        }
+        if (r.nul()) {
+            return Reply.NUL_IN_DATA;
+        }
+        if (r.longLine()) {
+            return Reply.DATA_LINE_TOO_LONG;
+        }
+        return null;
+    }
+
+    private static Reply spoolFailure(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("No space left") || m.contains("Disk quota") ? Reply.SPOOL_FULL : Reply.SPOOL_FAILURE;
+    }
+
+    private byte[] receivedHeader(String id, Instant now) {
+        String with = smtpUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP";
+        StringBuilder sb = new StringBuilder(200)
+                .append("Received: from ").append(sanitize(helo)).append(" (").append(clientText).append(")\r\n")
+                .append("\tby ").append(settings.hostname()).append(" (Mailferry) with ").append(with)
+                .append(" id ").append(id);
+        if (recipients.size() == 1) {
+            sb.append("\r\n\tfor ").append(recipients.get(0).bracketed());
+        }
+        sb.append("; ").append(RFC5322_DATE.format(now.atZone(ZoneOffset.UTC))).append("\r\n");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String sanitize(String s) {
+        return s.replaceAll("[^\\x21-\\x7e\\u0080-\\uffff]", "?");
+    }
+
+    /** Counts bytes and remembers the first write failure, so DATA is always read to its end. */
+    private static final class CountingSink extends OutputStream {
+        private final OutputStream target;
+        long count;
+        IOException failure;
+
+        CountingSink(OutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            count++;
+            if (failure == null) {
+                try {
+                    target.write(b);
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+            if (failure == null) {
+                try {
+                    target.write(b, off, len);
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+        }
+    }
+}
