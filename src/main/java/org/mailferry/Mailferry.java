@@ -42,7 +42,14 @@ public final class Mailferry implements AutoCloseable {
                 new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
                 events, clock);
         listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock), config.smtpd().maxConnections(),
-                spool, runner::schedule);
+                spool, this::accepted);
+    }
+
+    /** A message is durably queued: tell everyone, then schedule its first attempt. */
+    private void accepted(org.mailferry.message.Envelope env) {
+        events.on(new org.mailferry.notify.DeliveryEvent.Received(env.id(), env.arrival(), env.sender(),
+                env.sizeBytes(), env.recipients().size(), env.client()));
+        runner.schedule(env);
     }
 
     /** Starts the relay: recovers the spool, starts delivery, then listens. */

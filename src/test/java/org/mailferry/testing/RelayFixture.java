@@ -1,0 +1,97 @@
+package org.mailferry.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.mailferry.Mailferry;
+import org.mailferry.config.Config;
+import org.mailferry.config.ConfigException;
+import org.mailferry.config.ConfigLoader;
+import org.mailferry.notify.DeliveryEvent;
+
+/**
+ * The real relay on an ephemeral loopback port with a temporary spool, recording its events.
+ * Config keys can be set as in mailferry.toml ({@code relay.smarthost} etc.).
+ */
+public final class RelayFixture implements AutoCloseable {
+    public final Path spool;
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    public final List<DeliveryEvent> events = new CopyOnWriteArrayList<>();
+    private Mailferry relay;
+
+    public RelayFixture(Path spool) {
+        this.spool = spool;
+        settings.put("smtpd.listen", "127.0.0.1:0");
+        settings.put("queue.spool", spool.toString());
+        settings.put("smtpd.hostname", "relay.test");
+    }
+
+    public RelayFixture set(String key, String value) {
+        settings.put(key, value);
+        return this;
+    }
+
+    public RelayFixture smarthost(int port) {
+        return set("relay.smarthost", "[127.0.0.1]:" + port);
+    }
+
+    public Config config() throws ConfigException {
+        return ConfigLoader.load(null, settings);
+    }
+
+    public RelayFixture start() throws IOException, ConfigException {
+        relay = Mailferry.start(config(), Clock.systemUTC());
+        relay.events().add(events::add);
+        return this;
+    }
+
+    public Mailferry relay() {
+        return relay;
+    }
+
+    public InetSocketAddress address() {
+        return relay.listenAddress();
+    }
+
+    public int port() {
+        return relay.listenAddress().getPort();
+    }
+
+    /** Waits until an event of the type for the queue id (or any id when null) has been emitted. */
+    public <T extends DeliveryEvent> T await(Class<T> type, String id, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        while (System.nanoTime() < end) {
+            for (DeliveryEvent e : events) {
+                if (type.isInstance(e) && (id == null || e.id().value().equals(id))) {
+                    return type.cast(e);
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " event for " + id + " within " + timeout + " "
+                + unit + "; events: " + events);
+    }
+
+    public <T extends DeliveryEvent> List<T> eventsOf(Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    public void stop() {
+        if (relay != null) {
+            relay.close();
+            relay = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
