@@ -94,11 +94,12 @@ public final class QueueRunner implements AutoCloseable {
 
     /** Makes every scheduled message due now ("mailq -q", "queue flush"). */
     public void flush() {
-        List<Due> all = new ArrayList<>();
-        due.drainTo(all);
         long now = System.nanoTime();
-        for (Due d : all) {
-            due.add(new Due(d.id(), now));
+        for (Object o : due.toArray()) {
+            Due d = (Due) o;
+            if (d.atNanos() > now && due.remove(d)) { // not taken by a worker meanwhile
+                due.add(new Due(d.id(), now));
+            }
         }
     }
 

@@ -84,14 +84,15 @@ public final class SmtpInput {
         long start = nanoClock.getAsLong();
         while (true) {
             if (pos >= limit) {
-                if (len > 0 && nanoClock.getAsLong() - start > lineTimeoutNanos) {
-                    throw new SocketTimeoutException("line not completed in time");
-                }
+                boolean partial = len > 0 || tooLong;
                 if (!fill()) {
-                    if (len == 0 && !tooLong) {
+                    if (!partial) {
                         return null;
                     }
                     throw new java.io.EOFException("connection closed in the middle of a line");
+                }
+                if (partial && nanoClock.getAsLong() - start > lineTimeoutNanos) {
+                    throw new SocketTimeoutException("line not completed in time");
                 }
             }
             byte b = buf[pos++];

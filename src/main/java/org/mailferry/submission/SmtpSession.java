@@ -74,23 +74,20 @@ public final class SmtpSession {
         reply(new Reply(220, null, List.of(settings.hostname() + " ESMTP Mailferry")));
         flush();
         while (true) {
-            byte[] raw;
+            Reply r;
             try {
-                raw = in.readLine(SessionSettings.MAX_COMMAND_OCTETS);
-            } catch (SmtpInput.LineTooLongException e) {
-                if (error(Reply.LINE_TOO_LONG)) {
+                byte[] raw = in.readLine(SessionSettings.MAX_COMMAND_OCTETS);
+                if (raw == null) {
                     return;
                 }
-                continue;
+                r = command(raw);
+            } catch (SmtpInput.LineTooLongException e) {
+                r = Reply.LINE_TOO_LONG;
             } catch (SocketTimeoutException e) {
                 reply(Reply.TIMEOUT);
                 flush();
                 return;
             }
-            if (raw == null) {
-                return;
-            }
-            Reply r = command(raw);
             if (r == null) {
                 return; // QUIT, or DATA ended the conversation
             }

@@ -41,6 +41,7 @@ public final class TestSmarthost implements AutoCloseable {
         server = SMTPServer.port(0)
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .hostName("smarthost.test")
+                .insertReceivedHeaders(false)
                 .messageHandlerFactory(this::handler)
                 .build();
         server.start();
