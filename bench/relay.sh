@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Side-by-side relay benchmark: Mailferry and Postfix (as a null client) in one run, same machine.
+#   bench/relay.sh [N]        N messages per run (default 2000)
+# Load: Postfix's smtp-source (N messages, SIZE bytes, S sessions) into the relay under test; the
+# smarthost is Postfix's smtp-sink on loopback. Per relay and run it prints: messages/s from the
+# first submission to the last message at the sink, submission latency p50/p99 (a second pass with
+# bench/SmtpLoad.java, N/4 messages), and the relay's peak RSS (all Postfix processes summed).
+# Both relays fsync before answering 250. Runs as root (Postfix's master needs it). Loopback only;
+# every wait is bounded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bin/lib/env.sh
+mailferry_find_jdk
+mailferry_ensure_jar
+N=${1:-2000}
+RUNS=${RUNS:-"4096:20 102400:20 4096:1"}
+W=$(mktemp -d /tmp/mailferry-bench.XXXXXX); chmod 755 "$W"
+SINK=${SINK_PORT:-24100}; MF=${MF_PORT:-24101}; PF=${PF_PORT:-24102}
+[ "$(id -u)" -eq 0 ] || { echo "bench/relay.sh: run as root (Postfix needs it)" >&2; exit 1; }
+for t in smtp-sink smtp-source postfix; do
+  command -v "$t" >/dev/null || PATH=$PATH:/usr/sbin
+  command -v "$t" >/dev/null || { echo "installing postfix..." >&2
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null; }
+done
+
+cleanup() {
+  [ -n "${MF_PID:-}" ] && kill "$MF_PID" 2>/dev/null || true
+  postfix -c "$W/pf/etc" stop >/dev/null 2>&1 || true
+  pkill -f "smtp-sink -u root -c 127.0.0.1:$SINK" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+wait_port() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "port $1 not open" >&2; return 1; }
+
+start_sink() {
+  pkill -f "smtp-sink -u root -c 127.0.0.1:$SINK" 2>/dev/null || true; sleep 0.2
+  smtp-sink -u root -c "127.0.0.1:$SINK" 1000 >"$W/sink.out" 2>&1 &
+  wait_port "$SINK"
+}
+sink_count() { tr '\r' '\n' <"$W/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1; }
+
+# --- Postfix null client: private instance, relayhost = the sink ---------------------------------
+setup_postfix() {
+  mkdir -p "$W/pf"/{etc,queue,data}; chown postfix:postfix "$W/pf/data"
+  cat >"$W/pf/etc/main.cf" <<EOC
+compatibility_level = 3.6
+queue_directory = $W/pf/queue
+data_directory = $W/pf/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $W/pf/maillog
+maillog_file_prefixes = $W
+myhostname = postfix-bench.localdomain
+mydestination =
+relayhost = [127.0.0.1]:$SINK
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtp_tls_security_level = none
+EOC
+  cat >"$W/pf/etc/master.cf" <<EOC
+127.0.0.1:$PF inet n - n - - smtpd
+pickup    unix n - n 60 1 pickup
+cleanup   unix n - n -  0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n -  - trivial-rewrite
+bounce    unix - - n -  0 bounce
+defer     unix - - n -  0 bounce
+trace     unix - - n -  0 bounce
+verify    unix - - n -  1 verify
+flush     unix n - n 1000? 0 flush
+proxymap  unix - - n -  - proxymap
+smtp      unix - - n -  - smtp
+relay     unix - - n -  - smtp
+showq     unix n - n -  - showq
+error     unix - - n -  - error
+retry     unix - - n -  - error
+discard   unix - - n -  - discard
+anvil     unix - - n -  1 anvil
+scache    unix - - n -  1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOC
+  touch -d '1 minute ago' "$W/pf/etc/main.cf" "$W/pf/etc/master.cf"
+  postfix -c "$W/pf/etc" start >"$W/pf/start.out" 2>&1 || { cat "$W/pf/start.out"; exit 1; }
+  wait_port "$PF"
+}
+postfix_rss_kb() {  # master and all its children
+  local m; m=$(tr -dc 0-9 <"$W/pf/queue/pid/master.pid" 2>/dev/null) || return 0
+  ps -o rss= --ppid "$m" -p "$m" 2>/dev/null | awk '{s+=$1} END {print s+0}'
+}
+start_mailferry() {
+  rm -rf "$W/mf"; mkdir -p "$W/mf"
+  "$MAILFERRY_JAVA" ${MAILFERRY_JAVA_OPTS:--XX:+UseSerialGC -Xmx192m} -jar "$MAILFERRY_JAR" serve \
+    --smarthost "[127.0.0.1]:$SINK" --listen "127.0.0.1:$MF" --spool "$W/mf/spool" >"$W/mf/log" 2>&1 &
+  MF_PID=$!
+  wait_port "$MF"
+}
+mailferry_rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$MF_PID/status" 2>/dev/null || echo 0; }
+
+# measure NAME PORT SIZE SESSIONS RSSFN -> "msgs/s p50 p99 peakRSS_MiB"
+measure() {
+  local port=$2 size=$3 sess=$4 rssfn=$5 peak=0 r t0 t1 c
+  start_sink
+  t0=$(date +%s%N)
+  timeout 600 smtp-source -s "$sess" -m "$N" -l "$size" -f load@example.com -t sink@example.net "127.0.0.1:$port" &
+  local src=$!
+  for _ in $(seq 1 6000); do   # at most 600 s
+    r=$($rssfn); [ "${r:-0}" -gt "$peak" ] && peak=$r
+    c=$(sink_count); [ "${c:-0}" -ge "$N" ] && break
+    sleep 0.1
+  done
+  t1=$(date +%s%N)
+  wait "$src" || true
+  c=$(sink_count)
+  local tput; tput=$(awk -v n="${c:-0}" -v ns=$((t1 - t0)) 'BEGIN {printf "%.0f", n / (ns / 1e9)}')
+  local lat; lat=$(timeout 300 "$MAILFERRY_JAVA" bench/SmtpLoad.java 127.0.0.1 "$port" $((N / 4)) "$sess" "$size")
+  r=$($rssfn); [ "${r:-0}" -gt "$peak" ] && peak=$r
+  echo "$tput $(echo "$lat" | awk '{print $1, $2}') $((peak / 1024)) ${c:-0}"
+}
+
+setup_postfix
+start_mailferry
+printf '%-16s | %-34s | %-34s | %s\n' "run" "Mailferry msg/s p50ms p99ms RSS(MiB)" "Postfix msg/s p50ms p99ms RSS(MiB)" "ratio msg/s"
+for run in $RUNS; do
+  size=${run%%:*}; sess=${run##*:}
+  m=$(measure mailferry "$MF" "$size" "$sess" mailferry_rss_kb)
+  p=$(measure postfix "$PF" "$size" "$sess" postfix_rss_kb)
+  read -r mt m50 m99 mr mc <<<"$m"; read -r pt p50 p99 pr pc <<<"$p"
+  ratio=$(awk -v a="$mt" -v b="$pt" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+  printf '%-16s | %7s %7s %7s %6s (%s) | %7s %7s %7s %6s (%s) | %sx\n' "$((size / 1024))KiB x $sess" \
+    "$mt" "$m50" "$m99" "$mr" "$mc" "$pt" "$p50" "$p99" "$pr" "$pc" "$ratio"
+done
+echo "(N=$N per run; counts in parentheses are messages the sink received; load: $(cut -d' ' -f1-3 /proc/loadavg))"
