@@ -37,12 +37,14 @@ public final class FileSpool implements Spool {
     private final Path queue;
     private final Path corrupt;
     private final java.time.Clock clock;
+    private final DirectorySync queueSync;
 
     public FileSpool(Path root, java.time.Clock clock) throws IOException {
         this.tmp = root.resolve("tmp");
         this.queue = root.resolve("queue");
         this.corrupt = root.resolve("corrupt");
         this.clock = clock;
+        this.queueSync = new DirectorySync(queue);
         for (Path d : new Path[] {root, tmp, queue, corrupt}) {
             Files.createDirectories(d);
         }
@@ -131,7 +133,7 @@ public final class FileSpool implements Spool {
         Path envTmp = writeSynced(envelope);
         Files.move(in.bodyTmp, queue.resolve(in.id.value() + BODY), StandardCopyOption.ATOMIC_MOVE);
         Files.move(envTmp, queue.resolve(in.id.value() + ENV), StandardCopyOption.ATOMIC_MOVE);
-        syncDirectory(queue);
+        queueSync.await(); // group commit: one directory fsync for all renames made meanwhile
         in.committed = true;
     }
 
@@ -210,11 +212,5 @@ public final class FileSpool implements Spool {
             }
         }
         log.warn("{}: corrupt queue file moved to {}: {}", id, corrupt, why);
-    }
-
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
     }
 }

@@ -104,6 +104,25 @@ class FileSpoolTest {
     }
 
     @Test
+    void concurrentCommitsShareDirectorySyncsAndAllLand() throws Exception {
+        FileSpool spool = new FileSpool(root, Clock.systemUTC());
+        List<java.util.concurrent.Future<QueueId>> futures = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(16)) {
+            for (int i = 0; i < 200; i++) {
+                int n = i;
+                futures.add(pool.submit(() -> store(spool, "message " + n + "\r\n")));
+            }
+        }
+        List<QueueId> ids = new ArrayList<>();
+        for (var f : futures) {
+            ids.add(f.get());
+        }
+        List<Envelope> all = new ArrayList<>();
+        new FileSpool(root, Clock.systemUTC()).forEach(all::add);
+        assertThat(all).extracting(Envelope::id).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
     void queueIdsAreUniqueAndTimeOrdered() {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
