@@ -4,20 +4,32 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.time.ZoneId;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.mailferry.cli.Arguments;
-import org.mailferry.cli.QueueListing;
+import org.mailferry.admin.AdminServer;
+import org.mailferry.cli.QueueCommand;
 import org.mailferry.config.Config;
 import org.mailferry.config.ConfigException;
 import org.mailferry.config.ConfigLoader;
+import org.mailferry.delivery.QueueControl;
 import org.mailferry.delivery.QueueRunner;
 import org.mailferry.delivery.RetrySchedule;
 import org.mailferry.notify.Events;
 import org.mailferry.notify.MailLog;
+import org.mailferry.notify.Metrics;
+import org.mailferry.notify.Webhooks;
 import org.mailferry.queue.FileSpool;
+import org.mailferry.queue.SpoolLock;
 import org.mailferry.submission.SessionSettings;
 import org.mailferry.submission.SmtpListener;
 import org.slf4j.Logger;
@@ -33,16 +45,54 @@ public final class Mailferry implements AutoCloseable {
     private final FileSpool spool;
     private final QueueRunner runner;
     private final SmtpListener listener;
+    private final Metrics metrics = new Metrics();
+    private final Webhooks webhooks;
+    private final QueueControl control;
+    private final AdminServer admin;
+    private final Config config;
+    private final Clock clock;
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("history-sweep").factory());
+    private SpoolLock lock;
     private InetSocketAddress bound;
+    private InetSocketAddress adminBound;
 
     private Mailferry(Config config, Clock clock) throws IOException {
+        this.config = config;
+        this.clock = clock;
         events.add(new MailLog());
+        events.add(metrics);
         spool = new FileSpool(config.queue().spool(), clock);
+        webhooks = webhooks(config, spool, clock);
+        events.add(webhooks);
         runner = new QueueRunner(spool, config.relay(), config.queue(),
                 new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
                 events, clock);
+        control = new QueueControl(spool, runner, events, clock, Duration.ofSeconds(30));
+        admin = new AdminServer(spool, control, this::metricsText);
         listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock), config.smtpd().maxConnections(),
                 spool, this::accepted);
+    }
+
+    /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
+    static Webhooks webhooks(Config config, FileSpool spool, Clock clock) throws IOException {
+        Config.Webhook w = config.webhook();
+        byte[] secret = w.secretFile() == null ? null
+                : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+        return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), secret, w.lifetime()),
+                config.queue().spool().resolve("webhooks"), spool, clock);
+    }
+
+    private String metricsText() {
+        return metrics.render(Map.of(
+                "mailferry_queue_messages", Map.entry("Messages in the queue.", spool.count()),
+                "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
+                        (long) webhooks.pendingCount())));
+    }
+
+    /** Removes finished messages' history older than admin.history_retention; returns how many. */
+    public int sweepHistory() throws IOException {
+        return spool.sweepFinished(clock.instant().minus(config.admin().historyRetention()));
     }
 
     /** A message is durably queued: tell everyone, then schedule its first attempt. */
@@ -56,8 +106,19 @@ public final class Mailferry implements AutoCloseable {
     public static Mailferry start(Config config, Clock clock) throws IOException {
         Mailferry m = new Mailferry(config, clock);
         try {
+            m.lock = SpoolLock.tryAcquire(config.queue().spool());
+            if (m.lock == null) {
+                throw new IOException("another mailferry daemon uses the spool " + config.queue().spool()
+                        + "; stop it first, or give this one its own queue.spool");
+            }
             m.spool.recover();
             m.runner.start();
+            m.webhooks.start();
+            if (config.admin().listen() != null) {
+                m.adminBound = m.admin.start(config.admin().listen());
+            }
+            m.lock.publishAdminAddress(m.adminBound);
+            m.sweeper.scheduleWithFixedDelay(m::sweepQuietly, 0, 1, TimeUnit.HOURS);
             m.bound = m.listener.start(config.smtpd().listen());
             Thread.ofVirtual().name("recover").start(() -> {
                 try {
@@ -78,6 +139,27 @@ public final class Mailferry implements AutoCloseable {
         return bound;
     }
 
+    /** The admin API's address, or null when admin.listen is off. */
+    public InetSocketAddress adminAddress() {
+        return adminBound;
+    }
+
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
+    public QueueControl control() {
+        return control;
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweepHistory();
+        } catch (IOException e) {
+            LoggerFactory.getLogger("mailferry.qmgr").warn("history sweep failed: {}", e.toString());
+        }
+    }
+
     public Events events() {
         return events;
     }
@@ -94,6 +176,17 @@ public final class Mailferry implements AutoCloseable {
     public void close() {
         listener.close();
         runner.close();
+        sweeper.shutdownNow();
+        admin.close();
+        webhooks.close();
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                LoggerFactory.getLogger("mailferry").warn("cannot release the spool lock: {}", e.toString());
+            }
+            lock = null;
+        }
     }
 
     public static void main(String[] argv) {
@@ -125,9 +218,13 @@ public final class Mailferry implements AutoCloseable {
                     return serve(config, err);
                 }
                 case "queue", "mailq" -> {
-                    QueueListing.print(new FileSpool(config.queue().spool(), Clock.systemUTC()), out,
-                            ZoneId.systemDefault());
-                    return 0;
+                    FileSpool files = new FileSpool(config.queue().spool(), Clock.systemUTC());
+                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()), out, err)
+                            .run(args.rest());
+                }
+                case "status" -> {
+                    return QueueCommand.status(new FileSpool(config.queue().spool(), Clock.systemUTC()),
+                            args.rest(), out, err);
                 }
                 default -> {
                     err.println("mailferry: unknown command '" + command + "'");
@@ -175,6 +272,8 @@ public final class Mailferry implements AutoCloseable {
                 usage: mailferry COMMAND [options]
                   serve   run the relay (SMTP listener, queue, delivery to the smarthost)
                   queue   list the queue, like mailq (works with the daemon stopped too)
+                  queue show|flush|hold|release|delete ID, queue flush, queue delete --all-failed
+                  status  ID|MESSAGE-ID   a message's recipients and attempt history (JSON)
                 options:
                   --config FILE        mailferry.toml (default: none, built-in defaults)
                   --smarthost SPEC     relay.smarthost, e.g. 'smtp:[smtp.example.com]:587'

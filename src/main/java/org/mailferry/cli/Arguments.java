@@ -24,6 +24,9 @@ public record Arguments(Path config, Map<String, String> overrides, List<String>
             "--listen", Key.SMTPD_LISTEN,
             "--spool", Key.QUEUE_SPOOL);
 
+    /** Flags of subcommands, left in {@code rest} for them. */
+    private static final java.util.Set<String> PASSED_ON = java.util.Set.of("--all-failed");
+
     public static Arguments parse(List<String> args) throws UsageException {
         Path config = null;
         Map<String, String> overrides = new LinkedHashMap<>();
@@ -49,7 +52,7 @@ public record Arguments(Path config, Map<String, String> overrides, List<String>
                 } else {
                     overrides.put(FLAGS.get(flag).name(), value);
                 }
-            } else if (a.startsWith("--")) {
+            } else if (a.startsWith("--") && !PASSED_ON.contains(a)) {
                 throw new UsageException("unknown option " + a);
             } else {
                 rest.add(a);

@@ -110,7 +110,59 @@ public final class ConfigLoader {
                 duration(Key.RELAY_COMMAND_TIMEOUT),
                 (int) positive(Key.RELAY_CONCURRENCY, integer(Key.RELAY_CONCURRENCY)),
                 duration(Key.RELAY_CONNECTION_REUSE_TIME));
-        return new Config(smtpd, queue, relay);
+        return new Config(smtpd, queue, relay, admin(), webhook());
+    }
+
+    private Config.Admin admin() throws ConfigException {
+        String listen = raw(Key.ADMIN_LISTEN).toString().strip();
+        return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
+                duration(Key.ADMIN_HISTORY_RETENTION));
+    }
+
+    private Config.Webhook webhook() throws ConfigException {
+        List<java.net.URI> urls = new ArrayList<>();
+        for (String u : strings(Key.WEBHOOK_URL, List.of())) {
+            try {
+                java.net.URI uri = new java.net.URI(u);
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw new java.net.URISyntaxException(u, "not an http(s) URL with a host");
+                }
+                urls.add(uri);
+            } catch (java.net.URISyntaxException e) {
+                throw at(Key.WEBHOOK_URL, "webhook.url: '" + u + "' is not an http(s) URL; write e.g. "
+                        + "\"https://app.example.com/mailferry\"");
+            }
+        }
+        List<String> known = List.copyOf(stringList(Toml.parse("", "x = " + Key.WEBHOOK_EVENTS.defaultValue())));
+        List<String> events = strings(Key.WEBHOOK_EVENTS, known);
+        for (String e : events) {
+            if (!known.contains(e)) {
+                throw at(Key.WEBHOOK_EVENTS, "webhook.events: unknown event type '" + e + "'; the types are "
+                        + String.join(", ", known));
+            }
+        }
+        Path secret = null;
+        if (values.containsKey(Key.WEBHOOK_SECRET_FILE.name())) {
+            secret = Path.of(string(Key.WEBHOOK_SECRET_FILE, ""));
+            try {
+                if (Files.readString(secret, StandardCharsets.UTF_8).isBlank()) {
+                    throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: " + secret + " is empty; put a long "
+                            + "random secret in it, e.g. 'openssl rand -hex 32 > " + secret + "'");
+                }
+            } catch (IOException e) {
+                throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: cannot read " + secret + " ("
+                        + e.getClass().getSimpleName() + "); check the path and that the relay's user may read it");
+            }
+        }
+        return new Config.Webhook(List.copyOf(urls), events, secret, duration(Key.WEBHOOK_LIFETIME));
+    }
+
+    private static List<String> stringList(Map<String, Toml.Value> parsed) {
+        List<String> out = new ArrayList<>();
+        for (Object o : (List<?>) parsed.get("x").value()) {
+            out.add(o.toString());
+        }
+        return out;
     }
 
     private ConfigException at(Key key, String message) {

@@ -46,12 +46,27 @@ public record Key(String name, String defaultValue, String description) {
             "parallel connections to the smarthost");
     public static final Key RELAY_CONNECTION_REUSE_TIME = new Key("relay.connection_reuse_time", "2s",
             "how long an idle smarthost connection is kept for the next message");
+    public static final Key ADMIN_LISTEN = new Key("admin.listen", "127.0.0.1:2526",
+            "address:port of the admin HTTP API (status, queue commands, /metrics); \"off\" disables it");
+    public static final Key ADMIN_HISTORY_RETENTION = new Key("admin.history_retention", "7d",
+            "how long a finished message's status and history stay available (SPOOL/done/)");
+    public static final Key WEBHOOK_URL = new Key("webhook.url", "[]",
+            "http(s) URLs that receive each event as a signed JSON POST; empty: no webhooks");
+    public static final Key WEBHOOK_EVENTS = new Key("webhook.events",
+            "[\"received\", \"deferred\", \"delayed\", \"delivered\", \"bounced\", \"expired\", \"deleted\", "
+                    + "\"removed\"]",
+            "event types sent to the webhook URLs");
+    public static final Key WEBHOOK_SECRET_FILE = new Key("webhook.secret_file", "(none: requests are unsigned)",
+            "file holding the HMAC-SHA256 secret for the Mailferry-Signature header");
+    public static final Key WEBHOOK_LIFETIME = new Key("webhook.lifetime", "1d",
+            "how long a webhook delivery is retried before it is given up");
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
             SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
-            RELAY_CONNECTION_REUSE_TIME);
+            RELAY_CONNECTION_REUSE_TIME,
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME);
 
     public static Key byName(String name) {
         for (Key k : ALL) {

@@ -43,6 +43,7 @@ public final class QueueRunner implements AutoCloseable {
     private final Clock clock;
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<QueueId> scheduled = ConcurrentHashMap.newKeySet();
+    private final Claims claims = new Claims();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running;
 
@@ -103,6 +104,18 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
+    /** Makes one message due now (after a flush or release), whatever its earlier due time. */
+    public void flush(Envelope env) {
+        due.removeIf(d -> d.id().equals(env.id()));
+        scheduled.remove(env.id());
+        schedule(env.withNextAttempt(clock.instant()));
+    }
+
+    /** The claims shared with operator commands ({@link QueueControl}). */
+    public Claims claims() {
+        return claims;
+    }
+
     /** Loads every queued message and schedules it; returns the number scheduled. */
     public int recover() throws IOException {
         int[] n = {0};
@@ -129,6 +142,12 @@ public final class QueueRunner implements AutoCloseable {
                 continue;
             }
             scheduled.remove(d.id());
+            if (!claims.tryClaim(d.id())) {
+                // an operator command is changing this message: look again shortly
+                due.add(new Due(d.id(), System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
+                scheduled.add(d.id());
+                continue;
+            }
             try {
                 connection = attempt(d.id(), connection);
             } catch (RuntimeException e) {
@@ -137,6 +156,8 @@ public final class QueueRunner implements AutoCloseable {
                     connection.close();
                     connection = null;
                 }
+            } finally {
+                claims.release(d.id());
             }
         }
         if (connection != null) {
@@ -288,7 +309,7 @@ public final class QueueRunner implements AutoCloseable {
         Envelope after = env.afterAttempt(updated, nextAt, history);
         try {
             if (after.isFinished()) {
-                spool.remove(env.id());
+                spool.retire(after);
             } else {
                 spool.update(after);
             }

@@ -12,7 +12,9 @@ public record Recipient(Address address, State state, String lastReply, String o
         /** Accepted by the smarthost. */
         DELIVERED,
         /** Refused permanently, or expired: a DSN is owed to the sender. */
-        FAILED;
+        FAILED,
+        /** Removed by an operator before delivery; no DSN. */
+        DELETED;
 
         public boolean isFinal() {
             return this != PENDING;

@@ -31,6 +31,10 @@ public sealed interface DeliveryEvent {
                    String reason, boolean expired) implements DeliveryEvent {
     }
 
+    /** Removed from the queue by an operator ({@code queue delete}) before it was delivered. */
+    record Deleted(QueueId id, Instant time, Address recipient, String reason) implements DeliveryEvent {
+    }
+
     /** Every recipient is final; the message left the queue. */
     record Removed(QueueId id, Instant time) implements DeliveryEvent {
     }

@@ -39,6 +39,7 @@ public final class MailLog implements EventListener {
             case DeliveryEvent.Bounced b -> "to=" + b.recipient() + ", relay=" + b.relay() + ", delay="
                     + seconds(b.delay()) + ", dsn=" + b.dsn() + ", status=" + (b.expired() ? "expired" : "bounced")
                     + " (" + b.reason() + ")";
+            case DeliveryEvent.Deleted d -> "to=" + d.recipient() + ", status=deleted (" + d.reason() + ")";
             case DeliveryEvent.Removed r -> "removed";
         };
     }

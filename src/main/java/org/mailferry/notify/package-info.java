@@ -1,5 +1,6 @@
 /**
- * What happens to messages, told once: delivery events and their listeners (the mail.log lines
- * now; metrics, webhooks and DSNs later). Depends on message and smtp.
+ * What happens to messages, told once: delivery events and their listeners (the mail.log lines,
+ * metrics, signed webhooks with their on-disk outbox; DSNs). Depends on message, smtp and queue
+ * (webhooks read the sender and Message-ID of the stored message).
  */
 package org.mailferry.notify;

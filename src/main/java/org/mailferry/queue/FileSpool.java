@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *   SPOOL/tmp/      files being written (removed at start)
  *   SPOOL/queue/    ID.body (written once) and ID.env (rewritten after each attempt)
  *   SPOOL/corrupt/  envelopes that could not be read, with their bodies, for a human to look at
+ *   SPOOL/done/     finished messages: final ID.env (with history) and ID.headers, kept for status
+ *                   lookups until swept (not fsynced: losing history in a crash loses no message)
  * </pre>
  * Commit order: body and envelope are written and fsynced under tmp/, the body is renamed into
  * queue/, then the envelope (its presence marks the message complete), then queue/ is fsynced.
@@ -32,10 +34,12 @@ public final class FileSpool implements Spool {
     private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
     static final String BODY = ".body";
     static final String ENV = ".env";
+    static final String HEADERS = ".headers";
 
     private final Path tmp;
     private final Path queue;
     private final Path corrupt;
+    private final Path done;
     private final java.time.Clock clock;
     private final DirectorySync queueSync;
 
@@ -43,15 +47,29 @@ public final class FileSpool implements Spool {
         this.tmp = root.resolve("tmp");
         this.queue = root.resolve("queue");
         this.corrupt = root.resolve("corrupt");
+        this.done = root.resolve("done");
         this.clock = clock;
         this.queueSync = new DirectorySync(queue);
-        for (Path d : new Path[] {root, tmp, queue, corrupt}) {
+        for (Path d : new Path[] {root, tmp, queue, corrupt, done}) {
             Files.createDirectories(d);
         }
     }
 
     public Path queueDirectory() {
         return queue;
+    }
+
+    /** The number of queued messages (envelope files). */
+    public long count() {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + ENV)) {
+            long n = 0;
+            for (Path ignored : ds) {
+                n++;
+            }
+            return n;
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Start-up clean-up: removes tmp/ leftovers and bodies without an envelope. */
@@ -180,8 +198,72 @@ public final class FileSpool implements Spool {
     }
 
     @Override
+    public void retire(Envelope finished) throws IOException {
+        QueueId id = finished.id();
+        try (InputStream body = openBody(id)) {
+            Files.write(done.resolve(id.value() + HEADERS), HeaderBlock.read(body));
+        } catch (NoSuchFileException gone) {
+            // no body (removed meanwhile): keep the envelope only
+        }
+        Files.write(done.resolve(id.value() + ENV), EnvelopeCodec.encode(finished));
+        remove(id);
+    }
+
+    @Override
+    public Envelope find(QueueId id) throws IOException {
+        for (Path dir : new Path[] {queue, done}) {
+            try {
+                return EnvelopeCodec.decode(Files.readAllBytes(dir.resolve(id.value() + ENV)));
+            } catch (NoSuchFileException e) {
+                // not in this directory
+            } catch (EnvelopeCodec.CorruptException e) {
+                throw new IOException(id + ": unreadable envelope in " + dir + ": " + e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public byte[] headers(QueueId id) throws IOException {
+        try (InputStream body = openBody(id)) {
+            return HeaderBlock.read(body);
+        } catch (NoSuchFileException e) {
+            try {
+                return Files.readAllBytes(done.resolve(id.value() + HEADERS));
+            } catch (NoSuchFileException e2) {
+                return new byte[0];
+            }
+        }
+    }
+
+    @Override
+    public int sweepFinished(java.time.Instant before) throws IOException {
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(done, "*" + ENV)) {
+            for (Path p : ds) {
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
+                    String name = p.getFileName().toString();
+                    Files.deleteIfExists(done.resolve(name.substring(0, name.length() - ENV.length()) + HEADERS));
+                    Files.deleteIfExists(p);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void forEachFinished(Consumer<Envelope> each) throws IOException {
+        forEachIn(done, each);
+    }
+
+    @Override
     public void forEach(Consumer<Envelope> each) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + ENV)) {
+        forEachIn(queue, each);
+    }
+
+    private void forEachIn(Path dir, Consumer<Envelope> each) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + ENV)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 String idText = name.substring(0, name.length() - ENV.length());
@@ -194,7 +276,9 @@ public final class FileSpool implements Spool {
                 try {
                     each.accept(EnvelopeCodec.decode(bytes));
                 } catch (EnvelopeCodec.CorruptException e) {
-                    if (QueueId.isValid(idText)) {
+                    if (dir.equals(done)) {
+                        log.warn("{}: ignoring unreadable finished envelope: {}", p, e.getMessage());
+                    } else if (QueueId.isValid(idText)) {
                         moveAside(new QueueId(idText), e.getMessage());
                     } else {
                         log.warn("{}: ignoring a file that is not a queue file", p);

@@ -40,6 +40,24 @@ public interface Spool {
     /** Removes the message; its envelope first, so a crash leaves at most an orphan body. */
     void remove(QueueId id) throws IOException;
 
+    /**
+     * Takes a finished message out of the queue, keeping its final envelope (and header block) for
+     * status lookups until {@link #sweepFinished} removes it.
+     */
+    void retire(Envelope finished) throws IOException;
+
+    /** A queued or recently finished message's envelope, or null when it is unknown. */
+    Envelope find(QueueId id) throws IOException;
+
+    /** The header block of a queued or recently finished message (empty when unknown). */
+    byte[] headers(QueueId id) throws IOException;
+
+    /** Removes finished messages' history last changed before {@code before}; returns how many. */
+    int sweepFinished(java.time.Instant before) throws IOException;
+
+    /** Calls {@code each} for every finished message still kept. */
+    void forEachFinished(Consumer<Envelope> each) throws IOException;
+
     /** Calls {@code each} for every complete message, in no particular order. */
     void forEach(Consumer<Envelope> each) throws IOException;
 }

@@ -30,6 +30,7 @@ public final class RelayFixture implements AutoCloseable {
         settings.put("smtpd.listen", "127.0.0.1:0");
         settings.put("queue.spool", spool.toString());
         settings.put("smtpd.hostname", "relay.test");
+        settings.put("admin.listen", "127.0.0.1:0");
     }
 
     public RelayFixture set(String key, String value) {

@@ -1,0 +1,76 @@
+package org.mailferry.admin;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mailferry.message.Attempt;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+import org.mailferry.message.Recipient;
+import org.mailferry.notify.Json;
+import org.mailferry.queue.HeaderBlock;
+import org.mailferry.queue.Spool;
+
+/**
+ * A message's status, found by queue id or Message-ID among queued and recently finished messages:
+ * its state, each recipient's state and last reply, and the attempt history. As JSON for the API
+ * and {@code mailferry status}.
+ */
+public record MessageStatus(Envelope envelope, String messageId, boolean finished) {
+
+    /** Finds by queue id, or by Message-ID (with or without angle brackets); null when unknown. */
+    public static MessageStatus find(Spool spool, String idOrMessageId) throws IOException {
+        if (QueueId.isValid(idOrMessageId)) {
+            QueueId id = new QueueId(idOrMessageId);
+            Envelope env = spool.find(id);
+            if (env != null) {
+                return new MessageStatus(env, messageId(spool, id), env.isFinished());
+            }
+        }
+        String wanted = bare(idOrMessageId);
+        List<Envelope> candidates = new ArrayList<>();
+        spool.forEach(candidates::add);
+        spool.forEachFinished(candidates::add);
+        for (Envelope env : candidates) {
+            String mid = messageId(spool, env.id());
+            if (mid != null && bare(mid).equals(wanted)) {
+                return new MessageStatus(env, mid, env.isFinished());
+            }
+        }
+        return null;
+    }
+
+    private static String messageId(Spool spool, QueueId id) throws IOException {
+        return HeaderBlock.field(spool.headers(id), "Message-ID");
+    }
+
+    private static String bare(String messageId) {
+        String s = messageId.strip();
+        return s.startsWith("<") && s.endsWith(">") ? s.substring(1, s.length() - 1) : s;
+    }
+
+    public String state() {
+        return finished ? "finished" : envelope.held() ? "held" : "queued";
+    }
+
+    public String json() {
+        Envelope e = envelope;
+        List<String> rcpts = new ArrayList<>();
+        for (Recipient r : e.recipients()) {
+            rcpts.add(Json.object().field("recipient", r.address().value())
+                    .field("state", r.state().name().toLowerCase(Locale.ROOT))
+                    .field("last_reply", r.lastReply().isEmpty() ? null : r.lastReply()).end());
+        }
+        List<String> history = new ArrayList<>();
+        for (Attempt a : e.history()) {
+            history.add(Json.object().field("time", a.time()).field("recipient", a.recipient())
+                    .field("outcome", a.outcome()).end());
+        }
+        return Json.object().field("queue_id", e.id().value()).field("message_id", messageId)
+                .field("state", state()).field("sender", e.sender().value()).field("arrival", e.arrival())
+                .field("size", e.sizeBytes()).field("attempts", e.attempts())
+                .field("next_attempt", finished ? null : e.nextAttempt().toString())
+                .array("recipients", rcpts).array("history", history).end();
+    }
+}

@@ -1,0 +1,173 @@
+package org.mailferry.delivery;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.mailferry.message.Attempt;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+import org.mailferry.message.Recipient;
+import org.mailferry.notify.DeliveryEvent;
+import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Spool;
+
+/**
+ * The operator's queue commands: hold, release, flush, delete. Each takes the message's claim
+ * first, so it never races with a delivery attempt rewriting the same envelope; a running attempt
+ * is waited for up to {@code patience}, then the command answers {@link Result.Status#BUSY}.
+ * With a {@link QueueRunner} (inside the daemon) the scheduler hears of the change at once;
+ * without one (command line, daemon stopped) only the spool changes and the next start sees it.
+ */
+public final class QueueControl {
+    static final String DELETED_REASON = "deleted by the operator";
+
+    /** What a command did, as a value: done, no such message, or busy. */
+    public record Result(Status status, String text) {
+        public enum Status { DONE, NOT_FOUND, BUSY }
+
+        static Result done(QueueId id, String what) {
+            return new Result(Status.DONE, id + ": " + what);
+        }
+    }
+
+    private interface Change {
+        /** Returns the new envelope and what happened; null envelope: the message was retired. */
+        Result apply(Envelope env) throws IOException;
+    }
+
+    private final Spool spool;
+    private final QueueRunner runner;
+    private final Claims claims;
+    private final EventListener events;
+    private final Clock clock;
+    private final Duration patience;
+
+    /** @param runner null when the daemon is not running (commands on the spool alone) */
+    public QueueControl(Spool spool, QueueRunner runner, EventListener events, Clock clock, Duration patience) {
+        this.spool = spool;
+        this.runner = runner;
+        this.claims = runner == null ? new Claims() : runner.claims();
+        this.events = events;
+        this.clock = clock;
+        this.patience = patience;
+    }
+
+    public Result hold(QueueId id) throws IOException {
+        return change(id, env -> {
+            spool.update(env.withHeld(true));
+            return Result.done(id, "held");
+        });
+    }
+
+    public Result release(QueueId id) throws IOException {
+        return change(id, env -> {
+            Envelope after = env.withHeld(false).withNextAttempt(clock.instant());
+            spool.update(after);
+            if (runner != null) {
+                runner.flush(after);
+            }
+            return Result.done(id, "released");
+        });
+    }
+
+    /** Retry now; a held message stays held. */
+    public Result flush(QueueId id) throws IOException {
+        return change(id, env -> {
+            Envelope after = env.withNextAttempt(clock.instant());
+            spool.update(after);
+            if (runner != null) {
+                runner.flush(after);
+            }
+            return Result.done(id, env.held() ? "due now, but held (release it to deliver)" : "flushed");
+        });
+    }
+
+    /** Flushes every queued message; returns how many. */
+    public int flushAll() throws IOException {
+        return each(all(), this::flush);
+    }
+
+    /** Removes the message; each pending recipient gets a "deleted" event, no DSN is sent. */
+    public Result delete(QueueId id) throws IOException {
+        return change(id, env -> {
+            Instant now = clock.instant();
+            List<Recipient> updated = new ArrayList<>();
+            List<Attempt> history = new ArrayList<>();
+            List<DeliveryEvent> emitted = new ArrayList<>();
+            for (Recipient r : env.recipients()) {
+                if (r.state() == Recipient.State.PENDING) {
+                    updated.add(r.with(Recipient.State.DELETED, DELETED_REASON));
+                    history.add(new Attempt(now, r.address().value(), DELETED_REASON));
+                    emitted.add(new DeliveryEvent.Deleted(id, now, r.address(), DELETED_REASON));
+                } else {
+                    updated.add(r);
+                }
+            }
+            List<Attempt> h = new ArrayList<>(env.history());
+            h.addAll(history);
+            spool.retire(new Envelope(env.id(), env.arrival(), env.sender(), updated, env.bodyType(),
+                    env.smtpUtf8(), env.sizeBytes(), env.envId(), env.ret(), env.client(), env.attempts(),
+                    env.nextAttempt(), env.held(), h));
+            emitted.forEach(events::on);
+            events.on(new DeliveryEvent.Removed(id, now));
+            return Result.done(id, "deleted");
+        });
+    }
+
+    /** Deletes every message that has had a failed attempt (a recipient deferred); returns how many. */
+    public int deleteAllFailed() throws IOException {
+        List<QueueId> failed = new ArrayList<>();
+        spool.forEach(env -> {
+            if (env.pending().stream().anyMatch(r -> !r.lastReply().isEmpty())) {
+                failed.add(env.id());
+            }
+        });
+        return each(failed, this::delete);
+    }
+
+    private List<QueueId> all() throws IOException {
+        List<QueueId> ids = new ArrayList<>();
+        spool.forEach(env -> ids.add(env.id()));
+        return ids;
+    }
+
+    private interface Command {
+        Result run(QueueId id) throws IOException;
+    }
+
+    private static int each(List<QueueId> ids, Command command) throws IOException {
+        int n = 0;
+        for (QueueId id : ids) {
+            if (command.run(id).status() == Result.Status.DONE) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private Result change(QueueId id, Change change) throws IOException {
+        try {
+            if (!claims.claim(id, patience)) {
+                return new Result(Result.Status.BUSY, id + ": a delivery attempt is running; try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(Result.Status.BUSY, id + ": interrupted");
+        }
+        try {
+            Envelope env;
+            try {
+                env = spool.load(id);
+            } catch (NoSuchFileException e) {
+                return new Result(Result.Status.NOT_FOUND, id + ": not in the queue");
+            }
+            return change.apply(env);
+        } finally {
+            claims.release(id);
+        }
+    }
+}

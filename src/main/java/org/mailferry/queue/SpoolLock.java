@@ -1,0 +1,83 @@
+package org.mailferry.queue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Who owns the spool: the running daemon holds an exclusive lock on {@code SPOOL/daemon.lock}
+ * and writes its admin API address to {@code SPOOL/admin.address}. A queue command that gets the
+ * lock knows no daemon runs and may change the spool directly (holding the lock, so no daemon
+ * starts meanwhile); one that does not get it talks to the daemon's admin API instead.
+ */
+public final class SpoolLock implements AutoCloseable {
+    private static final String LOCK = "daemon.lock";
+    private static final String ADDRESS = "admin.address";
+
+    private final Path root;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private SpoolLock(Path root, FileChannel channel, FileLock lock) {
+        this.root = root;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** The lock, or null when another process (or this JVM) holds it. */
+    public static SpoolLock tryAcquire(Path root) throws IOException {
+        Files.createDirectories(root);
+        FileChannel ch = FileChannel.open(root.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            ch.close();
+            return null;
+        }
+        return new SpoolLock(root, ch, l);
+    }
+
+    /** Records where the admin API listens (null: it is off). */
+    public void publishAdminAddress(InetSocketAddress address) throws IOException {
+        Path p = root.resolve(ADDRESS);
+        if (address == null) {
+            Files.deleteIfExists(p);
+        } else {
+            Files.writeString(p, address.getAddress().getHostAddress() + " " + address.getPort() + "\n",
+                    StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The running daemon's admin API address, or null when it published none. */
+    public static InetSocketAddress adminAddress(Path root) throws IOException {
+        try {
+            String[] f = Files.readString(root.resolve(ADDRESS), StandardCharsets.UTF_8).strip().split(" ");
+            return new InetSocketAddress(f[0], Integer.parseInt(f[1]));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (RuntimeException e) {
+            throw new IOException(root.resolve(ADDRESS) + " is damaged; restart the daemon to rewrite it");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            Files.deleteIfExists(root.resolve(ADDRESS));
+        } finally {
+            lock.release();
+            channel.close();
+        }
+    }
+}
