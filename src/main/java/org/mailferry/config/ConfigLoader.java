@@ -133,7 +133,7 @@ public final class ConfigLoader {
                         + "\"https://app.example.com/mailferry\"");
             }
         }
-        List<String> known = List.copyOf(stringList(Toml.parse("", "x = " + Key.WEBHOOK_EVENTS.defaultValue())));
+        List<String> known = stringList(Toml.parse("", "x = " + Key.WEBHOOK_EVENTS.defaultValue()));
         List<String> events = strings(Key.WEBHOOK_EVENTS, known);
         for (String e : events) {
             if (!known.contains(e)) {
@@ -193,7 +193,11 @@ public final class ConfigLoader {
         if (v == null) {
             return fallback;
         }
-        List<?> list = v.value() instanceof List<?> l ? l : List.of(v.value());
+        Object value = v.value();
+        if (v.line() == 0 && value instanceof String s && s.strip().startsWith("[")) {
+            value = Toml.parse("command line", "x = " + s).get("x").value(); // an override written as TOML
+        }
+        List<?> list = value instanceof List<?> l ? l : List.of(value);
         List<String> out = new ArrayList<>();
         for (Object o : list) {
             if (!(o instanceof String s)) {

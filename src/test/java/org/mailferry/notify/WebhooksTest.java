@@ -1,0 +1,175 @@
+package org.mailferry.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailferry.testing.RelayFixture;
+import org.mailferry.testing.Submit;
+import org.mailferry.testing.TestSmarthost;
+
+/** Webhooks against a real HTTP receiver started here, which verifies signatures as docs/operations.md says. */
+class WebhooksTest {
+    private static final String SECRET = "s3cret-for-tests";
+
+    /** One request as the receiver saw it. */
+    record Hook(String event, String delivery, String signature, String body, boolean signatureValid) {
+    }
+
+    @TempDir
+    Path dir;
+    private HttpServer receiver;
+    private final BlockingQueue<Hook> hooks = new LinkedBlockingQueue<>();
+    /** Answers 500 to this many requests, then 200. */
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private TestSmarthost smarthost;
+
+    @BeforeEach
+    void startReceiver() throws IOException {
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        receiver.createContext("/hook", x -> {
+            String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String sig = x.getRequestHeaders().getFirst("Mailferry-Signature");
+            hooks.add(new Hook(x.getRequestHeaders().getFirst("Mailferry-Event"),
+                    x.getRequestHeaders().getFirst("Mailferry-Delivery"), sig, body, verify(sig, body)));
+            int code = failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 500 : 204;
+            x.sendResponseHeaders(code, -1);
+            x.close();
+        });
+        receiver.start();
+        smarthost = new TestSmarthost();
+    }
+
+    @AfterEach
+    void stop() {
+        receiver.stop(0);
+        smarthost.close();
+    }
+
+    /** The receiver's check, as in docs/operations.md: HMAC-SHA256 over "t.body", compared in constant time. */
+    static boolean verify(String header, String body) {
+        if (header == null) {
+            return false;
+        }
+        String t = null;
+        String v1 = null;
+        for (String part : header.split(",")) {
+            if (part.startsWith("t=")) {
+                t = part.substring(2);
+            } else if (part.startsWith("v1=")) {
+                v1 = part.substring(3);
+            }
+        }
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            byte[] expected = mac.doFinal((t + "." + body).getBytes(StandardCharsets.UTF_8));
+            return v1 != null && MessageDigest.isEqual(expected, HexFormat.of().parseHex(v1))
+                    && Math.abs(System.currentTimeMillis() / 1000 - Long.parseLong(t)) < 300;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private RelayFixture relay() throws IOException {
+        Path secret = dir.resolve("secret");
+        Files.writeString(secret, SECRET + "\n");
+        return new RelayFixture(dir.resolve("spool")).smarthost(smarthost.port())
+                .set("webhook.url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")
+                .set("webhook.secret_file", secret.toString())
+                .set("webhook.events", "[\"received\", \"delivered\", \"deferred\", \"removed\"]");
+    }
+
+    private Hook next() throws InterruptedException {
+        Hook h = hooks.poll(10, TimeUnit.SECONDS);
+        assertThat(h).as("a webhook request within 10 s").isNotNull();
+        return h;
+    }
+
+    @Test
+    void signedEventsArriveInOrderWithTheMessageFacts() throws Exception {
+        try (RelayFixture f = relay().start()) {
+            String id = Submit.message(f.address(), "app@example.com", "user@example.net", "<m1@example.com>");
+            Hook received = next();
+            Hook delivered = next();
+            Hook removed = next();
+            assertThat(received.event()).isEqualTo("received");
+            assertThat(delivered.event()).isEqualTo("delivered");
+            assertThat(removed.event()).isEqualTo("removed");
+            assertThat(received.signatureValid()).isTrue();
+            assertThat(delivered.signatureValid()).isTrue();
+            assertThat(delivered.body())
+                    .contains("\"event\":\"delivered\"", "\"queue_id\":\"" + id + "\"",
+                            "\"message_id\":\"<m1@example.com>\"", "\"sender\":\"app@example.com\"",
+                            "\"recipient\":\"user@example.net\"", "\"attempt\":1", "\"enhanced_status\":\"2.")
+                    .containsPattern("\"reply\":\"250[^\"]*\"");
+            assertThat(received.body()).contains("\"attempt\":0", "\"message_id\":\"<m1@example.com>\"");
+        }
+    }
+
+    @Test
+    void aBadSignatureIsDetected() {
+        String body = "{\"event\":\"delivered\"}";
+        String good = WebhookSignature.header(SECRET.getBytes(StandardCharsets.UTF_8),
+                System.currentTimeMillis() / 1000, body);
+        assertThat(verify(good, body)).isTrue();
+        assertThat(verify(good, body.replace("delivered", "bounced"))).isFalse();
+        assertThat(verify(WebhookSignature.header("other".getBytes(StandardCharsets.UTF_8),
+                System.currentTimeMillis() / 1000, body), body)).isFalse();
+    }
+
+    @Test
+    void retriesAfterA500WithTheSameDeliveryId() throws Exception {
+        failuresLeft.set(1);
+        try (RelayFixture f = relay().set("webhook.events", "[\"delivered\"]").start()) {
+            Submit.message(f.address(), "app@example.com", "user@example.net", "<m2@example.com>");
+            Hook first = next();
+            assertThat(f.relay().webhooks().pendingCount()).isEqualTo(1);
+            f.relay().webhooks().flush(); // instead of waiting for the backoff
+            Hook retry = next();
+            assertThat(retry.delivery()).isEqualTo(first.delivery());
+            assertThat(retry.body()).isEqualTo(first.body());
+            assertThat(retry.signatureValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aPendingWebhookSurvivesARestart() throws Exception {
+        failuresLeft.set(Integer.MAX_VALUE);
+        RelayFixture f = relay().set("webhook.events", "[\"delivered\"]").start();
+        String id = Submit.message(f.address(), "app@example.com", "user@example.net", "<m3@example.com>");
+        Hook failed = next();
+        f.stop();
+        try (var files = Files.list(dir.resolve("spool/webhooks"))) {
+            assertThat(files.filter(p -> p.toString().endsWith(".hook")).count()).isEqualTo(1);
+        }
+        failuresLeft.set(0);
+        hooks.clear();
+        try (RelayFixture again = relay().set("webhook.events", "[\"delivered\"]").start()) {
+            Hook after = next();
+            assertThat(after.delivery()).isEqualTo(failed.delivery());
+            assertThat(after.body()).contains("\"queue_id\":\"" + id + "\"", "\"event\":\"delivered\"");
+            assertThat(after.signatureValid()).isTrue();
+        }
+        try (var files = Files.list(dir.resolve("spool/webhooks"))) {
+            assertThat(files.filter(p -> p.toString().endsWith(".hook")).count()).isZero();
+        }
+    }
+}
