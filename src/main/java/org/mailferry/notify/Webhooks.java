@@ -77,6 +77,8 @@ public final class Webhooks implements EventListener, AutoCloseable {
     private HttpClient http;
     private Thread sender;
     private volatile boolean running;
+    /** Counts {@link #flush()} calls, so that a flush during a failing POST retries it at once. */
+    private long flushes;
 
     public Webhooks(Settings settings, Path dir, Spool spool, Clock clock) throws IOException {
         this.settings = settings;
@@ -159,6 +161,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
     public synchronized void flush() {
         Instant now = clock.instant();
         pending.forEach(p -> p.due = now);
+        flushes++;
         notifyAll();
     }
 
@@ -190,6 +193,10 @@ public final class Webhooks implements EventListener, AutoCloseable {
             if (p == null) {
                 return;
             }
+            long flushesBefore;
+            synchronized (this) {
+                flushesBefore = flushes;
+            }
             String failure = post(p);
             synchronized (this) {
                 Instant now = clock.instant();
@@ -206,7 +213,8 @@ public final class Webhooks implements EventListener, AutoCloseable {
                     }
                 } else {
                     Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(p.attempts - 1, 10));
-                    p.due = now.plus(backoff.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff);
+                    p.due = flushes != flushesBefore ? now
+                            : now.plus(backoff.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff);
                     log.info("{} webhook {} to {} failed (attempt {}): {}; next try at {}", p.event, p.id, p.url,
                             p.attempts, failure, p.due);
                 }
