@@ -97,6 +97,7 @@ class EndToEndTest {
             String id = r.oneLine().substring(r.oneLine().lastIndexOf(' ') + 1);
 
             DeliveryEvent.Deferred deferred = relay.await(DeliveryEvent.Deferred.class, id, 10, TimeUnit.SECONDS);
+            relay.await(DeliveryEvent.Bounced.class, id, 10, TimeUnit.SECONDS); // emitted after the Deferred
             assertThat(deferred.recipient().value()).isEqualTo("later@example.net");
             assertThat(deferred.dsn()).isEqualTo("4.2.0");
             assertThat(relay.eventsOf(DeliveryEvent.Delivered.class)).extracting(e -> e.recipient().value())
