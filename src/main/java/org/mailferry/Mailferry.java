@@ -13,8 +13,10 @@ import org.mailferry.cli.QueueListing;
 import org.mailferry.config.Config;
 import org.mailferry.config.ConfigException;
 import org.mailferry.config.ConfigLoader;
+import org.mailferry.delivery.DsnSender;
 import org.mailferry.delivery.QueueRunner;
 import org.mailferry.delivery.RetrySchedule;
+import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.Events;
 import org.mailferry.notify.MailLog;
 import org.mailferry.queue.FileSpool;
@@ -40,6 +42,8 @@ public final class Mailferry implements AutoCloseable {
         spool = new FileSpool(config.queue().spool(), clock);
         runner = new QueueRunner(spool, config.relay(), config.queue(),
                 new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
+                new DsnSender(spool, new DsnComposer(config.smtpd().hostname()), config.queue().delayWarning(),
+                        config.queue().lifetime(), config.queue().bounceSizeLimitBytes()),
                 events, clock);
         listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock), config.smtpd().maxConnections(),
                 spool, this::accepted);
