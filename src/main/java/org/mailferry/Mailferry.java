@@ -22,8 +22,10 @@ import org.mailferry.config.Config;
 import org.mailferry.config.ConfigException;
 import org.mailferry.config.ConfigLoader;
 import org.mailferry.delivery.QueueControl;
+import org.mailferry.delivery.DsnSender;
 import org.mailferry.delivery.QueueRunner;
 import org.mailferry.delivery.RetrySchedule;
+import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.Events;
 import org.mailferry.notify.MailLog;
 import org.mailferry.notify.Metrics;
@@ -67,6 +69,8 @@ public final class Mailferry implements AutoCloseable {
         events.add(webhooks);
         runner = new QueueRunner(spool, config.relay(), config.queue(),
                 new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
+                new DsnSender(spool, new DsnComposer(config.smtpd().hostname()), config.queue().delayWarning(),
+                        config.queue().lifetime(), config.queue().bounceSizeLimitBytes()),
                 events, clock);
         control = new QueueControl(spool, runner, events, clock, Duration.ofSeconds(30));
         admin = new AdminServer(spool, control, this::metricsText);

@@ -13,7 +13,9 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
                         List<String> mynetworks) {
     }
 
-    public record Queue(Path spool, Duration retryMin, Duration retryMax, Duration lifetime) {
+    /** @param delayWarning zero: no delay warnings */
+    public record Queue(Path spool, Duration retryMin, Duration retryMax, Duration lifetime, Duration delayWarning,
+                        long bounceSizeLimitBytes) {
     }
 
     /** @param smarthosts empty: nothing is relayed, messages stay queued */

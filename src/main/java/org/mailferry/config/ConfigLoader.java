@@ -99,7 +99,9 @@ public final class ConfigLoader {
                 Path.of(string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
                 duration(Key.QUEUE_RETRY_MIN),
                 duration(Key.QUEUE_RETRY_MAX),
-                duration(Key.QUEUE_LIFETIME));
+                duration(Key.QUEUE_LIFETIME),
+                durationOrZero(Key.QUEUE_DELAY_WARNING),
+                size(Key.QUEUE_BOUNCE_SIZE_LIMIT));
         if (queue.retryMax().compareTo(queue.retryMin()) < 0) {
             throw at(Key.QUEUE_RETRY_MAX, "queue.retry_max must not be shorter than queue.retry_min");
         }
@@ -242,6 +244,14 @@ public final class ConfigLoader {
                 throw at(key, key.name() + " must be longer than 0");
             }
             return d;
+        } catch (IllegalArgumentException e) {
+            throw at(key, key.name() + ": " + e.getMessage());
+        }
+    }
+
+    private Duration durationOrZero(Key key) throws ConfigException {
+        try {
+            return Units.duration(raw(key));
         } catch (IllegalArgumentException e) {
             throw at(key, key.name() + ": " + e.getMessage());
         }

@@ -34,6 +34,10 @@ public record Key(String name, String defaultValue, String description) {
             "longest delay between two attempts");
     public static final Key QUEUE_LIFETIME = new Key("queue.lifetime", "5d",
             "how long a message is retried before it expires");
+    public static final Key QUEUE_DELAY_WARNING = new Key("queue.delay_warning", "4h",
+            "send the sender one delay warning (DSN, Action: delayed) when a message is still queued after this; 0 disables");
+    public static final Key QUEUE_BOUNCE_SIZE_LIMIT = new Key("queue.bounce_size_limit", "50KiB",
+            "largest message returned whole in a bounce; larger ones (and RET=HDRS) return only the headers");
     public static final Key RELAY_SMARTHOST = new Key("relay.smarthost", "(none: messages stay queued)",
             "smtp:[host]:port, [host]:port, host:port or host; a list for failover");
     public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
@@ -64,6 +68,7 @@ public record Key(String name, String defaultValue, String description) {
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
             SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
+            QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME,
             ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME);

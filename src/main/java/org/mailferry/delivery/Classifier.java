@@ -1,22 +1,27 @@
 package org.mailferry.delivery;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.Reply;
 
 /**
- * The one place that decides retry versus bounce (as Postfix's smtp_trouble.c). Rules, in order:
+ * The one place that decides retry versus bounce (as Postfix's smtp_trouble.c). docs/delivery.md
+ * has the same rules as a table; ClassifierTest checks each row. In order:
  * <ol>
  *   <li>2xx: delivered.</li>
- *   <li>4xx: temporary, whatever the enhanced code says (RFC 5321 4.2.1: the code class rules).</li>
- *   <li>5xx: permanent, except 5.7.x at site scope is still permanent, and a 5xx to EHLO/MAIL
- *       applies to the whole message.</li>
- *   <li>Network failures, timeouts, name lookups, protocol garbage: temporary, site scope.
- *       It is never the recipient's fault when we could not talk to the smarthost.</li>
+ *   <li>4xx: temporary, whatever the enhanced code says (RFC 5321 4.2.1: the reply code's class
+ *       rules; a "4xx 5.x.x" is still temporary, and the status is reported as given).</li>
+ *   <li>5xx: permanent. Scope: a reply to RCPT concerns that recipient; a reply to MAIL, DATA or
+ *       the final dot concerns the whole message (every recipient of the transaction).</li>
+ *   <li>The session refused (greeting or EHLO not 2xx, even 5xx): temporary, site scope. A
+ *       smarthost that will not talk to us now is a configuration or capacity problem, never the
+ *       recipient's; bouncing every queued message on it would be wrong. 5.x.y becomes 4.x.y.</li>
+ *   <li>No reply at all (connect refused, timeout, reset, name lookup): temporary, site scope.</li>
+ *   <li>A reply without an enhanced code gets X.0.0 of its class.</li>
  * </ol>
+ * Expiry (queue.lifetime over) is decided by the queue runner, not here: status 4.4.7.
  */
 public final class Classifier {
     private Classifier() {
@@ -34,11 +39,18 @@ public final class Classifier {
         return new DeliveryOutcome.PermanentFailure(scope, relay, text, status);
     }
 
-    /** A failure that produced no reply at all: always temporary. */
+    /** The greeting or EHLO/HELO was refused: always temporary, site scope (rule 4). */
+    public static DeliveryOutcome.TemporaryFailure classifySessionRefused(Reply reply, String relay) {
+        EnhancedStatus s = reply.status() != null ? reply.status() : defaultStatus(reply.code());
+        EnhancedStatus temporary = s.klass() == 5 ? new EnhancedStatus(4, s.subject(), s.detail()) : s;
+        return new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relay,
+                "smarthost refused the session: " + reply.oneLine(), temporary);
+    }
+
+    /** A failure that produced no reply at all: always temporary, site scope (rule 5). */
     public static DeliveryOutcome.TemporaryFailure classify(IOException e, String what, String relay) {
         EnhancedStatus status = e instanceof SocketTimeoutException ? EnhancedStatus.TEMP_TIMEOUT
                 : e instanceof UnknownHostException ? EnhancedStatus.TEMP_ROUTING
-                : e instanceof ConnectException ? EnhancedStatus.TEMP_NETWORK
                 : EnhancedStatus.TEMP_NETWORK;
         String reason = e instanceof SocketTimeoutException ? "timeout" : e.getMessage() == null
                 ? e.getClass().getSimpleName() : e.getMessage();
@@ -49,6 +61,6 @@ public final class Classifier {
         if (code < 300) {
             return EnhancedStatus.OK;
         }
-        return code < 500 ? new EnhancedStatus(4, 0, 0) : new EnhancedStatus(5, 0, 0);
+        return code < 500 ? new EnhancedStatus(4, 0, 0) : EnhancedStatus.PERM_OTHER;
     }
 }

@@ -40,6 +40,7 @@ public final class QueueRunner implements AutoCloseable {
     private final Duration lifetime;
     private final RetrySchedule retry;
     private final EventListener events;
+    private final DsnSender dsn;
     private final Clock clock;
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<QueueId> scheduled = ConcurrentHashMap.newKeySet();
@@ -62,12 +63,13 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     public QueueRunner(Spool spool, Config.Relay relay, Config.Queue queue, RetrySchedule retry,
-                       EventListener events, Clock clock) {
+                       DsnSender dsn, EventListener events, Clock clock) {
         this.spool = spool;
         this.relay = relay;
         this.lifetime = queue.lifetime();
         this.retry = retry;
         this.events = events;
+        this.dsn = dsn;
         this.clock = clock;
     }
 
@@ -180,26 +182,23 @@ public final class QueueRunner implements AutoCloseable {
             return connection;
         }
         Instant now = clock.instant();
-        List<DeliveryOutcome> outcomes;
-        if (now.isAfter(env.arrival().plus(lifetime))) {
-            outcomes = null; // expired: handled in record()
-        } else {
-            Attempted a = deliver(env, connection);
-            connection = a.connection;
-            outcomes = a.outcomes;
-        }
-        record(env, outcomes, clock.instant());
+        Attempted a = now.isAfter(env.arrival().plus(lifetime))
+                ? new Attempted(null, connection, false) // expired: handled in record()
+                : deliver(env, connection);
+        connection = a.connection;
+        record(env, a.outcomes, a.dsnOffered, clock.instant());
         return connection;
     }
 
-    private record Attempted(List<DeliveryOutcome> outcomes, SmtpClient connection) {
+    /** @param dsnOffered the smarthost offered DSN, so NOTIFY and the rest were passed on */
+    private record Attempted(List<DeliveryOutcome> outcomes, SmtpClient connection, boolean dsnOffered) {
     }
 
     private Attempted deliver(Envelope env, SmtpClient connection) {
         int pending = env.pending().size();
         if (connection != null && connection.isReusable()) {
             try (InputStream body = spool.openBody(env.id())) {
-                return new Attempted(connection.send(env, body), keep(connection));
+                return new Attempted(connection.send(env, body), keep(connection), connection.offers("DSN"));
             } catch (IOException e) {
                 // A cached connection may have been closed by the server while idle: one fresh try.
                 connection.close();
@@ -212,7 +211,7 @@ public final class QueueRunner implements AutoCloseable {
             targets = Router.targets(relay.smarthosts());
         } catch (IOException e) {
             return new Attempted(repeat(Classifier.classify(e, "lookup of " + relay.smarthosts().get(0).host(),
-                    "none"), pending), null);
+                    "none"), pending), null, false);
         }
         DeliveryOutcome siteFailure = null;
         for (Router.Target t : targets) {
@@ -226,25 +225,18 @@ public final class QueueRunner implements AutoCloseable {
                 siteFailure = Classifier.classify(e, "connect to " + relayName, relayName);
                 continue; // next address or smarthost
             } catch (SmtpClient.SessionRefused e) {
-                siteFailure = Classifier.classify(e.reply(), DeliveryOutcome.Scope.SITE, relayName);
-                if (siteFailure instanceof DeliveryOutcome.PermanentFailure) {
-                    // a 5xx greeting is still the site's problem, not the recipient's: retry later
-                    siteFailure = new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relayName,
-                            "smarthost refused the session: " + e.reply().oneLine(), siteFailure.status()
-                            .klass() == 5 ? new org.mailferry.smtp.EnhancedStatus(4, siteFailure.status().subject(),
-                            siteFailure.status().detail()) : siteFailure.status());
-                }
+                siteFailure = Classifier.classifySessionRefused(e.reply(), relayName);
                 continue;
             }
             try (InputStream body = spool.openBody(env.id())) {
-                return new Attempted(c.send(env, body), keep(c));
+                return new Attempted(c.send(env, body), keep(c), c.offers("DSN"));
             } catch (IOException e) {
                 c.close();
                 return new Attempted(repeat(Classifier.classify(e, "conversation with " + relayName, relayName),
-                        pending), null);
+                        pending), null, false);
             }
         }
-        return new Attempted(repeat(siteFailure, pending), null);
+        return new Attempted(repeat(siteFailure, pending), null, false);
     }
 
     private static SmtpClient keep(SmtpClient c) {
@@ -264,7 +256,7 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /** Applies the outcomes (null: expired) to the envelope, emits events, stores or removes. */
-    private void record(Envelope env, List<DeliveryOutcome> outcomes, Instant now) {
+    private void record(Envelope env, List<DeliveryOutcome> outcomes, boolean dsnOffered, Instant now) {
         Duration delay = Duration.between(env.arrival(), now);
         boolean expiredNow = !now.isBefore(env.arrival().plus(lifetime));
         List<Recipient> updated = new ArrayList<>();
@@ -306,6 +298,9 @@ public final class QueueRunner implements AutoCloseable {
                         t.status().toString(), t.text(), nextAt));
             }
         }
+        DsnSender.Result notices = dsn.afterAttempt(env, outcomes, updated, dsnOffered, now);
+        history.addAll(notices.history());
+        emitted.addAll(notices.events());
         Envelope after = env.afterAttempt(updated, nextAt, history);
         try {
             if (after.isFinished()) {
@@ -317,6 +312,11 @@ public final class QueueRunner implements AutoCloseable {
             log.error("{}: cannot record the attempt: {}", env.id(), e.toString());
         }
         emitted.forEach(events::on);
+        for (Envelope notice : notices.queued()) {
+            events.on(new DeliveryEvent.Received(notice.id(), notice.arrival(), notice.sender(), notice.sizeBytes(),
+                    notice.recipients().size(), notice.client()));
+            schedule(notice);
+        }
         if (after.isFinished()) {
             events.on(new DeliveryEvent.Removed(env.id(), now));
         } else {

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
+import org.mailferry.smtp.DsnParameters;
 import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.Reply;
 import org.mailferry.smtp.ReplyReader;
@@ -164,6 +165,13 @@ public final class SmtpClient implements AutoCloseable {
             }
             mail.append(" SMTPUTF8");
         }
+        boolean dsn = offers("DSN");
+        if (dsn && !env.ret().isEmpty()) {
+            mail.append(" RET=").append(env.ret());
+        }
+        if (dsn && !env.envId().isEmpty()) {
+            mail.append(" ENVID=").append(DsnParameters.encodeXtext(env.envId()));
+        }
         if (maxSize > 0 && env.sizeBytes() > maxSize) {
             return fail(rcpts, Reply.of(552, EnhancedStatus.TOO_BIG,
                     "message size " + env.sizeBytes() + " exceeds smarthost limit " + maxSize));
@@ -176,7 +184,7 @@ public final class SmtpClient implements AutoCloseable {
         }
         List<Reply> rcptReplies = new ArrayList<>();
         for (Recipient r : rcpts) {
-            command("RCPT TO:" + r.address().bracketed());
+            command("RCPT TO:" + r.address().bracketed() + (dsn ? dsnParameters(r) : ""));
             if (!pipelining) {
                 rcptReplies.add(reply());
             }
@@ -230,6 +238,12 @@ public final class SmtpClient implements AutoCloseable {
                     : Classifier.classify(r, DeliveryOutcome.Scope.RECIPIENT, relay));
         }
         return outcomes;
+    }
+
+    /** RFC 3461: NOTIFY and ORCPT as the submitting client gave them, passed on unchanged. */
+    private static String dsnParameters(Recipient r) {
+        return (r.dsnNotify().isEmpty() ? "" : " NOTIFY=" + r.dsnNotify())
+                + (r.orcpt().isEmpty() ? "" : " ORCPT=" + DsnParameters.orcptParameter(r.orcpt()));
     }
 
     private List<DeliveryOutcome> failAndReset(List<Recipient> rcpts, Reply reply) throws IOException {

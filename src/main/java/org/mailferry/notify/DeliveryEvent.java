@@ -26,6 +26,14 @@ public sealed interface DeliveryEvent {
                     String reason, Instant nextAttempt) implements DeliveryEvent {
     }
 
+    /**
+     * Still not delivered after queue.delay_warning: the sender gets one delay warning (unless
+     * NOTIFY says otherwise). Once per message and recipient.
+     */
+    record Delayed(QueueId id, Instant time, Address recipient, Duration delay, String reason)
+            implements DeliveryEvent {
+    }
+
     /** A permanent failure (or queue lifetime over): the recipient will not be tried again. */
     record Bounced(QueueId id, Instant time, Address recipient, String relay, Duration delay, String dsn,
                    String reason, boolean expired) implements DeliveryEvent {

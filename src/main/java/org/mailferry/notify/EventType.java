@@ -19,6 +19,7 @@ public final class EventType {
             case DeliveryEvent.Received r -> "received";
             case DeliveryEvent.Delivered d -> "delivered";
             case DeliveryEvent.Deferred d -> "deferred";
+            case DeliveryEvent.Delayed d -> "delayed";
             case DeliveryEvent.Bounced b -> b.expired() ? "expired" : "bounced";
             case DeliveryEvent.Deleted d -> "deleted";
             case DeliveryEvent.Removed r -> "removed";

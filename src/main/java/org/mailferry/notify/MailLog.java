@@ -36,6 +36,8 @@ public final class MailLog implements EventListener {
                     + seconds(d.delay()) + ", dsn=" + d.dsn() + ", status=sent (" + d.reply() + ")";
             case DeliveryEvent.Deferred d -> "to=" + d.recipient() + ", relay=" + d.relay() + ", delay="
                     + seconds(d.delay()) + ", dsn=" + d.dsn() + ", status=deferred (" + d.reason() + ")";
+            case DeliveryEvent.Delayed d -> "to=" + d.recipient() + ", relay=none, delay=" + seconds(d.delay())
+                    + ", dsn=4.4.7, status=delayed (" + d.reason() + ")";
             case DeliveryEvent.Bounced b -> "to=" + b.recipient() + ", relay=" + b.relay() + ", delay="
                     + seconds(b.delay()) + ", dsn=" + b.dsn() + ", status=" + (b.expired() ? "expired" : "bounced")
                     + " (" + b.reason() + ")";

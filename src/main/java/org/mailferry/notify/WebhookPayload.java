@@ -42,6 +42,7 @@ final class WebhookPayload {
             case DeliveryEvent.Bounced b -> j.field("recipient", b.recipient().value()).field("relay", b.relay())
                     .field("reply", b.reason()).field("enhanced_status", b.dsn());
             case DeliveryEvent.Deleted d -> j.field("recipient", d.recipient().value()).field("reply", d.reason());
+            case DeliveryEvent.Delayed d -> j.field("recipient", d.recipient().value()).field("reply", d.reason());
             default -> j.field("recipient", (String) null); // message-wide events (removed)
         }
         return j.end();

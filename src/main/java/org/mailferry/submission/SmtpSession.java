@@ -21,6 +21,7 @@ import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
 import org.mailferry.queue.Spool;
 import org.mailferry.smtp.DataReader;
+import org.mailferry.smtp.DsnParameters;
 import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.PathArgument;
 import org.mailferry.smtp.Reply;
@@ -55,7 +56,9 @@ public final class SmtpSession {
     private Address sender;
     private boolean bodyEightBit;
     private boolean smtpUtf8;
-    private final List<Address> recipients = new ArrayList<>();
+    private String ret = "";
+    private String envId = "";
+    private final List<Recipient> recipients = new ArrayList<>();
 
     public SmtpSession(SessionSettings settings, Spool spool, Consumer<Envelope> queued, SmtpInput in,
                        OutputStream out, InetAddress clientAddress) {
@@ -184,6 +187,7 @@ public final class SmtpSession {
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
                 "SMTPUTF8",
+                "DSN",
                 "HELP"));
     }
 
@@ -192,6 +196,8 @@ public final class SmtpSession {
         recipients.clear();
         bodyEightBit = false;
         smtpUtf8 = false;
+        ret = "";
+        envId = "";
         if (state != State.GREETED) {
             state = State.READY;
         }
@@ -212,6 +218,8 @@ public final class SmtpSession {
         }
         boolean utf8 = false;
         boolean eightBit = false;
+        String newRet = "";
+        String newEnvId = "";
         for (Map.Entry<String, String> e : p.parameters().entrySet()) {
             String v = e.getValue();
             switch (e.getKey()) {
@@ -240,6 +248,17 @@ public final class SmtpSession {
                     }
                     utf8 = true;
                 }
+                case "RET", "ENVID" -> {
+                    try {
+                        if (e.getKey().equals("RET")) {
+                            newRet = DsnParameters.ret(v);
+                        } else {
+                            newEnvId = DsnParameters.envId(v);
+                        }
+                    } catch (DsnParameters.SyntaxException ex) {
+                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, ex.getMessage());
+                    }
+                }
                 default -> {
                     return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "Unsupported MAIL parameter " + e.getKey());
                 }
@@ -254,6 +273,8 @@ public final class SmtpSession {
         sender = p.address();
         smtpUtf8 = utf8;
         bodyEightBit = eightBit;
+        ret = newRet;
+        envId = newEnvId;
         state = State.MAIL;
         return Reply.SENDER_OK;
     }
@@ -274,9 +295,23 @@ public final class SmtpSession {
         if (p.address().isNull()) {
             return Reply.of(501, EnhancedStatus.BAD_DESTINATION_SYNTAX, "Empty recipient address");
         }
-        if (!p.parameters().isEmpty()) {
-            return Reply.of(555, EnhancedStatus.BAD_PARAMETERS,
-                    "Unsupported RCPT parameter " + p.parameters().keySet().iterator().next());
+        if (!esmtp && !p.parameters().isEmpty()) {
+            return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "RCPT parameters need EHLO");
+        }
+        String notify = "";
+        String orcpt = "";
+        for (Map.Entry<String, String> e : p.parameters().entrySet()) {
+            try {
+                switch (e.getKey()) {
+                    case "NOTIFY" -> notify = DsnParameters.notify(e.getValue());
+                    case "ORCPT" -> orcpt = DsnParameters.orcpt(e.getValue());
+                    default -> {
+                        return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "Unsupported RCPT parameter " + e.getKey());
+                    }
+                }
+            } catch (DsnParameters.SyntaxException ex) {
+                return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, ex.getMessage());
+            }
         }
         if (p.address().isInternational() && !smtpUtf8) {
             return Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8, "Non-ASCII address requires SMTPUTF8");
@@ -288,7 +323,7 @@ public final class SmtpSession {
         if (recipients.size() >= settings.maxRecipients()) {
             return Reply.TOO_MANY_RECIPIENTS;
         }
-        recipients.add(p.address());
+        recipients.add(new Recipient(p.address(), Recipient.State.PENDING, "", orcpt, notify));
         state = State.RCPT;
         return Reply.RECIPIENT_OK;
     }
@@ -335,9 +370,8 @@ public final class SmtpSession {
                 reset();
                 return spoolFailure(sink.failure);
             }
-            List<Recipient> rcpts = recipients.stream().map(Recipient::pending).toList();
-            Envelope env = new Envelope(incoming.id(), now, sender, rcpts,
-                    bodyEightBit || r.eightBit() ? "8BITMIME" : "7BIT", smtpUtf8, sink.count, "", "", clientText,
+            Envelope env = new Envelope(incoming.id(), now, sender, recipients,
+                    bodyEightBit || r.eightBit() ? "8BITMIME" : "7BIT", smtpUtf8, sink.count, envId, ret, clientText,
                     0, now, false, List.of());
             try {
                 spool.commit(incoming, env);
@@ -380,7 +414,7 @@ public final class SmtpSession {
                 .append("\tby ").append(settings.hostname()).append(" (Mailferry) with ").append(with)
                 .append(" id ").append(id);
         if (recipients.size() == 1) {
-            sb.append("\r\n\tfor ").append(recipients.get(0).bracketed());
+            sb.append("\r\n\tfor ").append(recipients.get(0).address().bracketed());
         }
         sb.append("; ").append(RFC5322_DATE.format(now.atZone(ZoneOffset.UTC))).append("\r\n");
         return sb.toString().getBytes(StandardCharsets.UTF_8);

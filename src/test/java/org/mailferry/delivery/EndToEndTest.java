@@ -112,9 +112,12 @@ class EndToEndTest {
             smarthost.acceptRecipient("later@example.net");
             relay.relay().runner().flush();
             relay.await(DeliveryEvent.Removed.class, id, 10, TimeUnit.SECONDS);
-            assertThat(smarthost.take(5, TimeUnit.SECONDS).recipients()).containsExactly("later@example.net");
-            assertThat(relay.eventsOf(DeliveryEvent.Delivered.class)).extracting(e -> e.recipient().value())
-                    .containsExactly("ok@example.net", "later@example.net");
+            // the retried message and the bounce for never@ (to the sender, docs/delivery.md), in either order
+            assertThat(java.util.List.of(smarthost.take(5, TimeUnit.SECONDS).recipients(),
+                    smarthost.take(5, TimeUnit.SECONDS).recipients()))
+                    .containsExactlyInAnyOrder(java.util.List.of("later@example.net"), java.util.List.of("app@example.com"));
+            assertThat(relay.eventsOf(DeliveryEvent.Delivered.class)).filteredOn(e -> e.id().value().equals(id))
+                    .extracting(e -> e.recipient().value()).containsExactly("ok@example.net", "later@example.net");
         }
     }
 

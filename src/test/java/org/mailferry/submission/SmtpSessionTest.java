@@ -86,7 +86,8 @@ class SmtpSessionTest {
                         s("MAIL FROM:<app@example.com>", "250 2.1.0"),
                         s("RCPT TO:<>", "501 5.1.3"),
                         s("RCPT TO:<no-domain>", "501 5.1.3"),
-                        s("RCPT TO:<u@example.net> NOTIFY=NEVER", "555 5.5.4"))),
+                        s("RCPT TO:<u@example.net> FROB=1", "555 5.5.4"),
+                        s("RCPT TO:<u@example.net> NOTIFY=NEVER,SUCCESS", "501 5.5.4"))),
                 Arguments.of("declared size over the limit", List.of(
                         s("EHLO c.example", "250"),
                         s("MAIL FROM:<a@example.com> SIZE=2001", "552 5.3.4"),

@@ -24,6 +24,7 @@ public final class RelayFixture implements AutoCloseable {
     private final Map<String, String> settings = new LinkedHashMap<>();
     public final List<DeliveryEvent> events = new CopyOnWriteArrayList<>();
     private Mailferry relay;
+    private Clock clock = Clock.systemUTC();
 
     public RelayFixture(Path spool) {
         this.spool = spool;
@@ -38,6 +39,12 @@ public final class RelayFixture implements AutoCloseable {
         return this;
     }
 
+    /** The clock the relay runs on (a {@link MutableClock} for lifetimes and delay warnings). */
+    public RelayFixture clock(Clock newClock) {
+        this.clock = newClock;
+        return this;
+    }
+
     public RelayFixture smarthost(int port) {
         return set("relay.smarthost", "[127.0.0.1]:" + port);
     }
@@ -47,7 +54,7 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     public RelayFixture start() throws IOException, ConfigException {
-        relay = Mailferry.start(config(), Clock.systemUTC());
+        relay = Mailferry.start(config(), clock);
         relay.events().add(events::add);
         return this;
     }
@@ -78,6 +85,26 @@ public final class RelayFixture implements AutoCloseable {
         }
         throw new AssertionError("no " + type.getSimpleName() + " event for " + id + " within " + timeout + " "
                 + unit + "; events: " + events);
+    }
+
+    /**
+     * Waits for the {@code count}-th event of the type for the queue id, making every queued
+     * message due again meanwhile ({@code QueueRunner.flush}), so retries need no waiting.
+     */
+    public <T extends DeliveryEvent> T flushUntil(Class<T> type, String id, int count, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        while (System.nanoTime() < end) {
+            List<T> seen = events.stream().filter(type::isInstance).map(type::cast)
+                    .filter(e -> id == null || e.id().value().equals(id)).toList();
+            if (seen.size() >= count) {
+                return seen.get(count - 1);
+            }
+            relay.runner().flush();
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " #" + count + " for " + id + " within " + timeout
+                + " " + unit + "; events: " + events);
     }
 
     public <T extends DeliveryEvent> List<T> eventsOf(Class<T> type) {

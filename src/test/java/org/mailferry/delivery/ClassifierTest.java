@@ -1,0 +1,92 @@
+package org.mailferry.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.mailferry.smtp.EnhancedStatus;
+import org.mailferry.smtp.Reply;
+
+/** The classifier table of docs/delivery.md, row by row. */
+class ClassifierTest {
+
+    @ParameterizedTest(name = "{0} {1} at {2} -> {3} {4}")
+    @CsvSource({
+            // code, enhanced (- none), scope,   outcome,   status
+            "250, 2.0.0, MESSAGE,   delivered, 2.0.0",
+            "250, -,     MESSAGE,   delivered, 2.0.0",
+            "251, 2.1.5, RECIPIENT, delivered, 2.1.5",
+            "450, 4.2.1, RECIPIENT, temporary, 4.2.1",
+            "451, -,     MESSAGE,   temporary, 4.0.0",
+            "421, 4.7.0, MESSAGE,   temporary, 4.7.0",
+            "452, 4.5.3, RECIPIENT, temporary, 4.5.3",
+            "550, 5.1.1, RECIPIENT, permanent, 5.1.1",
+            "554, 5.7.1, RECIPIENT, permanent, 5.7.1",
+            "552, 5.3.4, MESSAGE,   permanent, 5.3.4",
+            "550, -,     MESSAGE,   permanent, 5.0.0",
+            "553, 5.1.3, RECIPIENT, permanent, 5.1.3",
+    })
+    void replies(int code, String enhanced, DeliveryOutcome.Scope scope, String outcome, String status) {
+        Reply reply = Reply.of(code, enhanced.equals("-") ? null : EnhancedStatus.parse(enhanced), "text");
+        DeliveryOutcome o = Classifier.classify(reply, scope, "smarthost.test[127.0.0.1]:25");
+        assertThat(kind(o)).isEqualTo(outcome);
+        assertThat(o.status()).hasToString(status);
+        assertThat(o.text()).isEqualTo(reply.oneLine());
+        assertThat(o.relay()).isEqualTo("smarthost.test[127.0.0.1]:25");
+        if (o instanceof DeliveryOutcome.TemporaryFailure t) {
+            assertThat(t.scope()).isEqualTo(scope);
+        } else if (o instanceof DeliveryOutcome.PermanentFailure p) {
+            assertThat(p.scope()).isEqualTo(scope);
+        }
+    }
+
+    @ParameterizedTest(name = "session refused with {0} {1} -> temporary {2}")
+    @CsvSource({
+            "554, 5.7.1, 4.7.1",
+            "554, -,     4.0.0",
+            "421, 4.3.2, 4.3.2",
+            "501, 5.5.4, 4.5.4",
+    })
+    void refusedSessionIsTemporaryForTheSite(int code, String enhanced, String status) {
+        Reply reply = Reply.of(code, enhanced.equals("-") ? null : EnhancedStatus.parse(enhanced), "go away");
+        DeliveryOutcome.TemporaryFailure t = Classifier.classifySessionRefused(reply, "h[127.0.0.1]:25");
+        assertThat(t.scope()).isEqualTo(DeliveryOutcome.Scope.SITE);
+        assertThat(t.status()).hasToString(status);
+        assertThat(t.text()).contains(reply.oneLine());
+    }
+
+    record Failure(IOException e, String status, String reason) {
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("failures")
+    void noReplyIsTemporaryForTheSite(Failure f) {
+        DeliveryOutcome.TemporaryFailure t = Classifier.classify(f.e(), "connect to h", "h[127.0.0.1]:25");
+        assertThat(t.scope()).isEqualTo(DeliveryOutcome.Scope.SITE);
+        assertThat(t.status()).hasToString(f.status());
+        assertThat(t.text()).isEqualTo("connect to h: " + f.reason());
+    }
+
+    static List<Failure> failures() {
+        return List.of(
+                new Failure(new ConnectException("Connection refused"), "4.4.1", "Connection refused"),
+                new Failure(new SocketTimeoutException("Read timed out"), "4.4.2", "timeout"),
+                new Failure(new UnknownHostException("smtp.invalid"), "4.4.4", "smtp.invalid"),
+                new Failure(new SocketException("Connection reset"), "4.4.1", "Connection reset"),
+                new Failure(new java.io.EOFException(), "4.4.1", "EOFException"));
+    }
+
+    private static String kind(DeliveryOutcome o) {
+        return switch (o) {
+            case DeliveryOutcome.Delivered d -> "delivered";
+            case DeliveryOutcome.TemporaryFailure t -> "temporary";
+            case DeliveryOutcome.PermanentFailure p -> "permanent";
+        };
+    }
+}
