@@ -115,6 +115,7 @@ public final class Mailferry implements AutoCloseable {
                 throw new IOException("another mailferry daemon uses the spool " + config.queue().spool()
                         + "; stop it first, or give this one its own queue.spool");
             }
+            java.time.Instant startedAt = java.time.Instant.now();
             m.spool.recover();
             m.runner.start();
             m.webhooks.start();
@@ -128,6 +129,7 @@ public final class Mailferry implements AutoCloseable {
                 try {
                     int n = m.runner.recover();
                     LoggerFactory.getLogger("mailferry.qmgr").info("queue recovered: {} message(s)", n);
+                    m.spool.removeOrphanBodies(startedAt);
                 } catch (IOException e) {
                     LoggerFactory.getLogger("mailferry.qmgr").error("queue recovery failed: {}", e.toString());
                 }
@@ -194,7 +196,13 @@ public final class Mailferry implements AutoCloseable {
     }
 
     public static void main(String[] argv) {
-        System.exit(run(Arrays.asList(argv), System.out, System.err));
+        // Buffered: a queue listing of 100k messages is one write, not one per line.
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false,
+                java.nio.charset.StandardCharsets.UTF_8);
+        int code = run(Arrays.asList(argv), out, System.err);
+        out.flush();
+        System.exit(code);
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {

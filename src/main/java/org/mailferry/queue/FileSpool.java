@@ -72,7 +72,7 @@ public final class FileSpool implements Spool {
         }
     }
 
-    /** Start-up clean-up: removes tmp/ leftovers and bodies without an envelope. */
+    /** Start-up clean-up, before accepting mail: removes tmp/ leftovers (never acknowledged). */
     public int recover() throws IOException {
         int removed = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
@@ -81,11 +81,22 @@ public final class FileSpool implements Spool {
                 removed++;
             }
         }
+        return removed;
+    }
+
+    /**
+     * Removes bodies without an envelope (a commit interrupted between its two renames, so never
+     * acknowledged). Only bodies written before {@code startedAt} are touched: a body of this
+     * process's own commit in progress is newer. Runs in the background after start.
+     */
+    public int removeOrphanBodies(java.time.Instant startedAt) throws IOException {
+        int removed = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + BODY)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 Path env = queue.resolve(name.substring(0, name.length() - BODY.length()) + ENV);
-                if (!Files.exists(env)) {
+                if (!Files.exists(env) && Files.exists(p)
+                        && Files.getLastModifiedTime(p).toInstant().isBefore(startedAt)) {
                     log.info("{}: removed incomplete message (body without envelope)", name);
                     Files.deleteIfExists(p);
                     removed++;

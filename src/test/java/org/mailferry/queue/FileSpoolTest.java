@@ -82,7 +82,10 @@ class FileSpoolTest {
         Files.write(env, java.util.Arrays.copyOf(bytes, bytes.length - 4));
 
         FileSpool reopened = new FileSpool(root, Clock.systemUTC());
-        assertThat(reopened.recover()).isEqualTo(2);
+        assertThat(reopened.recover()).isEqualTo(1);
+        assertThat(reopened.removeOrphanBodies(java.time.Instant.EPOCH)).as("bodies newer than the start stay")
+                .isZero();
+        assertThat(reopened.removeOrphanBodies(java.time.Instant.now().plusSeconds(1))).isEqualTo(1);
         List<Envelope> all = new ArrayList<>();
         reopened.forEach(all::add);
         assertThat(all).extracting(Envelope::id).containsExactly(good);
