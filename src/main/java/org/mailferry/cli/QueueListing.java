@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.queue.Spool;
 
@@ -23,35 +24,66 @@ public final class QueueListing {
     private QueueListing() {
     }
 
+    /** Envelopes are read this many at a time, in parallel, then printed in id (arrival) order. */
+    private static final int BATCH = 4096;
+
     public static int print(Spool spool, PrintStream out, ZoneId zone) throws IOException {
-        List<Envelope> all = new ArrayList<>();
-        spool.forEach(all::add);
-        if (all.isEmpty()) {
+        List<QueueId> ids = new ArrayList<>(spool.ids());
+        ids.sort(Comparator.naturalOrder());
+        long bytes = 0;
+        int count = 0;
+        for (int from = 0; from < ids.size(); from += BATCH) {
+            List<Envelope> batch = ids.subList(from, Math.min(ids.size(), from + BATCH)).parallelStream()
+                    .map(id -> loadOrNull(spool, id)).toList();
+            for (Envelope e : batch) {
+                if (e == null) {
+                    continue; // delivered (or moved aside) while we listed
+                }
+                if (count++ == 0) {
+                    out.println("-Queue ID-   --Size-- ----Arrival Time---- -Sender/Recipient-------");
+                }
+                bytes += e.sizeBytes();
+                print(e, out, zone);
+            }
+        }
+        if (count == 0) {
             out.println("Mail queue is empty");
             return 0;
         }
-        all.sort(Comparator.comparing(Envelope::id));
-        out.println("-Queue ID-   --Size-- ----Arrival Time---- -Sender/Recipient-------");
-        long bytes = 0;
-        for (Envelope e : all) {
-            bytes += e.sizeBytes();
-            out.printf(Locale.ROOT, "%-12s%s %8d %-20s %s%n", e.id(), e.held() ? "!" : " ", e.sizeBytes(),
-                    ARRIVAL.format(e.arrival().atZone(zone)), e.sender().isNull() ? "MAILER-DAEMON" : e.sender().value());
-            String lastReason = null;
-            for (Recipient r : e.recipients()) {
-                if (r.state() != Recipient.State.PENDING) {
-                    continue;
-                }
-                if (!r.lastReply().isEmpty() && !r.lastReply().equals(lastReason)) {
-                    out.println("                                          (" + r.lastReply() + ")");
-                    lastReason = r.lastReply();
-                }
-                out.println("                                         " + r.address().value());
-            }
-            out.println();
+        out.printf(Locale.ROOT, "-- %d Kbytes in %d Request%s.%n", (bytes + 1023) / 1024, count,
+                count == 1 ? "" : "s");
+        return count;
+    }
+
+    private static Envelope loadOrNull(Spool spool, QueueId id) {
+        try {
+            return spool.load(id);
+        } catch (IOException e) {
+            return null;
         }
-        out.printf(Locale.ROOT, "-- %d Kbytes in %d Request%s.%n", (bytes + 1023) / 1024, all.size(),
-                all.size() == 1 ? "" : "s");
-        return all.size();
+    }
+
+    private static void print(Envelope e, PrintStream out, ZoneId zone) {
+        StringBuilder sb = new StringBuilder(160);
+        String id = e.id().value();
+        sb.append(id).append(" ".repeat(Math.max(0, 12 - id.length()))).append(e.held() ? '!' : ' ');
+        String size = Long.toString(e.sizeBytes());
+        sb.append(' ').append(" ".repeat(Math.max(0, 8 - size.length()))).append(size).append(' ');
+        String arrival = ARRIVAL.format(e.arrival().atZone(zone));
+        sb.append(arrival).append(" ".repeat(Math.max(0, 20 - arrival.length()))).append(' ')
+                .append(e.sender().isNull() ? "MAILER-DAEMON" : e.sender().value()).append('\n');
+        String lastReason = null;
+        for (Recipient r : e.recipients()) {
+            if (r.state() != Recipient.State.PENDING) {
+                continue;
+            }
+            if (!r.lastReply().isEmpty() && !r.lastReply().equals(lastReason)) {
+                sb.append("                                          (").append(r.lastReply()).append(")\n");
+                lastReason = r.lastReply();
+            }
+            sb.append("                                         ").append(r.address().value()).append('\n');
+        }
+        sb.append('\n');
+        out.print(sb);
     }
 }

@@ -198,6 +198,21 @@ public final class FileSpool implements Spool {
     }
 
     @Override
+    public java.util.List<QueueId> ids() throws IOException {
+        java.util.List<QueueId> out = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + ENV)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                String id = name.substring(0, name.length() - ENV.length());
+                if (QueueId.isValid(id)) {
+                    out.add(new QueueId(id));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
     public InputStream openBody(QueueId id) throws IOException {
         return Files.newInputStream(queue.resolve(id.value() + BODY));
     }

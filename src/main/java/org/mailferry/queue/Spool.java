@@ -35,6 +35,9 @@ public interface Spool {
 
     Envelope load(QueueId id) throws IOException;
 
+    /** The ids of all queued messages, in no particular order; reads names only. */
+    java.util.List<QueueId> ids() throws IOException;
+
     InputStream openBody(QueueId id) throws IOException;
 
     /** Removes the message; its envelope first, so a crash leaves at most an orphan body. */
