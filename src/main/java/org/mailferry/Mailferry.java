@@ -211,10 +211,12 @@ public final class Mailferry implements AutoCloseable {
             return argv.isEmpty() ? EX_USAGE : 0;
         }
         String command = argv.get(0);
+        List<String> rest = new java.util.ArrayList<>(argv.subList(1, argv.size()));
+        String sendTest = command.equals("check") ? takeOption(rest, "--send-test") : null;
         Arguments args;
         Config config;
         try {
-            args = Arguments.parse(argv.subList(1, argv.size()));
+            args = Arguments.parse(rest);
             config = ConfigLoader.load(args.config(), args.overrides());
         } catch (Arguments.UsageException e) {
             err.println("mailferry: " + e.getMessage());
@@ -228,6 +230,9 @@ public final class Mailferry implements AutoCloseable {
             switch (command) {
                 case "serve" -> {
                     return serve(config, err);
+                }
+                case "check" -> {
+                    return check(config, args, sendTest, out);
                 }
                 case "queue", "mailq" -> {
                     FileSpool files = new FileSpool(config.queue().spool(), Clock.systemUTC());
@@ -279,6 +284,62 @@ public final class Mailferry implements AutoCloseable {
         return 0;
     }
 
+    /** Removes "--name VALUE" (or --name=VALUE) from args and returns VALUE, or null when absent. */
+    private static String takeOption(List<String> args, String name) {
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).startsWith(name + "=")) {
+                return args.remove(i).substring(name.length() + 1);
+            }
+            if (args.get(i).equals(name) && i + 1 < args.size()) {
+                args.remove(i);
+                return args.remove(i);
+            }
+        }
+        return null;
+    }
+
+    /** mailferry check [--send-test TO]: probe the smarthost; optionally send a test message. */
+    private static int check(Config config, Arguments args, String sendTest, PrintStream out)
+            throws IOException {
+        boolean ok = org.mailferry.cli.Check.run(config, out);
+        if (sendTest == null || !ok) {
+            return ok ? 0 : 1;
+        }
+        java.nio.file.Path spool = java.nio.file.Files.createTempDirectory("mailferry-check");
+        java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>(args.overrides());
+        overrides.put("smtpd.listen", "127.0.0.1:0");
+        overrides.put("queue.spool", spool.toString());
+        Config test;
+        try {
+            test = ConfigLoader.load(args.config(), overrides);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        Mailferry m = start(test, Clock.systemUTC());
+        try {
+            ok = org.mailferry.cli.SendTest.run(new org.mailferry.cli.SendTest.RunningRelay() {
+                public InetSocketAddress address() {
+                    return m.listenAddress();
+                }
+
+                public void listen(org.mailferry.notify.EventListener l) {
+                    m.events().add(l);
+                }
+
+                public void close() {
+                    m.close();
+                }
+            }, "mailferry-check@" + config.relay().heloName(), sendTest,
+                    config.relay().connectTimeout().plus(config.relay().commandTimeout()).multipliedBy(4), out);
+        } finally {
+            m.close();
+            try (var files = java.nio.file.Files.walk(spool)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        return ok ? 0 : 1;
+    }
+
     private static void usage(PrintStream s) {
         s.println("""
                 usage: mailferry COMMAND [options]
@@ -286,10 +347,13 @@ public final class Mailferry implements AutoCloseable {
                   queue   list the queue, like mailq (works with the daemon stopped too)
                   queue show|flush|hold|release|delete ID, queue flush, queue delete --all-failed
                   status  ID|MESSAGE-ID   a message's recipients and attempt history (JSON)
+                  check   test the smarthost: connect, TLS, certificate, AUTH (--send-test TO: send one)
                 options:
                   --config FILE        mailferry.toml (default: none, built-in defaults)
                   --smarthost SPEC     relay.smarthost, e.g. 'smtp:[smtp.example.com]:587'
                   --listen HOST:PORT   smtpd.listen (default 127.0.0.1:2525)
-                  --spool DIR          queue.spool (default ./var/spool)""");
+                  --spool DIR          queue.spool (default ./var/spool)
+                  --authinfo FILE      relay.authinfo, sendmail authinfo file with smarthost credentials
+                  --ca-file FILE       relay.ca_file, PEM CA certificates for the smarthost's certificate""");
     }
 }

@@ -22,7 +22,9 @@ public record Arguments(Path config, Map<String, String> overrides, List<String>
     private static final Map<String, Key> FLAGS = Map.of(
             "--smarthost", Key.RELAY_SMARTHOST,
             "--listen", Key.SMTPD_LISTEN,
-            "--spool", Key.QUEUE_SPOOL);
+            "--spool", Key.QUEUE_SPOOL,
+            "--authinfo", Key.RELAY_AUTHINFO,
+            "--ca-file", Key.RELAY_CA_FILE);
 
     /** Flags of subcommands, left in {@code rest} for them. */
     private static final java.util.Set<String> PASSED_ON = java.util.Set.of("--all-failed");

@@ -1,7 +1,7 @@
 /**
  * Commands for people and programs: serve's flags, the queue listing (mailq) and queue commands,
- * status, later the sendmail-compatible command. Reads the spool directly, so it works with the
+ * status, {@code check} (probe the smarthost), later the sendmail-compatible command. Reads the spool directly, so it works with the
  * daemon down; changes go through the daemon's admin API when it runs.
- * Depends on config, queue, message, delivery (QueueControl), admin (MessageStatus), notify.
+ * Depends on config, queue, message, delivery (QueueControl), admin (MessageStatus), notify, smtp.
  */
 package org.mailferry.cli;

@@ -17,8 +17,8 @@ import java.util.Map;
  * checks every value. Every error names the file, the line and what to write instead.
  */
 public final class ConfigLoader {
-    private final Map<String, Toml.Value> values = new HashMap<>();
-    private String file = "(defaults)";
+    final Map<String, Toml.Value> values = new HashMap<>();
+    String file = "(defaults)";
 
     /** Loads {@code file}, or only defaults when it is null. */
     public static Config load(Path file, Map<String, String> overrides) throws ConfigException {
@@ -111,7 +111,8 @@ public final class ConfigLoader {
                 duration(Key.RELAY_CONNECT_TIMEOUT),
                 duration(Key.RELAY_COMMAND_TIMEOUT),
                 (int) positive(Key.RELAY_CONCURRENCY, integer(Key.RELAY_CONCURRENCY)),
-                duration(Key.RELAY_CONNECTION_REUSE_TIME));
+                duration(Key.RELAY_CONNECTION_REUSE_TIME),
+                new RelaySecurityReader(this).read());
         return new Config(smtpd, queue, relay, admin(), webhook());
     }
 
@@ -167,7 +168,7 @@ public final class ConfigLoader {
         return out;
     }
 
-    private ConfigException at(Key key, String message) {
+    ConfigException at(Key key, String message) {
         Toml.Value v = values.get(key.name());
         return ConfigException.at(v == null || v.line() == 0 ? (v == null ? file : "command line") : file,
                 v == null ? 0 : v.line(), message);
@@ -178,7 +179,7 @@ public final class ConfigLoader {
         return v == null ? key.defaultValue() : v.value();
     }
 
-    private String string(Key key, String fallback) throws ConfigException {
+    String string(Key key, String fallback) throws ConfigException {
         Toml.Value v = values.get(key.name());
         if (v == null) {
             return fallback;
@@ -190,7 +191,7 @@ public final class ConfigLoader {
         return s;
     }
 
-    private List<String> strings(Key key, List<String> fallback) throws ConfigException {
+    List<String> strings(Key key, List<String> fallback) throws ConfigException {
         Toml.Value v = values.get(key.name());
         if (v == null) {
             return fallback;

@@ -65,12 +65,48 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key WEBHOOK_LIFETIME = new Key("webhook.lifetime", "1d",
             "how long a webhook delivery is retried before it is given up");
 
+    public static final Key RELAY_TLS = new Key("relay.tls", "auto",
+            "\"starttls\" (required), \"tls\" (implicit), \"none\"; auto: port 465 tls, 587 starttls, "
+            + "loopback none, otherwise starttls");
+    public static final Key RELAY_CA_FILE = new Key("relay.ca_file", "(the JDK trust store)",
+            "PEM file of CA certificates trusted for the smarthost's certificate");
+    public static final Key RELAY_TLS_PIN = new Key("relay.tls_pin", "[]",
+            "\"sha256:HEX\" fingerprints of the smarthost's certificate or public key; one must match");
+    public static final Key RELAY_AUTHINFO = new Key("relay.authinfo", "(none)",
+            "sendmail authinfo text file: AuthInfo:host:port \"U:user\" \"P:password\" \"M:PLAIN\"");
+    public static final Key RELAY_SASL_PASSWD = new Key("relay.sasl_passwd", "(none)",
+            "Postfix sasl_passwd text file: [host]:port user:password");
+    public static final Key RELAY_AUTH_MECHANISMS = new Key("relay.auth_mechanisms",
+            "[\"OAUTHBEARER\", \"XOAUTH2\", \"CRAM-MD5\", \"PLAIN\", \"LOGIN\"]",
+            "AUTH mechanisms in order of preference (an authinfo M: field overrides)");
+    public static final Key RELAY_ALLOW_PLAINTEXT_AUTH = new Key("relay.allow_plaintext_auth", "false",
+            "allow sending credentials over a connection without TLS");
+    public static final Key RELAY_USERNAME = new Key("relay.username", "(none)",
+            "user for AUTH when no authinfo/sasl_passwd entry matches the smarthost");
+    public static final Key RELAY_PASSWORD_COMMAND = new Key("relay.password_command", "[]",
+            "command (argv list, no shell) whose first output line is the password");
+    public static final Key RELAY_PASSWORD_ENV = new Key("relay.password_env", "(none)",
+            "environment variable holding the password");
+    public static final Key RELAY_OAUTH2_TOKEN_COMMAND = new Key("relay.oauth2_token_command", "[]",
+            "command (argv list, no shell) whose first output line is an OAuth2 access token");
+    public static final Key RELAY_OAUTH2_CLIENT_ID = new Key("relay.oauth2_client_id", "(none)",
+            "OAuth2 client id for the refresh-token flow");
+    public static final Key RELAY_OAUTH2_CLIENT_SECRET = new Key("relay.oauth2_client_secret", "(none)",
+            "OAuth2 client secret (the config file must then be mode 600)");
+    public static final Key RELAY_OAUTH2_REFRESH_TOKEN = new Key("relay.oauth2_refresh_token", "(none)",
+            "OAuth2 refresh token (the config file must then be mode 600)");
+    public static final Key RELAY_OAUTH2_TOKEN_ENDPOINT = new Key("relay.oauth2_token_endpoint", "(none)",
+            "OAuth2 token endpoint URL, e.g. https://oauth2.googleapis.com/token");
+
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
             SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
-            RELAY_CONNECTION_REUSE_TIME,
+            RELAY_CONNECTION_REUSE_TIME, RELAY_TLS, RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
+            RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
+            RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
+            RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
             ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME);
 
     public static Key byName(String name) {

@@ -1,6 +1,7 @@
 /**
  * Typed configuration: the TOML reader, the table of every key with its default, the loader that
- * validates and names file, line and fix on error, and the smarthost specification parser.
+ * validates and names file, line and fix on error, the smarthost specification parser, and the
+ * readers of credential files (sendmail authinfo, Postfix sasl_passwd) with their mode-600 check.
  * Depends on nothing else in Mailferry; library-free so the sendmail command can use it.
  */
 package org.mailferry.config;

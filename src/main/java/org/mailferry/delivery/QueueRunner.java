@@ -14,6 +14,7 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
 import org.mailferry.config.Config;
+import org.mailferry.config.RelaySecurity;
 import org.mailferry.message.Attempt;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
@@ -42,6 +43,7 @@ public final class QueueRunner implements AutoCloseable {
     private final EventListener events;
     private final DsnSender dsn;
     private final Clock clock;
+    private final ClientSecurity security;
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<QueueId> scheduled = ConcurrentHashMap.newKeySet();
     private final Claims claims = new Claims();
@@ -71,6 +73,8 @@ public final class QueueRunner implements AutoCloseable {
         this.events = events;
         this.dsn = dsn;
         this.clock = clock;
+        this.security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT : relay.security(),
+                clock);
     }
 
     public void start() {
@@ -219,8 +223,16 @@ public final class QueueRunner implements AutoCloseable {
                     + t.address().getPort();
             SmtpClient c;
             try {
-                c = SmtpClient.open(t.address(), t.hostName(), relay.heloName(), relay.connectTimeout(),
-                        relay.commandTimeout());
+                c = SmtpClient.open(t.address(), t.hostName(), names(t), relay.heloName(), relay.connectTimeout(),
+                        relay.commandTimeout(), security, SmtpClient.Trace.NONE);
+            } catch (SecurityFailure e) {
+                if (e.authentication()) {
+                    log.error("AUTHENTICATION FAILED: {}; messages stay queued until the credentials are fixed",
+                            e.getMessage());
+                }
+                siteFailure = new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relayName,
+                        e.getMessage(), e.status());
+                continue;
             } catch (IOException e) {
                 siteFailure = Classifier.classify(e, "connect to " + relayName, relayName);
                 continue; // next address or smarthost
@@ -237,6 +249,17 @@ public final class QueueRunner implements AutoCloseable {
             }
         }
         return new Attempted(repeat(siteFailure, pending), null, false);
+    }
+
+    /** Names to look credentials up by: the host connected to, then the configured smarthost names. */
+    private List<String> names(Router.Target t) {
+        List<String> names = new ArrayList<>(List.of(t.hostName()));
+        for (org.mailferry.config.Smarthost s : relay.smarthosts()) {
+            if (s.port() == t.address().getPort() && !names.contains(s.host())) {
+                names.add(s.host());
+            }
+        }
+        return names;
     }
 
     private static SmtpClient keep(SmtpClient c) {

@@ -7,12 +7,15 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import javax.net.ssl.SSLSocket;
+import org.mailferry.config.TlsMode;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
 import org.mailferry.smtp.DsnParameters;
@@ -24,15 +27,18 @@ import org.mailferry.smtp.SmtpInput;
 /**
  * One SMTP client connection to a smarthost: greeting, EHLO (HELO as fallback), then any number
  * of transactions (connection reuse), PIPELINING when offered, the body streamed from the spool
- * byte-exact with dot-stuffing. STARTTLS and AUTH slot in between EHLO and the first MAIL.
+ * byte-exact with dot-stuffing. STARTTLS (then a second EHLO) and AUTH come between EHLO and the
+ * first MAIL; a TLS or AUTH problem is a {@link SecurityFailure}, never a fallback to cleartext.
  * Not thread-safe: one worker owns a connection.
  */
 public final class SmtpClient implements AutoCloseable {
-    private final Socket socket;
+    private Socket socket;
     private SmtpInput in;
     private OutputStream out;
     private final String relay;
     private final Set<String> extensions = new HashSet<>();
+    private List<String> ehloLines = List.of();
+    private boolean tlsActive;
     private long maxSize;
     private boolean broken;
     private int transactions;
@@ -58,34 +64,165 @@ public final class SmtpClient implements AutoCloseable {
         this.out = new BufferedOutputStream(socket.getOutputStream(), 65536);
     }
 
-    /** Connects, reads the greeting and says EHLO. */
+    /** Reports each step of the session setup; {@code mailferry check} prints them. */
+    @FunctionalInterface
+    public interface Trace {
+        Trace NONE = (step, ok, detail) -> { };
+
+        void step(String step, boolean ok, String detail);
+    }
+
+    /** Connects, reads the greeting and says EHLO; no TLS, no AUTH. */
     public static SmtpClient open(InetSocketAddress address, String hostName, String heloName,
                                   Duration connectTimeout, Duration commandTimeout)
             throws IOException, SessionRefused {
+        try {
+            return open(address, hostName, List.of(hostName), heloName, connectTimeout, commandTimeout,
+                    ClientSecurity.PLAIN, Trace.NONE);
+        } catch (SecurityFailure e) {
+            throw new IllegalStateException("no TLS or AUTH without security settings", e);
+        }
+    }
+
+    /**
+     * Connects, does implicit TLS or STARTTLS as the mode says, says EHLO, and logs in when
+     * credentials are configured for {@code names} (the host connected to, then the configured name).
+     */
+    public static SmtpClient open(InetSocketAddress address, String hostName, List<String> names, String heloName,
+                                  Duration connectTimeout, Duration commandTimeout, ClientSecurity security,
+                                  Trace trace) throws IOException, SessionRefused, SecurityFailure {
         Socket s = new Socket();
-        String relay = hostName + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
+        int port = address.getPort();
+        String relay = hostName + "[" + address.getAddress().getHostAddress() + "]:" + port;
+        TlsMode mode = security.mode().resolve(port, address.getAddress().isLoopbackAddress());
+        SmtpClient c = null;
         try {
             s.connect(address, (int) connectTimeout.toMillis());
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeout.toMillis()));
             s.setTcpNoDelay(true);
-            SmtpClient c = new SmtpClient(s, relay);
+            trace.step("connect", true, relay + " (tls mode " + mode + ")");
+            Socket plain = s;
+            if (mode == TlsMode.TLS) {
+                s = security.tls().handshake(plain, hostName, port);
+                trace.step("tls", true, handshake((SSLSocket) s));
+            }
+            c = new SmtpClient(s, relay);
+            c.tlsActive = mode == TlsMode.TLS;
             Reply greeting = c.reply();
+            trace.step("greeting", greeting.isPositive(), greeting.oneLine());
             if (!greeting.isPositive()) {
                 throw new SessionRefused(greeting);
             }
-            c.hello(heloName);
+            c.hello(heloName, trace);
+            if (mode == TlsMode.STARTTLS) {
+                c.startTls(security.tls(), hostName, port, trace);
+                c.hello(heloName, trace);
+            }
+            Login login = security.logins().find(names, port);
+            if (login != null) {
+                c.login(login, hostName, port, security.allowPlaintextAuth(), trace);
+            }
             return c;
-        } catch (IOException | SessionRefused | RuntimeException e) {
+        } catch (TlsPolicy.TlsFailure e) {
+            trace.step("tls", false, e.getMessage() + certificate(e.chain(), false));
+            s.close();
+            throw new SecurityFailure(e.getMessage(), TEMP_SECURITY, false, e);
+        } catch (IOException | SessionRefused | SecurityFailure | RuntimeException e) {
+            if (e instanceof SecurityFailure f) {
+                trace.step(f.authentication() || f.status() == SmtpAuth.TEMP_AUTH ? "auth" : "tls", false,
+                        f.getMessage());
+            } else if (!(e instanceof SessionRefused)) {
+                trace.step(c == null ? "connect" : "session", false, relay + ": " + e.getMessage());
+            }
+            if (c != null) {
+                c.close();
+            }
             s.close();
             throw e;
         }
     }
 
-    private void hello(String heloName) throws IOException, SessionRefused {
+    static final EnhancedStatus TEMP_SECURITY = new EnhancedStatus(4, 7, 0);
+
+    private void startTls(TlsPolicy tls, String hostName, int port, Trace trace)
+            throws IOException, SecurityFailure {
+        if (!offers("STARTTLS")) {
+            throw new SecurityFailure(relay + " does not offer STARTTLS, which relay.tls = starttls requires "
+                    + "(set relay.tls = \"none\" only for a smarthost on a trusted network)", TEMP_SECURITY, false,
+                    null);
+        }
+        command("STARTTLS");
+        Reply r = reply();
+        if (r.code() != 220) {
+            throw new SecurityFailure(relay + " refused STARTTLS: " + r.oneLine(), TEMP_SECURITY, false, null);
+        }
+        if (in.hasBuffered()) {
+            // bytes after the 220 were sent before TLS: a man in the middle injecting commands
+            broken = true;
+            throw new SecurityFailure(relay + " sent data after its STARTTLS reply (injection?); refusing",
+                    TEMP_SECURITY, false, null);
+        }
+        SSLSocket ssl = tls.handshake(socket, hostName, port);
+        socket = ssl;
+        in = new SmtpInput(ssl.getInputStream());
+        out = new BufferedOutputStream(ssl.getOutputStream(), 65536);
+        tlsActive = true;
+        trace.step("starttls", true, handshake(ssl));
+    }
+
+    private void login(Login login, String hostName, int port, boolean allowPlaintext, Trace trace)
+            throws IOException, SecurityFailure {
+        List<String> offered = SmtpAuth.offered(ehloLines);
+        if (!tlsActive && !allowPlaintext) {
+            throw new SecurityFailure("refusing to send credentials (" + login.origin() + ") to " + relay
+                    + " without TLS; use relay.tls = \"starttls\" or \"tls\", or set relay.allow_plaintext_auth = "
+                    + "true for a trusted loopback smarthost", SmtpAuth.TEMP_AUTH, false, null);
+        }
+        if (offered.isEmpty()) {
+            throw new SecurityFailure(relay + " does not offer AUTH, but credentials are configured for it ("
+                    + login.origin() + ")", SmtpAuth.TEMP_AUTH, false, null);
+        }
+        String mechanism = SmtpAuth.choose(login, offered);
+        if (mechanism == null) {
+            throw new SecurityFailure(relay + " offers AUTH " + String.join(" ", offered) + " but we allow only "
+                    + String.join(" ", login.mechanisms()) + " (relay.auth_mechanisms or authinfo M:) with the "
+                    + "credentials configured", SmtpAuth.TEMP_AUTH, false, null);
+        }
+        Reply ok = SmtpAuth.authenticate(line -> {
+            command(line);
+            return reply();
+        }, login, mechanism, hostName, port, relay);
+        trace.step("auth", true, mechanism + " as " + login.user() + ": " + ok.oneLine());
+    }
+
+    private static String handshake(SSLSocket s) {
+        TlsPolicy.Handshake h = TlsPolicy.describe(s);
+        return h.protocol() + " " + h.cipherSuite() + certificate(h.chain(), true);
+    }
+
+    /** Subject, issuer, expiry of the server's certificate, for check's output. */
+    static String certificate(List<X509Certificate> chain, boolean verified) {
+        if (chain == null || chain.isEmpty()) {
+            return "";
+        }
+        X509Certificate c = chain.get(0);
+        return "; certificate subject=" + c.getSubjectX500Principal().getName() + " issuer="
+                + c.getIssuerX500Principal().getName() + " expires=" + c.getNotAfter().toInstant()
+                + (verified ? " verified" : " NOT verified");
+    }
+
+    /** True once TLS protects the connection. */
+    public boolean isEncrypted() {
+        return tlsActive;
+    }
+
+    private void hello(String heloName, Trace trace) throws IOException, SessionRefused {
         command("EHLO " + heloName);
         Reply r = reply();
+        trace.step("ehlo", r.isPositive(), r.oneLine());
         if (r.isPositive()) {
             extensions.clear();
+            ehloLines = r.lines().subList(1, r.lines().size());
             for (int i = 1; i < r.lines().size(); i++) {
                 String line = r.lines().get(i).toUpperCase(Locale.ROOT);
                 String[] words = line.split(" ");
@@ -102,6 +239,7 @@ public final class SmtpClient implements AutoCloseable {
         }
         command("HELO " + heloName);
         Reply h = reply();
+        trace.step("helo", h.isPositive(), h.oneLine());
         if (!h.isPositive()) {
             throw new SessionRefused(h);
         }

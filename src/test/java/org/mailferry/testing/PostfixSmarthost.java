@@ -1,0 +1,108 @@
+package org.mailferry.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Debian's Postfix as an authenticating smarthost (test-scripts/postfix-smarthost.sh): STARTTLS-only,
+ * implicit-TLS and plain ports on 127.0.0.1, Cyrus sasldb user {@link #USER}/{@link #PASSWORD},
+ * a throw-away CA at {@link #caFile()}, every accepted message written to a file under sink/.
+ * Started once per test JVM (about 3 s) and stopped at exit. Needs root; skipped without it unless
+ * MAILFERRY_REQUIRE_INTEROP=1.
+ */
+public final class PostfixSmarthost {
+    public static final String USER = "relayuser";
+    public static final String PASSWORD = "s3cret-Pass";
+    private static PostfixSmarthost instance;
+
+    public final Path dir;
+    public final int startTlsPort;
+    public final int tlsPort;
+    public final int plainPort;
+
+    private PostfixSmarthost(Path dir, int startTlsPort, int tlsPort, int plainPort) {
+        this.dir = dir;
+        this.startTlsPort = startTlsPort;
+        this.tlsPort = tlsPort;
+        this.plainPort = plainPort;
+    }
+
+    /** The running instance; skips (or fails in CI) when Postfix or root is missing. */
+    public static synchronized PostfixSmarthost get() throws IOException, InterruptedException {
+        if (instance != null) {
+            return instance;
+        }
+        Tools.require("/usr/sbin/postfix", "postfix");
+        Tools.require("/usr/sbin/saslpasswd2", "saslpasswd2");
+        if (!"root".equals(System.getProperty("user.name"))) {
+            String msg = "the Postfix smarthost needs root (its master process does)";
+            if (Tools.interopRequired()) {
+                throw new AssertionError(msg);
+            }
+            Assumptions.abort(msg);
+        }
+        // not a 0700 temp dir: Postfix's unprivileged daemons open files under it
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "mailferry-postfix",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path script = Path.of("test-scripts/postfix-smarthost.sh").toAbsolutePath();
+        PostfixSmarthost p = new PostfixSmarthost(dir, Tools.freePort(), Tools.freePort(), Tools.freePort());
+        Process proc = new ProcessBuilder("bash", script.toString(), "start", dir.toString(),
+                "" + p.startTlsPort, "" + p.tlsPort, "" + p.plainPort).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("start.log").toFile()).start();
+        if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0) {
+            proc.destroyForcibly();
+            throw new AssertionError("postfix-smarthost.sh start failed: " + Files.readString(dir.resolve("start.log")));
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                new ProcessBuilder("bash", script.toString(), "stop", dir.toString()).inheritIO().start()
+                        .waitFor(30, TimeUnit.SECONDS);
+                try (Stream<Path> all = Files.walk(dir)) {
+                    all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            } catch (IOException | InterruptedException e) {
+                // exiting anyway
+            }
+        }));
+        instance = p;
+        return p;
+    }
+
+    public Path caFile() {
+        return dir.resolve("ca.pem");
+    }
+
+    /** Messages in the sink that contain {@code marker}, waiting up to {@code timeoutMillis} for one. */
+    public List<String> awaitSink(String marker, long timeoutMillis) throws IOException, InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMillis;
+        while (true) {
+            List<String> found = new ArrayList<>();
+            try (Stream<Path> files = Files.list(dir.resolve("sink"))) {
+                for (Path f : files.toList()) {
+                    String m = Files.readString(f, StandardCharsets.UTF_8);
+                    if (m.contains(marker)) {
+                        found.add(m);
+                    }
+                }
+            }
+            if (!found.isEmpty() || System.currentTimeMillis() > end) {
+                return found;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Postfix's own log (maillog_file), e.g. to see the SASL method used. */
+    public String maillog() throws IOException {
+        return Files.readString(dir.resolve("maillog"), StandardCharsets.UTF_8);
+    }
+}
