@@ -308,6 +308,7 @@ public final class Mailferry implements AutoCloseable {
         java.nio.file.Path spool = java.nio.file.Files.createTempDirectory("mailferry-check");
         java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>(args.overrides());
         overrides.put("smtpd.listen", "127.0.0.1:0");
+        overrides.put("admin.listen", "off");
         overrides.put("queue.spool", spool.toString());
         Config test;
         try {
