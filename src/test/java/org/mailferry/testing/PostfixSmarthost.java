@@ -42,6 +42,7 @@ public final class PostfixSmarthost {
         }
         Tools.require("/usr/sbin/postfix", "postfix");
         Tools.require("/usr/sbin/saslpasswd2", "saslpasswd2");
+        Tools.require("/usr/bin/openssl", "openssl");
         if (!"root".equals(System.getProperty("user.name"))) {
             String msg = "the Postfix smarthost needs root (its master process does)";
             if (Tools.interopRequired()) {
