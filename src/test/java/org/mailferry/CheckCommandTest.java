@@ -116,4 +116,14 @@ class CheckCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains(f + ": holds a secret but is owned by nobody, not root",
                 "chmod 600 " + f);
     }
+
+    @Test
+    void aUsernameWithoutAnySecretIsAConfigErrorNamingTheKeys() throws Exception {
+        Path config = dir.resolve("mailferry.toml");
+        Files.writeString(config, "[relay]\nusername = \"app@example.com\"\n");
+        assertThat(run("queue", "--config", config.toString(), "--spool", dir.toString())).isEqualTo(78);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("mailferry: " + config + ":2: relay.username needs "
+                + "a secret: set relay.password_command, relay.password_env or relay.oauth2_* (or put the credentials "
+                + "in relay.authinfo instead)\n");
+    }
 }

@@ -53,8 +53,13 @@ final class RelaySecurityReader {
         if (username.isEmpty() && (!passwordCommand.isEmpty() || !passwordEnv.isEmpty())) {
             throw l.at(Key.RELAY_USERNAME, "relay.password_command/password_env need relay.username too");
         }
+        RelaySecurity.OAuth2 oauth2 = oauth2();
+        if (!username.isEmpty() && passwordCommand.isEmpty() && passwordEnv.isEmpty() && oauth2 == null) {
+            throw l.at(Key.RELAY_USERNAME, "relay.username needs a secret: set relay.password_command, "
+                    + "relay.password_env or relay.oauth2_* (or put the credentials in relay.authinfo instead)");
+        }
         return new RelaySecurity(tls, caFile, List.copyOf(pins), List.copyOf(credentials), mechanisms,
-                bool(Key.RELAY_ALLOW_PLAINTEXT_AUTH), username, passwordCommand, passwordEnv, oauth2());
+                bool(Key.RELAY_ALLOW_PLAINTEXT_AUTH), username, passwordCommand, passwordEnv, oauth2);
     }
 
     private RelaySecurity.OAuth2 oauth2() throws ConfigException {

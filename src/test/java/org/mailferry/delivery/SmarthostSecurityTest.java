@@ -166,4 +166,14 @@ class SmarthostSecurityTest {
             assertThat(s.lines).noneMatch(l -> l.contains("AUTH"));
         }
     }
+
+    @Test
+    void aPasswordFromACommandRunWithoutAShell() throws Exception {
+        try (ScriptedSmarthost s = new ScriptedSmarthost("localhost", false).accept("PLAIN", "pw-Cmd-1;x");
+             RelayFixture r = relay(s, "starttls").set("relay.username", "u")
+                     .set("relay.password_command", "/bin/echo pw-Cmd-1;x").start()) {
+            assertThat(deliver(r)).isInstanceOf(DeliveryEvent.Delivered.class);
+            assertThat(s.lines).anySatisfy(l -> assertThat(l).startsWith("tls: AUTH PLAIN "));
+        }
+    }
 }
