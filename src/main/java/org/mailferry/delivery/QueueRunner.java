@@ -334,6 +334,9 @@ public final class QueueRunner implements AutoCloseable {
         } catch (IOException e) {
             log.error("{}: cannot record the attempt: {}", env.id(), e.toString());
         }
+        if (!after.isFinished()) {
+            schedule(after); // before the events: whoever hears "deferred" may flush it at once
+        }
         emitted.forEach(events::on);
         for (Envelope notice : notices.queued()) {
             events.on(new DeliveryEvent.Received(notice.id(), notice.arrival(), notice.sender(), notice.sizeBytes(),
@@ -342,8 +345,6 @@ public final class QueueRunner implements AutoCloseable {
         }
         if (after.isFinished()) {
             events.on(new DeliveryEvent.Removed(env.id(), now));
-        } else {
-            schedule(after);
         }
     }
 
