@@ -37,10 +37,17 @@ mailferry_find_jdk() {
   MAILFERRY_JAVA="$JAVA_HOME/bin/java"
 }
 
-MAILFERRY_JAR="$MAILFERRY_HOME/target/mailferry.jar"
+# A jar given by the caller (MAILFERRY_JAR=...) is used as is; else the checkout's, built on demand.
+MAILFERRY_JAR_GIVEN=${MAILFERRY_JAR:+1}
+MAILFERRY_JAR=${MAILFERRY_JAR:-$MAILFERRY_HOME/target/mailferry.jar}
 
 # Builds the jar with Maven when it is missing or older than a source file.
 mailferry_ensure_jar() {
+  if [ -n "$MAILFERRY_JAR_GIVEN" ]; then
+    [ -f "$MAILFERRY_JAR" ] && return 0
+    echo "mailferry: MAILFERRY_JAR=$MAILFERRY_JAR does not exist; unset it to use the checkout's jar" >&2
+    return 1
+  fi
   if [ -f "$MAILFERRY_JAR" ] && [ -z "$(find "$MAILFERRY_HOME/src/main" "$MAILFERRY_HOME/pom.xml" -newer "$MAILFERRY_JAR" -print -quit 2>/dev/null)" ]; then
     return 0
   fi
@@ -53,4 +60,58 @@ mailferry_ensure_jar() {
     echo "mailferry: build failed; run 'mvn -DskipTests package' in $MAILFERRY_HOME to see why" >&2
     return 1
   }
+}
+
+# Set by 'mailferry install' in an installed copy: the config file the commands use by default.
+[ -r "$MAILFERRY_HOME/bin/lib/site.sh" ] && . "$MAILFERRY_HOME/bin/lib/site.sh"
+
+# The sendmail command's slow path (bin/sendmail runs target/sendmail.launch directly when it is
+# newer than the jar). Finds the JDK, builds the jar if needed, then, where target/ is writable:
+# trains a class-data cache with one scratch submission (JDK 25+: an AOT cache, -XX:AOTCache;
+# JDK 21-24: an AppCDS archive) and writes target/sendmail.launch, one exec line with the JVM,
+# the flags and the cache. Where target/ is read-only (an installed copy run by a user) it
+# uses what 'mailferry install' prepared. See docs/sendmail.md, "Start-up time".
+MAILFERRY_SENDMAIL_FLAGS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xlog:disable -Xlog:all=off"
+
+mailferry_sendmail() {
+  local name=$1; shift
+  case "$name" in mailq|newaliases) ;; *) name=sendmail ;; esac
+  mailferry_find_jdk
+  if [ -n "${MAILFERRY_CLASSPATH:-}" ]; then   # tests: the compiled classes, no cache
+    exec "$MAILFERRY_JAVA" $MAILFERRY_SENDMAIL_FLAGS -Dmailferry.command="$name" \
+      -cp "$MAILFERRY_CLASSPATH" org.mailferry.cli.Sendmail "$@"
+  fi
+  mailferry_ensure_jar
+  local t=$MAILFERRY_HOME/target cache="" v
+  v=$(mailferry_jdk_version "$JAVA_HOME")
+  if [ -w "$t" ]; then
+    mailferry_sendmail_train "$v"
+  fi
+  if [ "${v:-0}" -ge 25 ] && [ "$t/sendmail.aot" -nt "$MAILFERRY_JAR" ]; then
+    cache="-XX:AOTCache=$t/sendmail.aot"
+  elif [ "${v:-0}" -lt 25 ] && [ "$t/sendmail.jsa" -nt "$MAILFERRY_JAR" ]; then
+    cache="-XX:SharedArchiveFile=$t/sendmail.jsa"
+  fi
+  if [ -w "$t" ]; then
+    printf "exec '%s' %s %s -Dmailferry.command=\"\$name\" -cp '%s' org.mailferry.cli.Sendmail \"\$@\"\n" \
+      "$MAILFERRY_JAVA" "$MAILFERRY_SENDMAIL_FLAGS" "$cache" "$MAILFERRY_JAR" > "$t/sendmail.launch.$$"
+    mv -f "$t/sendmail.launch.$$" "$t/sendmail.launch"
+  fi
+  exec "$MAILFERRY_JAVA" $MAILFERRY_SENDMAIL_FLAGS $cache -Dmailferry.command="$name" \
+    -cp "$MAILFERRY_JAR" org.mailferry.cli.Sendmail "$@"
+}
+
+# One submission into a scratch spool, recording the classes it uses into the cache for JDK $1.
+mailferry_sendmail_train() {
+  local v=${1:-0} t=$MAILFERRY_HOME/target out opt scratch
+  if [ "$v" -ge 25 ]; then out=$t/sendmail.aot opt=-XX:AOTCacheOutput; else out=$t/sendmail.jsa opt=-XX:ArchiveClassesAtExit; fi
+  [ "$out" -nt "$MAILFERRY_JAR" ] && return 0
+  scratch=$(mktemp -d) || return 0
+  printf '[queue]\nspool = "%s"\n[sendmail]\norigin_domain = "training.invalid"\n' "$scratch/spool" > "$scratch/c.toml"
+  printf 'To: a@training.invalid\nSubject: training\n\nx\n' |
+    "$MAILFERRY_JAVA" $MAILFERRY_SENDMAIL_FLAGS "$opt=$out.$$" -Dmailferry.command=sendmail \
+      -cp "$MAILFERRY_JAR" org.mailferry.cli.Sendmail -C "$scratch/c.toml" -t -i >/dev/null 2>&1 &&
+    [ -s "$out.$$" ] && mv -f "$out.$$" "$out"
+  rm -rf "$scratch" "$out.$$" "$out.$$.config"
+  return 0
 }

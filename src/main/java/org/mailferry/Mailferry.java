@@ -3,6 +3,7 @@ package org.mailferry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +33,10 @@ import org.mailferry.notify.Metrics;
 import org.mailferry.notify.Webhooks;
 import org.mailferry.queue.FileSpool;
 import org.mailferry.queue.SpoolLock;
+import org.mailferry.submission.LocalSubmission;
+import org.mailferry.submission.Pickup;
 import org.mailferry.submission.SessionSettings;
+import org.mailferry.submission.SubmitSocket;
 import org.mailferry.submission.SmtpListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +60,10 @@ public final class Mailferry implements AutoCloseable {
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("history-sweep").factory());
     private SpoolLock lock;
+    private final LocalSubmission local;
+    private final Path spoolRoot;
+    private SubmitSocket submitSocket;
+    private Pickup pickup;
     private InetSocketAddress bound;
     private InetSocketAddress adminBound;
 
@@ -76,6 +84,8 @@ public final class Mailferry implements AutoCloseable {
         admin = new AdminServer(spool, control, this::metricsText);
         listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock), config.smtpd().maxConnections(),
                 spool, this::accepted);
+        spoolRoot = config.queue().spool();
+        local = new LocalSubmission(SessionSettings.from(config.smtpd(), clock), spool, this::accepted);
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
@@ -125,6 +135,10 @@ public final class Mailferry implements AutoCloseable {
             m.lock.publishAdminAddress(m.adminBound);
             m.sweeper.scheduleWithFixedDelay(m::sweepQuietly, 0, 1, TimeUnit.HOURS);
             m.bound = m.listener.start(config.smtpd().listen());
+            m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
+                    out -> org.mailferry.cli.QueueListing.print(m.spool, out, java.time.ZoneId.systemDefault()),
+                    m.control::flushAll);
+            m.pickup = new Pickup(m.spoolRoot, m.local).start();
             Thread.ofVirtual().name("recover").start(() -> {
                 try {
                     int n = m.runner.recover();
@@ -180,6 +194,12 @@ public final class Mailferry implements AutoCloseable {
 
     @Override
     public void close() {
+        if (pickup != null) {
+            pickup.close();
+        }
+        if (submitSocket != null) {
+            submitSocket.close();
+        }
         listener.close();
         runner.close();
         sweeper.shutdownNow();

@@ -113,6 +113,10 @@ public final class ConfigLoader {
                 (int) positive(Key.RELAY_CONCURRENCY, integer(Key.RELAY_CONCURRENCY)),
                 duration(Key.RELAY_CONNECTION_REUSE_TIME),
                 new RelaySecurityReader(this).read());
+        String origin = string(Key.SENDMAIL_ORIGIN_DOMAIN, smtpd.hostname());
+        if (values.containsKey(Key.SENDMAIL_ORIGIN_DOMAIN.name()) && !Key.isDomainName(origin)) { // read by the sendmail command; checked here so that serve fails fast
+            throw at(Key.SENDMAIL_ORIGIN_DOMAIN, "sendmail.origin_domain must be a domain name such as \"example.com\"");
+        }
         return new Config(smtpd, queue, relay, admin(), webhook());
     }
 

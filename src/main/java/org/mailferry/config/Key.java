@@ -64,6 +64,8 @@ public record Key(String name, String defaultValue, String description) {
             "file holding the HMAC-SHA256 secret for the Mailferry-Signature header");
     public static final Key WEBHOOK_LIFETIME = new Key("webhook.lifetime", "1d",
             "how long a webhook delivery is retried before it is given up");
+    public static final Key SENDMAIL_ORIGIN_DOMAIN = new Key("sendmail.origin_domain", "(smtpd.hostname)",
+            "domain added to unqualified addresses and to the sender the sendmail command makes up (user@domain)");
 
     public static final Key RELAY_TLS = new Key("relay.tls", "auto",
             "\"starttls\" (required), \"tls\" (implicit), \"none\"; auto: port 465 tls, 587 starttls, "
@@ -107,7 +109,22 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
-            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME);
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
+            SENDMAIL_ORIGIN_DOMAIN);
+
+    /** True for a plausible domain name: letters, digits, '-', '.', and nothing else. */
+    public static boolean isDomainName(String s) {
+        if (s.isEmpty() || s.length() > 253) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '-' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     public static Key byName(String name) {
         for (Key k : ALL) {

@@ -134,7 +134,7 @@ public final class EnvelopeCodec {
     }
 
     /** Percent-encodes '%', controls, space and DEL; "-" stands for the empty string. */
-    static String escape(String s) {
+    public static String escape(String s) {
         if (s.isEmpty()) {
             return "-";
         }
@@ -154,7 +154,7 @@ public final class EnvelopeCodec {
         return sb == null ? s : sb.toString();
     }
 
-    static String unescape(String s) {
+    public static String unescape(String s) {
         if (s.equals("-")) {
             return "";
         }

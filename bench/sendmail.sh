@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Side-by-side cost of one sendmail submission: Postfix's /usr/sbin/sendmail -t -i against
+# Mailferry's bin/sendmail -t -i, N submissions each, interleaved, in one run on this machine.
+#   bench/sendmail.sh [N]        (root: the throwaway Postfix instance needs its master running as root)
+# Both are set up the same way: a daemon running, delivering to smtp-sink; each submission is a
+# new process that exits once the message is durably queued (Postfix: postdrop's fsync into
+# maildrop; Mailferry: the daemon's fsync, via the submit socket). Prints the median wall time and
+# the median peak RSS per submission and the ratio. Nothing outside a temporary directory is
+# touched; the system Postfix is not used.
+set -euo pipefail
+N=${1:-30}
+HOME_DIR=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd -P)
+[ "$(id -u)" -eq 0 ] || { echo "bench/sendmail.sh: run as root (the Postfix master needs it)" >&2; exit 1; }
+for t in postfix smtp-sink python3; do
+  command -v "$t" >/dev/null || { echo "bench/sendmail.sh: needs $t (apt-get install postfix python3)" >&2; exit 1; }
+done
+
+W=$(mktemp -d /tmp/mailferry-bench.XXXXXX); chmod 755 "$W"
+pids=()
+cleanup() {
+  postfix -c "$W/pf/etc" stop >/dev/null 2>&1 || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$W"
+}
+[ -n "${KEEP:-}" ] || trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# --- the sinks -------------------------------------------------------------------
+P1=$(free_port); smtp-sink -u nobody -c 127.0.0.1:"$P1" 1000 >/dev/null 2>&1 & pids+=($!)
+P2=$(free_port); smtp-sink -u nobody -c 127.0.0.1:"$P2" 1000 >/dev/null 2>&1 & pids+=($!)
+
+# --- a throwaway Postfix null client: no listener, relays everything to sink 1 ----------
+mkdir -p "$W/pf/etc" "$W/pf/queue" "$W/pf/data"
+chown postfix:postfix "$W/pf/data"
+cat > "$W/pf/etc/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $W/pf/queue
+data_directory = $W/pf/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $W/pf/maillog
+maillog_file_prefixes = $W
+myhostname = bench.invalid
+mydestination =
+relayhost = [127.0.0.1]:$P1
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+alias_maps =
+alias_database =
+local_transport = error:local delivery disabled
+CF
+cat > "$W/pf/etc/master.cf" <<CF
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n -  0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n -  - trivial-rewrite
+bounce    unix  - - n -  0 bounce
+defer     unix  - - n -  0 bounce
+trace     unix  - - n -  0 bounce
+verify    unix  - - n -  1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n -  - proxymap
+smtp      unix  - - n -  - smtp
+relay     unix  - - n -  - smtp
+showq     unix  n - n -  - showq
+error     unix  - - n -  - error
+retry     unix  - - n -  - error
+discard   unix  - - n -  - discard
+anvil     unix  - - n -  1 anvil
+scache    unix  - - n -  1 scache
+postlog   unix-dgram n - n - 1 postlogd
+CF
+postfix -c "$W/pf/etc" start >"$W/pf/start.out" 2>&1 || { cat "$W/pf/start.out" >&2; exit 1; }
+
+# --- Mailferry daemon relaying to sink 2 ---------------------------------------------
+printf '[queue]\nspool = "%s"\n[relay]\nsmarthost = "[127.0.0.1]:%s"\n[smtpd]\nlisten = "127.0.0.1:%s"\n' \
+  "$W/mf/spool" "$P2" "$(free_port)" > "$W/mf.toml"
+"$HOME_DIR/bin/mailferry" serve --config "$W/mf.toml" >"$W/mf.log" 2>&1 & pids+=($!)
+for _ in $(seq 300); do [ -S "$W/mf/spool/public/submit.sock" ] && break; sleep 0.1; done
+[ -S "$W/mf/spool/public/submit.sock" ] || { echo "Mailferry did not start:" >&2; cat "$W/mf.log" >&2; exit 1; }
+
+cat > "$W/message" <<'MSG'
+From: Bench <bench@example.org>
+To: sink@example.com
+Subject: sendmail benchmark
+
+A short message, as cron or PHP mail() sends them.
+MSG
+
+export W HOME_DIR N
+python3 - <<'PY'
+import os, statistics, subprocess, time
+W, home, n = os.environ["W"], os.environ["HOME_DIR"], int(os.environ["N"])
+env_pf = dict(os.environ, MAIL_CONFIG=f"{W}/pf/etc")
+env_mf = dict(os.environ, MAILFERRY_CONFIG=f"{W}/mf.toml")
+runs = {"postfix": ([ "/usr/sbin/sendmail", "-t", "-i"], env_pf),
+        "mailferry": ([f"{home}/bin/sendmail", "-t", "-i"], env_mf)}
+def once(cmd, env):
+    with open(f"{W}/message", "rb") as msg:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdin=msg, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd[0]} failed with exit {os.waitstatus_to_exitcode(status)}")
+    return wall * 1000, ru.ru_maxrss / 1024, (ru.ru_utime + ru.ru_stime) * 1000
+for name, (cmd, env) in runs.items():   # warm-up: page cache, Mailferry's CDS archive
+    for _ in range(3):
+        once(cmd, env)
+res = {k: ([], [], []) for k in runs}
+for _ in range(n):
+    for name, (cmd, env) in runs.items():
+        w, r, c = once(cmd, env)
+        res[name][0].append(w); res[name][1].append(r); res[name][2].append(c)
+print(f"{n} submissions each, interleaved ({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
+print(f"{'':10} {'median wall ms':>15} {'p90 wall ms':>12} {'median CPU ms':>14} {'median peak RSS MiB':>20}")
+med = {}
+for name, (walls, rss, cpu) in res.items():
+    med[name] = statistics.median(walls)
+    p90 = sorted(walls)[int(0.9 * (len(walls) - 1))]
+    print(f"{name:10} {med[name]:15.1f} {p90:12.1f} {statistics.median(cpu):14.1f} {statistics.median(rss):20.1f}")
+print(f"ratio mailferry/postfix (median wall): {med['mailferry'] / med['postfix']:.2f}x (target <= 2x)")
+PY
+# Both daemons delivered what they queued: the sinks saw every message (informational).
+sleep 2
+echo "queued at the end: postfix $(find "$W/pf/queue"/{maildrop,incoming,active,deferred} -type f 2>/dev/null | wc -l)," \
+  "mailferry $(find "$W/mf/spool/queue" -name '*.env' | wc -l)"

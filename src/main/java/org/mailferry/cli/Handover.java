@@ -1,0 +1,153 @@
+package org.mailferry.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import org.mailferry.submission.Drop;
+
+/**
+ * Hands a message to Mailferry so that nothing is lost: to the daemon over SPOOL/public/submit.sock
+ * (it answers only after its fsync), or, when no daemon answers, as a file in SPOOL/maildrop written
+ * under a temporary name, fsynced and renamed, for the daemon's pickup. If the daemon fails after
+ * the connection was made, the message goes to the maildrop as well: at worst delivered twice,
+ * never lost.
+ */
+final class Handover {
+    /** How the message was handed over: "queued as ID" or "maildrop NAME". */
+    record Result(String where) {
+    }
+
+    /** The daemon refused the message for good (too big, bad address). */
+    static final class RefusedException extends Exception {
+        RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    private final Path spool;
+
+    Handover(Path spool) {
+        this.spool = spool;
+    }
+
+    Path socket() {
+        return spool.resolve("public").resolve("submit.sock");
+    }
+
+    Result submit(Drop drop, boolean verbose) throws IOException, RefusedException {
+        byte[] frame = drop.encode();
+        Path sock = socket();
+        if (Files.exists(sock)) {
+            try {
+                String reply = request(sock, "SUBMIT", frame);
+                if (reply.startsWith("ok ")) {
+                    return new Result("queued as " + reply.substring(3));
+                }
+                if (reply.startsWith("fail ")) {
+                    throw new RefusedException(reply.substring(5));
+                }
+                if (reply.startsWith("temp ")) {
+                    throw new IOException("the daemon cannot queue the message now: " + reply.substring(5));
+                }
+                throw new IOException("unexpected answer from the daemon: " + reply);
+            } catch (SocketFailure e) {
+                if (verbose) {
+                    System.err.println("sendmail: daemon not reachable (" + e.getMessage() + "); using the maildrop");
+                }
+            }
+        }
+        return new Result("maildrop " + writeMaildrop(frame));
+    }
+
+    /** The socket could not be used; the message may go to the maildrop instead. */
+    static final class SocketFailure extends Exception {
+        SocketFailure(String message) {
+            super(message);
+        }
+    }
+
+    /** Sends one request; returns the daemon's first answer line (or all of it for LIST). */
+    static String request(Path sock, String verb, byte[] payload) throws SocketFailure {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(sock));
+            OutputStream out = Channels.newOutputStream(ch);
+            byte[] head = (verb + "\n").getBytes(StandardCharsets.US_ASCII);
+            if (payload == null) {
+                out.write(head);
+            } else {
+                ByteBuffer[] bufs = {ByteBuffer.wrap(head), ByteBuffer.wrap(payload)};
+                while (bufs[1].hasRemaining()) {
+                    ch.write(bufs);
+                }
+            }
+            ch.shutdownOutput();
+            InputStream in = Channels.newInputStream(ch);
+            ByteArrayOutputStream reply = new ByteArrayOutputStream(64);
+            in.transferTo(reply);
+            String s = reply.toString(StandardCharsets.UTF_8);
+            if (s.isEmpty()) {
+                throw new SocketFailure("the daemon closed the connection without an answer");
+            }
+            return verb.equals("LIST") ? s : s.strip();
+        } catch (IOException e) {
+            throw new SocketFailure(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    /** Unguessable bytes (a file name nobody else can guess), without the cost of SecureRandom's setup. */
+    private static byte[] random(int n) throws IOException {
+        try (InputStream in = Files.newInputStream(Path.of("/dev/urandom"))) {
+            return in.readNBytes(n);
+        } catch (IOException e) {
+            byte[] b = new byte[n];
+            new SecureRandom().nextBytes(b);
+            return b;
+        }
+    }
+
+    private String writeMaildrop(byte[] frame) throws IOException {
+        Path dir = spool.resolve("maildrop");
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir); // in a checkout; an installed spool has it (mode 1733)
+        }
+        byte[] random = random(12);
+        String name = Long.toString(System.currentTimeMillis(), 36) + "." + HexFormat.of().formatHex(random);
+        Path tmp = dir.resolve("." + name);
+        // mode 0444 as Postfix's postdrop: the daemon can read it; nobody can list the directory to find it
+        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--r--r--")))) {
+            ByteBuffer b = ByteBuffer.wrap(frame);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (AccessDeniedException e) {
+            // a 1733 maildrop cannot be opened by users; the file itself is fsynced (docs/sendmail.md)
+        }
+        return name;
+    }
+}

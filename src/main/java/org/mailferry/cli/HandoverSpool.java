@@ -1,0 +1,112 @@
+package org.mailferry.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+import org.mailferry.message.Recipient;
+import org.mailferry.queue.Spool;
+import org.mailferry.submission.Drop;
+
+/**
+ * The spool as sendmail -bs sees it: a message is collected in memory and "committed" by handing
+ * it over to the daemon or the maildrop, so that 250 is still said only once it is durable. The
+ * id in the 250 reply is this session's; the daemon gives the queued message its own.
+ */
+final class HandoverSpool implements Spool {
+    private final Handover handover;
+
+    HandoverSpool(Handover handover) {
+        this.handover = handover;
+    }
+
+    private record Memory(QueueId id, ByteArrayOutputStream buffer) implements Incoming {
+        @Override
+        public OutputStream body() {
+            return buffer;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Override
+    public Incoming create() {
+        return new Memory(QueueId.next(System.currentTimeMillis()), new ByteArrayOutputStream(8192));
+    }
+
+    @Override
+    public void commit(Incoming incoming, Envelope envelope) throws IOException {
+        List<String> rcpts = new ArrayList<>();
+        for (Recipient r : envelope.recipients()) {
+            rcpts.add(r.address().value());
+        }
+        Drop drop = new Drop(envelope.sender().value(), rcpts, "", envelope.ret(), envelope.envId(),
+                ((Memory) incoming).buffer().toByteArray());
+        try {
+            handover.submit(drop, false);
+        } catch (Handover.RefusedException e) {
+            throw new IOException("refused by the daemon: " + e.getMessage());
+        }
+    }
+
+    private static UnsupportedOperationException onlyAdds() {
+        return new UnsupportedOperationException("sendmail -bs only adds messages");
+    }
+
+    @Override
+    public void update(Envelope envelope) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public Envelope load(QueueId id) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public InputStream openBody(QueueId id) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public void remove(QueueId id) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public void retire(Envelope finished) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public Envelope find(QueueId id) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public byte[] headers(QueueId id) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public int sweepFinished(java.time.Instant before) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public void forEachFinished(Consumer<Envelope> each) {
+        throw onlyAdds();
+    }
+
+    @Override
+    public void forEach(Consumer<Envelope> each) {
+        throw onlyAdds();
+    }
+}

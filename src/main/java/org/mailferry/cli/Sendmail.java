@@ -1,0 +1,118 @@
+package org.mailferry.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.mailferry.config.ConfigException;
+import org.mailferry.submission.Drop;
+
+/**
+ * The sendmail-compatible command (also mailq and newaliases, by -Dmailferry.command). Library-free
+ * on the sending path on purpose: every message costs a JVM start, so this class reads stdin,
+ * completes the header and hands the bytes over (see {@link Handover}); no logging framework, no
+ * config library. -bs and the mailq fallback load more, as they are not the hot path.
+ */
+public final class Sendmail {
+    private Sendmail() {
+    }
+
+    public static void main(String[] argv) {
+        String command = System.getProperty("mailferry.command", "sendmail");
+        int code;
+        try {
+            code = run(command, Arrays.asList(argv), System.in, System.out, System.err);
+        } catch (RuntimeException e) {
+            System.err.println(command + ": internal error: " + e);
+            code = Sysexits.EX_SOFTWARE;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+
+    static int run(String command, List<String> argv, InputStream in, PrintStream out, PrintStream err) {
+        SendmailOptions o;
+        try {
+            o = SendmailOptions.parse(command, argv);
+        } catch (SendmailOptions.UsageException e) {
+            err.println(command + ": " + e.getMessage());
+            usage(err);
+            return Sysexits.EX_USAGE;
+        }
+        SendmailConfig config;
+        try {
+            config = SendmailConfig.load(o.configFile());
+        } catch (SendmailConfig.MissingException e) {
+            err.println(command + ": " + e.getMessage());
+            return Sysexits.EX_NOINPUT;
+        } catch (ConfigException e) {
+            err.println(command + ": " + e.getMessage());
+            return Sysexits.EX_CONFIG;
+        }
+        Handover handover = new Handover(config.spool());
+        return switch (o.mode()) {
+            case SEND -> send(o, config, handover, in, err);
+            case LIST -> QueueRequest.list(handover, config.spool(), out, err);
+            case FLUSH -> QueueRequest.flush(handover, err);
+            case SMTP -> QueueRequest.smtp(handover, config, in, out, err);
+            case NEWALIASES -> 0; // Mailferry has no aliases: relaying only
+        };
+    }
+
+    private static int send(SendmailOptions o, SendmailConfig config, Handover handover, InputStream in,
+                            PrintStream err) {
+        MessageText m;
+        try {
+            m = MessageText.read(in, o.ignoreDots());
+        } catch (IOException e) {
+            err.println("sendmail: cannot read the message from standard input: " + e.getMessage());
+            return Sysexits.EX_IOERR;
+        }
+        String user = System.getProperty("user.name");
+        Drop drop;
+        try {
+            drop = new Composer(user, config.originDomain()).compose(o, m, System.currentTimeMillis());
+        } catch (Composer.RefusedException e) {
+            err.println("sendmail: " + e.getMessage());
+            if (e.exitCode == Sysexits.EX_USAGE) {
+                usage(err);
+            }
+            return e.exitCode;
+        }
+        try {
+            Handover.Result r = handover.submit(drop, o.verbose());
+            if (o.verbose()) {
+                err.println("sendmail: " + r.where() + " (" + drop.recipients().size() + " recipient(s))");
+            }
+            return Sysexits.EX_OK;
+        } catch (Handover.RefusedException e) {
+            err.println("sendmail: message refused: " + e.getMessage());
+            return Sysexits.EX_DATAERR;
+        } catch (IOException e) {
+            Path dir = config.spool().resolve("maildrop");
+            err.println("sendmail: cannot queue the message (daemon not reachable and " + dir + " not writable: "
+                    + e.getMessage() + "); try again later, or start the daemon");
+            return Sysexits.EX_TEMPFAIL;
+        }
+    }
+
+    static void usage(PrintStream s) {
+        s.println("""
+                usage: sendmail [options] [recipient ...] < message
+                  -t             also send to the To, Cc and Bcc addresses of the message (Bcc is removed)
+                  -i, -oi        a line with a single dot does not end the message
+                  -f SENDER      envelope sender (also -r); '<>' for none
+                  -F 'FULL NAME' full name for a From header that is added
+                  -N DSN         never, or a list of success, delay, failure
+                  -R RET         full or hdrs: what a DSN returns
+                  -V ENVID       envelope id for DSNs
+                  -C FILE        mailferry.toml to use (default: $MAILFERRY_CONFIG, else built-in defaults)
+                  -v             tell where the message went, on stderr
+                  -bm            send (the default)    -bp  list the queue (as mailq)
+                  -bs            SMTP on stdin/stdout  -q   flush the queue (daemon must run)
+                  -bi            newaliases: nothing to do
+                  -o*, -od*, -oe*, -h, -L, -B, -X, -U, -G: accepted and ignored""");
+    }
+}

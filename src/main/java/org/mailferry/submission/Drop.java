@@ -1,0 +1,144 @@
+package org.mailferry.submission;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.mailferry.queue.EnvelopeCodec;
+
+/**
+ * A message handed over by the {@code sendmail} command: envelope fields and the finished message
+ * (CRLF lines, headers completed). One format for both ways in: the frame on the submit socket and
+ * the file in the maildrop. Text header lines, percent-encoded values, then {@code body N} and N
+ * raw bytes:
+ * <pre>
+ *   mailferry-drop 1
+ *   sender alice@example.org
+ *   rcpt bob@example.com
+ *   notify SUCCESS,FAILURE      (sendmail -N; empty: the smarthost's default)
+ *   ret HDRS                    (sendmail -R)
+ *   envid abc                   (sendmail -V)
+ *   body 1234
+ *   ...1234 bytes...
+ * </pre>
+ * Library-free: the sendmail command encodes it.
+ */
+public record Drop(String sender, List<String> recipients, String dsnNotify, String ret, String envId, byte[] body) {
+    static final String MAGIC = "mailferry-drop 1";
+    /** No header line of a valid drop is longer; guards against garbage. */
+    private static final int MAX_LINE = 4096;
+
+    /** The bytes are not a complete drop. */
+    public static final class MalformedException extends Exception {
+        public MalformedException(String message) {
+            super(message);
+        }
+    }
+
+    public Drop {
+        recipients = List.copyOf(recipients);
+        dsnNotify = dsnNotify == null ? "" : dsnNotify;
+        ret = ret == null ? "" : ret;
+        envId = envId == null ? "" : envId;
+    }
+
+    public byte[] encode() {
+        StringBuilder sb = new StringBuilder(256).append(MAGIC).append('\n');
+        sb.append("sender ").append(EnvelopeCodec.escape(sender)).append('\n');
+        for (String r : recipients) {
+            sb.append("rcpt ").append(EnvelopeCodec.escape(r)).append('\n');
+        }
+        sb.append("notify ").append(EnvelopeCodec.escape(dsnNotify)).append('\n');
+        sb.append("ret ").append(EnvelopeCodec.escape(ret)).append('\n');
+        sb.append("envid ").append(EnvelopeCodec.escape(envId)).append('\n');
+        sb.append("body ").append(body.length).append('\n');
+        byte[] head = sb.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[head.length + body.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(body, 0, out, head.length, body.length);
+        return out;
+    }
+
+    /** Reads one drop; {@code maxBodyBytes} bounds what a client may make us buffer. */
+    public static Drop read(InputStream in, long maxBodyBytes) throws IOException, MalformedException {
+        if (!MAGIC.equals(line(in))) {
+            throw new MalformedException("not a Mailferry drop (first line is not '" + MAGIC + "')");
+        }
+        String sender = null;
+        List<String> rcpts = new ArrayList<>();
+        String notify = "";
+        String ret = "";
+        String envId = "";
+        while (true) {
+            String line = line(in);
+            if (line == null) {
+                throw new MalformedException("incomplete drop (no body line)");
+            }
+            int sp = line.indexOf(' ');
+            if (sp < 0) {
+                throw new MalformedException("line without a value: " + line);
+            }
+            String v;
+            try {
+                v = EnvelopeCodec.unescape(line.substring(sp + 1));
+            } catch (IllegalArgumentException e) {
+                throw new MalformedException(e.getMessage());
+            }
+            switch (line.substring(0, sp)) {
+                case "sender" -> sender = v;
+                case "rcpt" -> rcpts.add(v);
+                case "notify" -> notify = v;
+                case "ret" -> ret = v;
+                case "envid" -> envId = v;
+                case "body" -> {
+                    long n;
+                    try {
+                        n = Long.parseLong(v);
+                    } catch (NumberFormatException e) {
+                        throw new MalformedException("bad body length " + v);
+                    }
+                    if (n < 0 || n > maxBodyBytes) {
+                        throw new TooBigException(n, maxBodyBytes);
+                    }
+                    byte[] body = in.readNBytes((int) n);
+                    if (body.length != n) {
+                        throw new MalformedException("incomplete drop (body has " + body.length + " of " + n + " bytes)");
+                    }
+                    if (sender == null || rcpts.isEmpty()) {
+                        throw new MalformedException("drop without sender or recipients");
+                    }
+                    return new Drop(sender, rcpts, notify, ret, envId, body);
+                }
+                default -> throw new MalformedException("unknown field '" + line.substring(0, sp) + "'");
+            }
+        }
+    }
+
+    /** The declared body is larger than allowed. */
+    public static final class TooBigException extends IOException {
+        public TooBigException(long size, long max) {
+            super("message size " + size + " exceeds the limit of " + max + " bytes (smtpd.max_message_size)");
+        }
+    }
+
+    /** One LF-terminated line, or null at end of stream. */
+    static String line(InputStream in) throws IOException, MalformedException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(64);
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (b.size() >= MAX_LINE) {
+                throw new MalformedException("line too long");
+            }
+            b.write(c);
+        }
+        if (c == -1 && b.size() == 0) {
+            return null;
+        }
+        if (c == -1) {
+            throw new MalformedException("incomplete line at end of input");
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,97 @@
+package org.mailferry.submission;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.mailferry.message.Address;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+import org.mailferry.message.Recipient;
+import org.mailferry.queue.Spool;
+
+/**
+ * Turns a {@link Drop} from the sendmail command (via the submit socket or the maildrop) into a
+ * normal queue entry: adds a Received header naming the local user, commits to the spool, then
+ * reports the envelope as queued. The user comes from the kernel (socket peer credentials or
+ * the maildrop file's owner), never from the drop itself.
+ */
+public final class LocalSubmission {
+    private static final DateTimeFormatter RFC5322_DATE =
+            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+
+    private final SessionSettings settings;
+    private final Spool spool;
+    private final Consumer<Envelope> queued;
+
+    public LocalSubmission(SessionSettings settings, Spool spool, Consumer<Envelope> queued) {
+        this.settings = settings;
+        this.spool = spool;
+        this.queued = queued;
+    }
+
+    public long maxMessageSizeBytes() {
+        return settings.maxMessageSizeBytes();
+    }
+
+    /** The drop's addresses are not usable; the sendmail command checks them first, so rare. */
+    public static final class RefusedException extends Exception {
+        public RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** Queues the drop durably and returns its queue id. */
+    public QueueId submit(Drop drop, String user) throws IOException, RefusedException {
+        Address sender;
+        List<Recipient> rcpts = new ArrayList<>();
+        try {
+            sender = new Address(drop.sender());
+            for (String r : drop.recipients()) {
+                Address a = new Address(r);
+                if (a.isNull()) {
+                    throw new RefusedException("empty recipient address");
+                }
+                rcpts.add(new Recipient(a, Recipient.State.PENDING, "", "", drop.dsnNotify()));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new RefusedException(e.getMessage());
+        }
+        boolean utf8 = sender.isInternational() || rcpts.stream().anyMatch(r -> r.address().isInternational());
+        boolean eightBit = false;
+        for (byte b : drop.body()) {
+            if (b < 0) {
+                eightBit = true;
+                break;
+            }
+        }
+        try (Spool.Incoming incoming = spool.create()) {
+            Instant now = settings.clock().instant();
+            byte[] received = received(incoming.id(), user, rcpts, now);
+            incoming.body().write(received);
+            incoming.body().write(drop.body());
+            Envelope env = new Envelope(incoming.id(), now, sender, rcpts, eightBit ? "8BITMIME" : "7BIT", utf8,
+                    received.length + (long) drop.body().length, drop.envId(), drop.ret(), "local user " + user,
+                    0, now, false, List.of());
+            spool.commit(incoming, env);
+            queued.accept(env);
+            return incoming.id();
+        }
+    }
+
+    private byte[] received(QueueId id, String user, List<Recipient> rcpts, Instant now) {
+        StringBuilder sb = new StringBuilder(160).append("Received: by ").append(settings.hostname())
+                .append(" (Mailferry, from user ").append(user.replaceAll("[^\\x21-\\x7e]", "?")).append(")\r\n")
+                .append("\tid ").append(id);
+        if (rcpts.size() == 1) {
+            sb.append("\r\n\tfor ").append(rcpts.get(0).address().bracketed());
+        }
+        sb.append("; ").append(RFC5322_DATE.format(now.atZone(ZoneOffset.UTC))).append("\r\n");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,180 @@
+package org.mailferry.submission;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.mailferry.message.QueueId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's end of the sendmail command: a Unix domain socket (SPOOL/public/submit.sock,
+ * mode 0666) taking one request per connection, like Postfix's public/ services.
+ * <pre>
+ *   SUBMIT\n + a {@link Drop}   → "ok QUEUEID\n" once fsynced, "temp TEXT\n" or "fail TEXT\n"
+ *   LIST\n                      → the mailq listing, then end of stream
+ *   FLUSH\n                     → "ok\n" after every queued message is made due
+ * </pre>
+ * The submitting user is read from the kernel (SO_PEERCRED), not from the request.
+ */
+public final class SubmitSocket implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.submit");
+
+    /** Writes the queue listing (mailq). */
+    public interface Listing {
+        void print(PrintStream out) throws IOException;
+    }
+
+    /** Makes every queued message due now (sendmail -q). */
+    public interface Flush {
+        int flushAll() throws IOException;
+    }
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final LocalSubmission local;
+    private final Listing listing;
+    private final Flush flush;
+
+    private SubmitSocket(Path path, ServerSocketChannel server, LocalSubmission local, Listing listing,
+                         Flush flush) {
+        this.path = path;
+        this.server = server;
+        this.local = local;
+        this.listing = listing;
+        this.flush = flush;
+    }
+
+    /** The socket's place under a spool directory. */
+    public static Path pathIn(Path spool) {
+        return spool.resolve("public").resolve("submit.sock");
+    }
+
+    /** Binds the socket (replacing a stale one left by a crash) and starts accepting. */
+    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush)
+            throws IOException {
+        Files.createDirectories(path.getParent());
+        if (Files.exists(path)) {
+            if (listening(path)) {
+                throw new IOException(path + " is in use: another Mailferry daemon runs on this spool; stop it first");
+            }
+            Files.delete(path); // nobody listens: left over from a crash
+        }
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path), 64);
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
+        } catch (UnsupportedOperationException | IOException e) {
+            log.warn("cannot make {} writable for all users: {}", path, e.toString());
+        }
+        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush);
+        Thread.ofPlatform().name("submit-accept").daemon(true).start(s::acceptLoop);
+        log.info("sendmail submissions on {}", path);
+        return s;
+    }
+
+    private static boolean listening(Path path) {
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel ch = server.accept();
+                Thread.ofVirtual().name("submit").start(() -> serve(ch));
+            } catch (IOException e) {
+                if (server.isOpen()) {
+                    log.warn("accept on {} failed: {}", path, e.toString());
+                }
+            }
+        }
+    }
+
+    private void serve(SocketChannel ch) {
+        try (ch) {
+            String user = peer(ch);
+            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
+            OutputStream out = Channels.newOutputStream(ch);
+            String verb = Drop.line(in);
+            switch (verb == null ? "" : verb) {
+                case "SUBMIT" -> out.write(submit(in, user).getBytes(StandardCharsets.UTF_8));
+                case "LIST" -> {
+                    PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
+                    listing.print(ps);
+                    ps.flush();
+                }
+                case "FLUSH" -> {
+                    flush.flushAll();
+                    out.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                default -> out.write("fail unknown request\n".getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (IOException | Drop.MalformedException e) {
+            log.info("sendmail submission ended: {}", e.toString());
+        } catch (RuntimeException e) {
+            log.error("sendmail submission failed", e);
+        }
+    }
+
+    private String submit(InputStream in, String user) throws IOException {
+        Drop drop;
+        try {
+            drop = Drop.read(in, local.maxMessageSizeBytes());
+        } catch (Drop.TooBigException e) {
+            return "fail " + e.getMessage() + "\n";
+        } catch (Drop.MalformedException e) {
+            return "fail malformed request: " + e.getMessage() + "\n";
+        }
+        try {
+            QueueId id = local.submit(drop, user);
+            log.info("{}: from=<{}>, local user {}, nrcpt={} (sendmail)", id, drop.sender(), user,
+                    drop.recipients().size());
+            return "ok " + id + "\n";
+        } catch (LocalSubmission.RefusedException e) {
+            return "fail " + e.getMessage() + "\n";
+        } catch (IOException e) {
+            log.error("spool: cannot queue a sendmail submission from {}: {}", user, e.toString());
+            return "temp local error in processing, try again later\n";
+        }
+    }
+
+    private static String peer(SocketChannel ch) {
+        try {
+            UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            return p.user().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "unknown";
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // a stale socket is replaced at the next start
+        }
+    }
+}

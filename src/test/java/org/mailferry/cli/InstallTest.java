@@ -1,0 +1,149 @@
+package org.mailferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * 'mailferry install' and 'uninstall' on a throwaway root directory (--root): the real /usr and /etc
+ * are never touched. Once with plain symlinks and backups, once the Debian way (dpkg-divert and
+ * update-alternatives with --root).
+ */
+class InstallTest {
+    private static final Path HOME = Path.of("").toAbsolutePath();
+
+    @TempDir
+    Path root;
+
+    private String run(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(HOME.resolve("bin/mailferry").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Path jar = Files.writeString(root.resolveSibling(root.getFileName() + "-test.jar"), "not really a jar");
+        pb.environment().put("MAILFERRY_JAR", jar.toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
+    }
+
+    private void seedAnotherMta() throws Exception {
+        Files.createDirectories(root.resolve("usr/sbin"));
+        Files.createDirectories(root.resolve("usr/bin"));
+        Files.writeString(root.resolve("usr/sbin/sendmail"), "#!/bin/sh\necho postfix\n");
+        Files.createSymbolicLink(root.resolve("usr/bin/mailq"), Path.of("../sbin/sendmail"));
+    }
+
+    private String mode(String path) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(path)));
+    }
+
+    private void assertInstalledFiles() throws Exception {
+        assertThat(root.resolve("usr/lib/mailferry/bin/sendmail")).isExecutable();
+        assertThat(root.resolve("usr/lib/mailferry/target/mailferry.jar")).exists();
+        assertThat(Files.readString(root.resolve("usr/lib/mailferry/bin/lib/site.sh")))
+                .contains("/etc/mailferry/mailferry.toml");
+        assertThat(Files.readString(root.resolve("etc/mailferry/mailferry.toml"))).contains("/var/spool/mailferry");
+        assertThat(Files.readString(root.resolve("etc/systemd/system/mailferry.service")))
+                .contains("ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml")
+                .contains("User=mailferry");
+        assertThat(mode("var/spool/mailferry/queue")).isEqualTo("rwx------");
+        assertThat(mode("var/spool/mailferry/maildrop")).isEqualTo("rwx-wx-wx"); // plus the sticky bit (1733)
+        assertThat((Integer) Files.getAttribute(root.resolve("var/spool/mailferry/maildrop"), "unix:mode") & 07777)
+                .isEqualTo(01733);
+    }
+
+    private void assertRestored() throws Exception {
+        assertThat(Files.readString(root.resolve("usr/sbin/sendmail"))).contains("echo postfix");
+        assertThat(Files.isSymbolicLink(root.resolve("usr/sbin/sendmail"))).isFalse();
+        assertThat(Files.readSymbolicLink(root.resolve("usr/bin/mailq"))).isEqualTo(Path.of("../sbin/sendmail"));
+        assertThat(root.resolve("usr/bin/newaliases")).doesNotExist();
+        assertThat(root.resolve("usr/lib/mailferry")).doesNotExist();
+        assertThat(root.resolve("etc/systemd/system/mailferry.service")).doesNotExist();
+        assertThat(root.resolve("usr/sbin/sendmail.mailferry-orig")).doesNotExist();
+    }
+
+    @Test
+    void symlinksWithBackupsAndBack() throws Exception {
+        seedAnotherMta();
+        run("install", "--root", root.toString());
+        assertInstalledFiles();
+        assertThat(Files.readSymbolicLink(root.resolve("usr/sbin/sendmail")))
+                .isEqualTo(Path.of("/usr/lib/mailferry/bin/sendmail"));
+        assertThat(Files.readSymbolicLink(root.resolve("usr/bin/mailq"))).isEqualTo(Path.of("/usr/lib/mailferry/bin/mailq"));
+        assertThat(Files.readSymbolicLink(root.resolve("usr/bin/newaliases")))
+                .isEqualTo(Path.of("/usr/lib/mailferry/bin/newaliases"));
+        assertThat(Files.readString(root.resolve("usr/sbin/sendmail.mailferry-orig"))).contains("echo postfix");
+
+        // the installed copy runs, and uses /etc/mailferry/mailferry.toml by default
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("usr/lib/mailferry/bin/newaliases").toString());
+        pb.environment().put("MAILFERRY_CLASSPATH", HOME.resolve("target/classes").toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().remove("MAILFERRY_CONFIG");
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        if (!Files.exists(Path.of("/etc/mailferry/mailferry.toml"))) {
+            assertThat(code).as(out).isEqualTo(Sysexits.EX_NOINPUT);
+            assertThat(out).contains("/etc/mailferry/mailferry.toml: no such config file");
+        }
+
+        String again = run("uninstall", "--root", root.toString());
+        assertThat(again).contains("kept /etc/mailferry");
+        assertRestored();
+        assertThat(root.resolve("etc/mailferry/mailferry.toml")).exists();
+        assertThat(root.resolve("var/lib/mailferry")).doesNotExist();
+    }
+
+    @Test
+    void theDebianWayWithDpkgDivertAndAlternatives() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/update-alternatives"))
+                && Files.isExecutable(Path.of("/usr/bin/dpkg-divert")), "dpkg tools are not installed");
+        seedAnotherMta();
+        Files.createDirectories(root.resolve("var/lib/dpkg/alternatives"));
+        Files.createDirectories(root.resolve("etc/alternatives"));
+        Files.writeString(root.resolve("var/lib/dpkg/diversions"), "");
+        run("install", "--root", root.toString());
+        assertInstalledFiles();
+        assertThat(Files.readSymbolicLink(root.resolve("usr/sbin/sendmail")))
+                .isEqualTo(Path.of("/etc/alternatives/mailferry-sendmail"));
+        assertThat(Files.readSymbolicLink(root.resolve("etc/alternatives/mailferry-sendmail")))
+                .isEqualTo(Path.of("/usr/lib/mailferry/bin/sendmail"));
+        assertThat(Files.readString(root.resolve("var/lib/dpkg/diversions"))).contains("/usr/sbin/sendmail");
+        assertThat(Files.readString(root.resolve("usr/sbin/sendmail.mailferry-orig"))).contains("echo postfix");
+
+        run("uninstall", "--root", root.toString(), "--purge");
+        assertRestored();
+        assertThat(Files.readString(root.resolve("var/lib/dpkg/diversions"))).doesNotContain("/usr/sbin/sendmail");
+        assertThat(root.resolve("etc/alternatives/mailferry-sendmail").toFile().exists()
+                || Files.exists(root.resolve("etc/alternatives/mailferry-sendmail"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(root.resolve("etc/mailferry")).doesNotExist();
+        assertThat(root.resolve("var/spool/mailferry")).doesNotExist();
+    }
+
+    @Test
+    void refusesATypoAndASecondInstall() throws Exception {
+        run("install", "--root", root.toString());
+        ProcessBuilder pb = new ProcessBuilder(HOME.resolve("bin/mailferry").toString(), "install", "--root",
+                root.toString()).redirectErrorStream(true);
+        pb.environment().put("MAILFERRY_JAR", HOME.resolve("pom.xml").toString());
+        Process p = pb.start();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("already installed");
+        assertThat(p.waitFor()).isEqualTo(1);
+        ProcessBuilder typo = new ProcessBuilder(HOME.resolve("bin/mailferry").toString(), "install", "--rooot", "x")
+                .redirectErrorStream(true);
+        Process t = typo.start();
+        assertThat(new String(t.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("unknown option '--rooot'");
+        assertThat(t.waitFor()).isEqualTo(1);
+    }
+}
