@@ -24,11 +24,15 @@ cleanup() {
   rm -rf "$W"
 }
 [ -n "${KEEP:-}" ] || trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# three distinct free ports at once (asked one by one, a port could come back twice)
+read -r P1 P2 P3 < <(python3 -c 'import socket
+ss=[socket.socket() for _ in range(3)]
+[s.bind(("127.0.0.1",0)) for s in ss]
+print(*[s.getsockname()[1] for s in ss])')
 
 # --- the sinks -------------------------------------------------------------------
-P1=$(free_port); smtp-sink -u nobody -c 127.0.0.1:"$P1" 1000 >/dev/null 2>&1 & pids+=($!)
-P2=$(free_port); smtp-sink -u nobody -c 127.0.0.1:"$P2" 1000 >/dev/null 2>&1 & pids+=($!)
+smtp-sink -u nobody -c 127.0.0.1:"$P1" 1000 >/dev/null 2>&1 & pids+=($!)
+smtp-sink -u nobody -c 127.0.0.1:"$P2" 1000 >/dev/null 2>&1 & pids+=($!)
 
 # --- a throwaway Postfix null client: no listener, relays everything to sink 1 ----------
 mkdir -p "$W/pf/etc" "$W/pf/queue" "$W/pf/data"
@@ -75,8 +79,8 @@ CF
 postfix -c "$W/pf/etc" start >"$W/pf/start.out" 2>&1 || { cat "$W/pf/start.out" >&2; exit 1; }
 
 # --- Mailferry daemon relaying to sink 2 ---------------------------------------------
-printf '[queue]\nspool = "%s"\n[relay]\nsmarthost = "[127.0.0.1]:%s"\n[smtpd]\nlisten = "127.0.0.1:%s"\n' \
-  "$W/mf/spool" "$P2" "$(free_port)" > "$W/mf.toml"
+printf '[queue]\nspool = "%s"\n[relay]\nsmarthost = "[127.0.0.1]:%s"\n[smtpd]\nlisten = "127.0.0.1:%s"\n[admin]\nlisten = "off"\n' \
+  "$W/mf/spool" "$P2" "$P3" > "$W/mf.toml"
 "$HOME_DIR/bin/mailferry" serve --config "$W/mf.toml" >"$W/mf.log" 2>&1 & pids+=($!)
 for _ in $(seq 300); do [ -S "$W/mf/spool/public/submit.sock" ] && break; sleep 0.1; done
 [ -S "$W/mf/spool/public/submit.sock" ] || { echo "Mailferry did not start:" >&2; cat "$W/mf.log" >&2; exit 1; }
