@@ -1,7 +1,9 @@
 /**
  * Commands for people and programs: serve's flags, the queue listing (mailq) and queue commands,
- * status, {@code check} (probe the smarthost), later the sendmail-compatible command. Reads the spool directly, so it works with the
- * daemon down; changes go through the daemon's admin API when it runs.
- * Depends on config, queue, message, delivery (QueueControl), admin (MessageStatus), notify, smtp.
+ * status, {@code check} (probe the smarthost), and the sendmail-compatible command (Sendmail:
+ * library-free on its sending path, it hands messages to the daemon's submit socket or the
+ * maildrop). Reads the spool directly, so it works with the daemon down; changes go through the
+ * daemon's admin API when it runs. Depends on config, queue, message, delivery (QueueControl),
+ * admin (MessageStatus), notify, smtp, submission (Drop; SmtpSession for sendmail -bs).
  */
 package org.mailferry.cli;
