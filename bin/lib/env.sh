@@ -109,7 +109,7 @@ mailferry_sendmail_train() {
   scratch=$(mktemp -d) || return 0
   printf '[queue]\nspool = "%s"\n[sendmail]\norigin_domain = "training.invalid"\n' "$scratch/spool" > "$scratch/c.toml"
   printf 'To: a@training.invalid\nSubject: training\n\nx\n' |
-    "$MAILFERRY_JAVA" $MAILFERRY_SENDMAIL_FLAGS "$opt=$out.$$" -Dmailferry.command=sendmail \
+    "$MAILFERRY_JAVA" $MAILFERRY_SENDMAIL_FLAGS "$opt=$out.$$" -Dmailferry.command=sendmail -Dmailferry.train="$scratch/spool" \
       -cp "$MAILFERRY_JAR" org.mailferry.cli.Sendmail -C "$scratch/c.toml" -t -i >/dev/null 2>&1 &&
     [ -s "$out.$$" ] && mv -f "$out.$$" "$out"
   rm -rf "$scratch" "$out.$$" "$out.$$.config"

@@ -21,6 +21,14 @@ public final class Sendmail {
 
     public static void main(String[] argv) {
         String command = System.getProperty("mailferry.command", "sendmail");
+        String train = System.getProperty("mailferry.train");
+        if (train != null) {
+            try {
+                Training.answerOnce(Path.of(train));
+            } catch (IOException e) {
+                System.err.println(command + ": training socket: " + e.getMessage());
+            }
+        }
         int code;
         try {
             code = run(command, Arrays.asList(argv), System.in, System.out, System.err);
