@@ -106,6 +106,11 @@ final class HandoverSpool implements Spool {
     }
 
     @Override
+    public java.util.List<QueueId> ids() {
+        throw onlyAdds();
+    }
+
+    @Override
     public void forEach(Consumer<Envelope> each) {
         throw onlyAdds();
     }
