@@ -82,6 +82,7 @@ public final class TestSmarthost implements AutoCloseable {
             @Override
             public void from(String f) {
                 from = f;
+                rcpts.clear(); // a new transaction, in case the server reuses the handler after RSET
             }
 
             @Override
