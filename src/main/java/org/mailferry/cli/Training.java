@@ -20,12 +20,9 @@ final class Training {
     private Training() {
     }
 
-    static void answerOnce(Path spool) throws IOException {
-        Path sock = spool.resolve("public").resolve("submit.sock");
-        Files.createDirectories(sock.getParent());
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(sock));
-        Thread t = new Thread(() -> {
+    private record Answer(ServerSocketChannel server) implements Runnable {
+        @Override
+        public void run() {
             try (server; SocketChannel ch = server.accept()) {
                 InputStream in = java.nio.channels.Channels.newInputStream(ch);
                 in.transferTo(java.io.OutputStream.nullOutputStream());
@@ -33,7 +30,15 @@ final class Training {
             } catch (IOException e) {
                 // the submission then goes to the maildrop: still a valid training run
             }
-        }, "training");
+        }
+    }
+
+    static void answerOnce(Path spool) throws IOException {
+        Path sock = spool.resolve("public").resolve("submit.sock");
+        Files.createDirectories(sock.getParent());
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(sock));
+        Thread t = new Thread(new Answer(server), "training"); // no lambda: it would pull lambda classes into the cache
         t.setDaemon(true);
         t.start();
     }

@@ -32,17 +32,61 @@ public final class Toml {
         return t.values;
     }
 
+    /** [A-Za-z0-9_-]+, checked by hand: java.util.regex would cost the sendmail command its lambdas. */
+    private static boolean bareKey(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** [A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)* */
+    private static boolean dottedBareKey(String s) {
+        for (String part : s.split("\\.", -1)) {
+            if (!bareKey(part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** [+-]?[0-9](_?[0-9])* */
+    private static boolean integer(String s) {
+        int i = s.startsWith("+") || s.startsWith("-") ? 1 : 0;
+        if (i >= s.length()) {
+            return false;
+        }
+        boolean digitBefore = false;
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digitBefore = true;
+            } else if (c == '_' && digitBefore && i + 1 < s.length()) {
+                digitBefore = false;
+            } else {
+                return false;
+            }
+        }
+        return digitBefore;
+    }
+
     private ConfigException error(String message) {
         return ConfigException.at(file, lineNo, message);
     }
 
     private void run(String text) throws ConfigException {
-        String[] lines = text.split("\r?\n", -1);
+        String[] lines = text.split("\n", -1); // one-character split: no regex (sendmail's start-up)
         String table = "";
         java.util.Set<String> tables = new java.util.HashSet<>();
         for (int i = 0; i < lines.length; i++) {
             lineNo = i + 1;
-            String line = lines[i].strip();
+            String line = (lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i]).strip();
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
@@ -56,7 +100,7 @@ public final class Toml {
                     throw error("a table header looks like [name]");
                 }
                 table = line.substring(1, close).strip();
-                if (!table.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*")) {
+                if (!dottedBareKey(table)) {
                     throw error("bad table name '" + table + "'");
                 }
                 if (!tables.add(table)) {
@@ -69,7 +113,7 @@ public final class Toml {
                 throw error("expected 'key = value'");
             }
             String key = line.substring(0, eq).strip();
-            if (!key.matches("[A-Za-z0-9_-]+")) {
+            if (!bareKey(key)) {
                 throw error("bad key '" + key + "' (keys are letters, digits, '_' and '-')");
             }
             String full = table.isEmpty() ? key : table + "." + key;
@@ -197,7 +241,7 @@ public final class Toml {
             if (word.equals("true") || word.equals("false")) {
                 return Boolean.parseBoolean(word);
             }
-            if (word.matches("[+-]?[0-9](_?[0-9])*")) {
+            if (integer(word)) {
                 try {
                     return Long.parseLong(word.replace("_", ""));
                 } catch (NumberFormatException e) {
