@@ -6,7 +6,6 @@ import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.mailferry.submission.Drop;
 
 /**
@@ -64,10 +63,19 @@ final class Composer {
             m.add("Date", MessageDate.format(nowMillis, java.util.TimeZone.getDefault().getOffset(nowMillis)));
         }
         if (!m.has("Message-ID")) {
-            m.add("Message-ID", "<" + nowMillis + "." + ProcessHandle.current().pid() + "."
-                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + "@" + originDomain + ">");
+            m.add("Message-ID", "<" + nowMillis + "." + pid() + "."
+                    + Long.toString(System.nanoTime() & Long.MAX_VALUE, 36) + "@" + originDomain + ">"); // not ThreadLocalRandom: its set-up spins lambdas
         }
         return new Drop(sender, new ArrayList<>(rcpts), o.dsnNotify(), o.dsnRet(), o.envId(), m.toBytes());
+    }
+
+    /** The process id from /proc/self; ProcessHandle's set-up (an executor, lambdas) would cost start-up time. */
+    private static String pid() {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            return Long.toString(ProcessHandle.current().pid());
+        }
     }
 
     private String sender(String given) throws RefusedException {
