@@ -92,9 +92,11 @@ class SendmailProcessTest {
         Path spool = dir.resolve("spool");
         Path config = config(spool);
         try (TestSmarthost smarthost = new TestSmarthost()) {
+            Path daemonConfig = Files.writeString(dir.resolve("daemon.toml"), "[admin]\nlisten = \"off\"\n");
             ProcessBuilder daemonPb = new ProcessBuilder(JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-                    System.getProperty("java.class.path"), "org.mailferry.Mailferry", "serve", "--spool",
-                    spool.toString(), "--listen", "127.0.0.1:0", "--smarthost", "[127.0.0.1]:" + smarthost.port());
+                    System.getProperty("java.class.path"), "org.mailferry.Mailferry", "serve", "--config",
+                    daemonConfig.toString(), "--spool", spool.toString(), "--listen", "127.0.0.1:0", "--smarthost",
+                    "[127.0.0.1]:" + smarthost.port());
             daemonPb.redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile());
             Process daemon = daemonPb.start();
             Path sock = spool.resolve("public/submit.sock");
