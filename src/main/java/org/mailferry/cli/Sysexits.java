@@ -17,8 +17,6 @@ public final class Sysexits {
     public static final int EX_IOERR = 74;
     /** Could not hand the message over (daemon busy, maildrop not writable, disk full): try again later. */
     public static final int EX_TEMPFAIL = 75;
-    /** Permission denied (mailq reading a queue it may not read). */
-    public static final int EX_NOPERM = 77;
     /** The config file is malformed. */
     public static final int EX_CONFIG = 78;
 
