@@ -94,7 +94,16 @@ public final class ConfigLoader {
                 duration(Key.SMTPD_IDLE_TIMEOUT),
                 duration(Key.SMTPD_COMMAND_TIMEOUT),
                 (int) integer(Key.SMTPD_MAX_LINE_LENGTH),
-                strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")));
+                strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")),
+                path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS));
+        if ((smtpd.tlsCert() == null) != (smtpd.tlsKey() == null)) {
+            throw at(smtpd.tlsCert() == null ? Key.SMTPD_TLS_KEY : Key.SMTPD_TLS_CERT,
+                    "smtpd.tls_cert and smtpd.tls_key go together; set both or neither");
+        }
+        if (smtpd.users() != null && smtpd.tlsCert() == null) {
+            throw at(Key.SMTPD_USERS, "smtpd.users needs STARTTLS (AUTH is only offered over TLS); "
+                    + "set smtpd.tls_cert and smtpd.tls_key too");
+        }
         Config.Queue queue = new Config.Queue(
                 Path.of(string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
                 duration(Key.QUEUE_RETRY_MIN),
@@ -189,6 +198,11 @@ public final class ConfigLoader {
                     key.name().indexOf('.') + 1) + " = \"" + key.defaultValue() + "\"");
         }
         return s;
+    }
+
+    private Path path(Key key) throws ConfigException {
+        String s = string(key, null);
+        return s == null || s.isBlank() ? null : Path.of(s);
     }
 
     List<String> strings(Key key, List<String> fallback) throws ConfigException {

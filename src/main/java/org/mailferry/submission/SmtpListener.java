@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.Set;
+import javax.net.ssl.SSLSocket;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
@@ -91,7 +92,19 @@ public final class SmtpListener implements AutoCloseable {
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
             s.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
-            new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out, s.getInetAddress()).run();
+            SmtpSession session = new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out,
+                    s.getInetAddress());
+            if (settings.tls() != null) {
+                session.offerStartTls(() -> {
+                    SSLSocket tls = (SSLSocket) settings.tls().getSocketFactory().createSocket(s, null, s.getPort(),
+                            true);
+                    tls.setUseClientMode(false);
+                    tls.startHandshake();
+                    return new SmtpSession.Streams(new SmtpInput(tls.getInputStream()),
+                            new BufferedOutputStream(tls.getOutputStream(), 8192));
+                });
+            }
+            session.run();
         } catch (SocketTimeoutException e) {
             log.info("timeout after idle wait from [{}]", client);
         } catch (SocketException e) {
