@@ -105,7 +105,7 @@ public final class ConfigLoader {
                     + "set smtpd.tls_cert and smtpd.tls_key too");
         }
         Config.Queue queue = new Config.Queue(
-                Path.of(string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
+                pathOf(Key.QUEUE_SPOOL, string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
                 duration(Key.QUEUE_RETRY_MIN),
                 duration(Key.QUEUE_RETRY_MAX),
                 duration(Key.QUEUE_LIFETIME),
@@ -202,7 +202,16 @@ public final class ConfigLoader {
 
     private Path path(Key key) throws ConfigException {
         String s = string(key, null);
-        return s == null || s.isBlank() ? null : Path.of(s);
+        return s == null || s.isBlank() ? null : pathOf(key, s);
+    }
+
+    private Path pathOf(Key key, String s) throws ConfigException {
+        try {
+            return Path.of(s);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw at(key, key.name() + ": '" + s.replaceAll("[^\\x20-\\x7e]", "?") + "' is not a usable path: "
+                    + e.getReason());
+        }
     }
 
     List<String> strings(Key key, List<String> fallback) throws ConfigException {
