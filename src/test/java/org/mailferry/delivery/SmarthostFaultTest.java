@@ -87,6 +87,11 @@ class SmarthostFaultTest {
         }
     }
 
+    /** The messages the client submitted, without DSNs (null sender) the relay sent itself. */
+    private static List<FaultySmarthost.Message> original(FaultySmarthost sh) {
+        return sh.messages().stream().filter(m -> !m.sender().isEmpty()).toList();
+    }
+
     static Stream<Arguments> faults() {
         List<Arguments> out = new ArrayList<>();
         for (Stage st : Stage.values()) {
@@ -190,14 +195,14 @@ class SmarthostFaultTest {
         DeliveryEvent.Bounced b = f.await(DeliveryEvent.Bounced.class, id, 10, TimeUnit.SECONDS);
         assertThat(b.recipient().value()).isEqualTo("never@dest.test");
         assertThat(b.dsn()).isEqualTo("5.1.1");
-        assertThat(sh.messages()).hasSize(1);
-        assertThat(sh.messages().get(0).recipients()).containsExactly("ok@dest.test");
+        assertThat(original(sh)).hasSize(1);
+        assertThat(original(sh).get(0).recipients()).containsExactly("ok@dest.test");
 
         sh.clearRcptReplies();
         retryNow(f);
         f.await(DeliveryEvent.Removed.class, id, 10, TimeUnit.SECONDS);
-        assertThat(sh.messages()).hasSize(2);
-        assertThat(sh.messages().get(1).recipients()).as("only the deferred recipient is tried again")
+        assertThat(original(sh)).hasSize(2);
+        assertThat(original(sh).get(1).recipients()).as("only the deferred recipient is tried again")
                 .containsExactly("later@dest.test");
     }
 
