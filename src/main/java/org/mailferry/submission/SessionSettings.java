@@ -23,10 +23,11 @@ public record SessionSettings(String hostname, long maxMessageSizeBytes, int max
     public static final int MAX_ERRORS = 20;
 
     public static SessionSettings from(Config.Smtpd c, Clock clock) {
+        Users users = c.users() == null ? null : Users.load(c.users()); // the file's mode is checked first
         return new SessionSettings(c.hostname(), c.maxMessageSizeBytes(), c.maxRecipients(), c.idleTimeout(),
                 c.commandTimeout(), c.maxLineLength() <= 0 ? Integer.MAX_VALUE : c.maxLineLength(),
                 ClientPolicy.of(c.mynetworks()), clock,
                 c.tlsCert() == null ? null : ListenerTls.load(c.tlsCert(), c.tlsKey()),
-                c.users() == null ? null : Users.load(c.users()));
+                users);
     }
 }
