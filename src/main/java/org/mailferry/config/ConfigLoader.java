@@ -95,7 +95,8 @@ public final class ConfigLoader {
                 duration(Key.SMTPD_COMMAND_TIMEOUT),
                 (int) integer(Key.SMTPD_MAX_LINE_LENGTH),
                 strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")),
-                path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS));
+                path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS),
+                (int) positive(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)));
         if ((smtpd.tlsCert() == null) != (smtpd.tlsKey() == null)) {
             throw at(smtpd.tlsCert() == null ? Key.SMTPD_TLS_KEY : Key.SMTPD_TLS_CERT,
                     "smtpd.tls_cert and smtpd.tls_key go together; set both or neither");

@@ -8,13 +8,13 @@ import org.mailferry.config.Config;
 /** What a session needs to know, taken from the config once. */
 public record SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,
                               Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock,
-                              SSLContext tls, Users users) {
+                              SSLContext tls, Users users, int maxConnectionsPerClient) {
 
     /** Without STARTTLS and AUTH. */
     public SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,
                            Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock) {
         this(hostname, maxMessageSizeBytes, maxRecipients, idleTimeout, commandTimeout, maxLineLength, policy, clock,
-                null, null);
+                null, null, Integer.MAX_VALUE);
     }
 
     /** RFC 5321 4.5.3.1.4 allows 512 octets; ESMTP parameters (SIZE, BODY, DSN) need more. */
@@ -28,6 +28,6 @@ public record SessionSettings(String hostname, long maxMessageSizeBytes, int max
                 c.commandTimeout(), c.maxLineLength() <= 0 ? Integer.MAX_VALUE : c.maxLineLength(),
                 ClientPolicy.of(c.mynetworks()), clock,
                 c.tlsCert() == null ? null : ListenerTls.load(c.tlsCert(), c.tlsKey()),
-                users);
+                users, c.maxConnectionsPerClient());
     }
 }

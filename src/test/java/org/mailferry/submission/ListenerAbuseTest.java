@@ -165,16 +165,26 @@ class ListenerAbuseTest {
 
     @Test
     void slowlorisClientsAreCutOffAndDoNotStarveOthers() throws Exception {
-        start("smtpd.command_timeout", "1s", "smtpd.max_connections", "10");
+        // abusers from 127.0.0.2 (outside mynetworks) try 12 connections; 10 are allowed per address
+        start("smtpd.command_timeout", "1s", "smtpd.max_connections", "12", "smtpd.mynetworks", "127.0.0.1/32",
+                "smtpd.max_connections_per_client", "10");
         List<Socket> slow = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        int refused = 0;
+        for (int i = 0; i < 12; i++) {
             Socket s = new Socket();
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.2"), 0));
             s.connect(relay.address(), 2000);
             s.setSoTimeout(10_000);
             closing.add(s);
-            slow.add(s);
-            s.getInputStream().readNBytes(5); // "220 " and more of the greeting
+            String greeting = new String(s.getInputStream().readNBytes(9), StandardCharsets.US_ASCII);
+            if (greeting.startsWith("421 4.7.0")) {
+                refused++;
+            } else {
+                assertThat(greeting).startsWith("220 ");
+                slow.add(s);
+            }
         }
+        assertThat(refused).as("per-address limit").isEqualTo(2);
         List<Thread> drip = new ArrayList<>();
         for (Socket s : slow) {
             drip.add(Thread.ofVirtual().start(() -> {
