@@ -99,6 +99,15 @@ class ListenerAbuseTest {
         assertThat(s.send("MAIL FROM:<a@b>").code()).isEqualTo(250);
         assertThat(s.send("RCPT TO:<>").oneLine()).startsWith("501 5.1.3");
         assertThat(s.send("NOOP").code()).isEqualTo(250);
+        // a CR echoed in a reply would let the client forge reply lines
+        assertThat(s.send("RSET").code()).isEqualTo(250);
+        s.raw("MAIL FROM:<a@b> X\r250-forged\r\n");
+        java.io.InputStream raw = s.input();
+        byte[] line = new byte[200];
+        int n = raw.read(line);
+        String reply = new String(line, 0, n, StandardCharsets.ISO_8859_1);
+        assertThat(reply).startsWith("501 5.1.7").endsWith("\r\n");
+        assertThat(reply.indexOf('\r')).isEqualTo(reply.length() - 2);
     }
 
     @Test
