@@ -156,7 +156,7 @@ public final class ConfigLoader {
         }
         Path secret = null;
         if (values.containsKey(Key.WEBHOOK_SECRET_FILE.name())) {
-            secret = Path.of(string(Key.WEBHOOK_SECRET_FILE, ""));
+            secret = pathOf(Key.WEBHOOK_SECRET_FILE, string(Key.WEBHOOK_SECRET_FILE, ""));
             try {
                 if (Files.readString(secret, StandardCharsets.UTF_8).isBlank()) {
                     throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: " + secret + " is empty; put a long "

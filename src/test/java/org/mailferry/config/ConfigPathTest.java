@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ConfigPathTest {
     @Test
     void pathWithNulIsAConfigError() {
-        for (String key : new String[] {"queue.spool", "smtpd.users", "smtpd.tls_cert"}) {
+        for (String key : new String[] {"queue.spool", "smtpd.users", "smtpd.tls_cert", "webhook.secret_file"}) {
             assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(key, "/var/spool\0x")))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining(key)
