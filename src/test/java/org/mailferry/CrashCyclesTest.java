@@ -64,6 +64,8 @@ class CrashCyclesTest {
                     [relay]
                     smarthost = "[127.0.0.1]:%d"
                     command_timeout = "5s"
+                    [admin]
+                    listen = "off"
                     """.formatted(port, dir.resolve("spool"), smarthost.port()));
             int[] next = {0};
             int kills = 0;
