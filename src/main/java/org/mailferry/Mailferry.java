@@ -231,6 +231,9 @@ public final class Mailferry implements AutoCloseable {
             return argv.isEmpty() ? EX_USAGE : 0;
         }
         String command = argv.get(0);
+        if (command.equals("passwd")) {
+            return org.mailferry.cli.Passwd.run(argv.subList(1, argv.size()), System.console(), System.in, out, err);
+        }
         List<String> rest = new java.util.ArrayList<>(argv.subList(1, argv.size()));
         String sendTest = command.equals("check") ? takeOption(rest, "--send-test") : null;
         Arguments args;
@@ -369,6 +372,7 @@ public final class Mailferry implements AutoCloseable {
                   queue show|flush|hold|release|delete ID, queue flush, queue delete --all-failed
                   status  ID|MESSAGE-ID   a message's recipients and attempt history (JSON)
                   check   test the smarthost: connect, TLS, certificate, AUTH (--send-test TO: send one)
+                  passwd USER  print a smtpd.users line for USER (password from the terminal or stdin)
                 options:
                   --config FILE        mailferry.toml (default: none, built-in defaults)
                   --smarthost SPEC     relay.smarthost, e.g. 'smtp:[smtp.example.com]:587'

@@ -1,9 +1,10 @@
 /**
  * Commands for people and programs: serve's flags, the queue listing (mailq) and queue commands,
- * status, {@code check} (probe the smarthost), and the sendmail-compatible command (Sendmail:
- * library-free on its sending path, it hands messages to the daemon's submit socket or the
- * maildrop). Reads the spool directly, so it works with the daemon down; changes go through the
+ * status, {@code check} (probe the smarthost), {@code passwd}, and the sendmail-compatible command
+ * (Sendmail: library-free on its sending path, it hands messages to the daemon's submit socket or
+ * the maildrop). Reads the spool directly, so it works with the daemon down; changes go through the
  * daemon's admin API when it runs. Depends on config, queue, message, delivery (QueueControl),
- * admin (MessageStatus), notify, smtp, submission (Drop; SmtpSession for sendmail -bs).
+ * admin (MessageStatus), notify, smtp, submission (Drop; SmtpSession for sendmail -bs; password
+ * hashes for passwd).
  */
 package org.mailferry.cli;

@@ -94,9 +94,19 @@ public final class ConfigLoader {
                 duration(Key.SMTPD_IDLE_TIMEOUT),
                 duration(Key.SMTPD_COMMAND_TIMEOUT),
                 (int) integer(Key.SMTPD_MAX_LINE_LENGTH),
-                strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")));
+                strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")),
+                path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS),
+                (int) positive(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)));
+        if ((smtpd.tlsCert() == null) != (smtpd.tlsKey() == null)) {
+            throw at(smtpd.tlsCert() == null ? Key.SMTPD_TLS_KEY : Key.SMTPD_TLS_CERT,
+                    "smtpd.tls_cert and smtpd.tls_key go together; set both or neither");
+        }
+        if (smtpd.users() != null && smtpd.tlsCert() == null) {
+            throw at(Key.SMTPD_USERS, "smtpd.users needs STARTTLS (AUTH is only offered over TLS); "
+                    + "set smtpd.tls_cert and smtpd.tls_key too");
+        }
         Config.Queue queue = new Config.Queue(
-                Path.of(string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
+                pathOf(Key.QUEUE_SPOOL, string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
                 duration(Key.QUEUE_RETRY_MIN),
                 duration(Key.QUEUE_RETRY_MAX),
                 duration(Key.QUEUE_LIFETIME),
@@ -150,7 +160,7 @@ public final class ConfigLoader {
         }
         Path secret = null;
         if (values.containsKey(Key.WEBHOOK_SECRET_FILE.name())) {
-            secret = Path.of(string(Key.WEBHOOK_SECRET_FILE, ""));
+            secret = pathOf(Key.WEBHOOK_SECRET_FILE, string(Key.WEBHOOK_SECRET_FILE, ""));
             try {
                 if (Files.readString(secret, StandardCharsets.UTF_8).isBlank()) {
                     throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: " + secret + " is empty; put a long "
@@ -193,6 +203,20 @@ public final class ConfigLoader {
                     key.name().indexOf('.') + 1) + " = \"" + key.defaultValue() + "\"");
         }
         return s;
+    }
+
+    private Path path(Key key) throws ConfigException {
+        String s = string(key, null);
+        return s == null || s.isBlank() ? null : pathOf(key, s);
+    }
+
+    private Path pathOf(Key key, String s) throws ConfigException {
+        try {
+            return Path.of(s);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw at(key, key.name() + ": '" + s.replaceAll("[^\\x20-\\x7e]", "?") + "' is not a usable path: "
+                    + e.getReason());
+        }
     }
 
     List<String> strings(Key key, List<String> fallback) throws ConfigException {

@@ -26,6 +26,14 @@ public record Key(String name, String defaultValue, String description) {
             "longest line in message data, CRLF not counted (RFC 5321 4.5.3.1.6); 0 for no limit");
     public static final Key SMTPD_MYNETWORKS = new Key("smtpd.mynetworks", "[\"127.0.0.0/8\", \"::1/128\"]",
             "clients allowed to relay without authentication; others get 554 5.7.1 at RCPT");
+    public static final Key SMTPD_MAX_CONNECTIONS_PER_CLIENT = new Key("smtpd.max_connections_per_client", "10",
+            "most simultaneous connections from one address outside smtpd.mynetworks; more get 421 4.7.0");
+    public static final Key SMTPD_TLS_CERT = new Key("smtpd.tls_cert", "(none: no STARTTLS)",
+            "PEM certificate chain for STARTTLS on the listener, leaf first");
+    public static final Key SMTPD_TLS_KEY = new Key("smtpd.tls_key", "(none)",
+            "PEM private key (unencrypted PKCS#8, BEGIN PRIVATE KEY) for smtpd.tls_cert");
+    public static final Key SMTPD_USERS = new Key("smtpd.users", "(none: no AUTH)",
+            "users file for SMTP AUTH after STARTTLS, lines from 'mailferry passwd USER'; mode 600");
     public static final Key QUEUE_SPOOL = new Key("queue.spool", "./var/spool",
             "spool directory (tmp/, queue/, corrupt/ under it)");
     public static final Key QUEUE_RETRY_MIN = new Key("queue.retry_min", "5m",
@@ -102,7 +110,8 @@ public record Key(String name, String defaultValue, String description) {
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
-            SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
+            SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, SMTPD_MAX_CONNECTIONS_PER_CLIENT, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
+            QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_TLS, RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,

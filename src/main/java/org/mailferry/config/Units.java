@@ -8,8 +8,27 @@ public final class Units {
     private Units() {
     }
 
+    /** The longest duration accepted: more is surely a typo, and it keeps toMillis() from overflowing. */
+    static final Duration MAX_DURATION = Duration.ofDays(36500);
+
     public static Duration duration(Object v) {
+        Duration d;
+        try {
+            d = parseDuration(v);
+        } catch (ArithmeticException | NumberFormatException e) {
+            d = null;
+        }
+        if (d == null || d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("'" + v + "' is too long; at most 36500d");
+        }
+        return d;
+    }
+
+    private static Duration parseDuration(Object v) {
         if (v instanceof Long n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("'" + v + "' is negative; write e.g. 300s, 5m, 4h or 5d");
+            }
             return Duration.ofSeconds(n);
         }
         String s = v.toString().strip().toLowerCase(Locale.ROOT);
@@ -39,17 +58,13 @@ public final class Units {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + v + "' is not a size; write e.g. 10485760, 512KiB or 10MiB");
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "" : m.group(2).toUpperCase(Locale.ROOT);
-        if (unit.startsWith("K")) {
-            return n * 1024;
+        long factor = unit.startsWith("K") ? 1024L : unit.startsWith("M") ? 1024L * 1024 : unit.startsWith("G")
+                ? 1024L * 1024 * 1024 : 1;
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), factor); // no silent wrap-around
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("'" + v + "' is too large");
         }
-        if (unit.startsWith("M")) {
-            return n * 1024 * 1024;
-        }
-        if (unit.startsWith("G")) {
-            return n * 1024 * 1024 * 1024;
-        }
-        return n;
     }
 }

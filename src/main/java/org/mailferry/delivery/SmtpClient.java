@@ -36,6 +36,7 @@ public final class SmtpClient implements AutoCloseable {
     private SmtpInput in;
     private OutputStream out;
     private final String relay;
+    private final long commandTimeoutMillis;
     private final Set<String> extensions = new HashSet<>();
     private List<String> ehloLines = List.of();
     private boolean tlsActive;
@@ -57,11 +58,24 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
-    private SmtpClient(Socket socket, String relay) throws IOException {
+    /** @param tcp the TCP socket under {@code socket} (the same one unless implicit TLS) */
+    private SmtpClient(Socket socket, Socket tcp, String relay, Duration commandTimeout) throws IOException {
         this.socket = socket;
         this.relay = relay;
-        this.in = new SmtpInput(socket.getInputStream());
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 65536);
+        this.commandTimeoutMillis = commandTimeout.toMillis();
+        streams(socket, tcp);
+    }
+
+    /**
+     * Both directions are bounded: a reply line must complete in time even when the server
+     * trickles bytes (SO_TIMEOUT alone restarts at every byte), and a write must not block forever
+     * on a server that stopped reading. Called again after STARTTLS; a stuck write is ended by
+     * closing the TCP socket underneath (closing an SSLSocket would itself try to write).
+     */
+    private void streams(Socket s, Socket tcp) throws IOException {
+        in = new SmtpInput(s.getInputStream());
+        in.setLineTimeoutMillis(commandTimeoutMillis);
+        out = new BufferedOutputStream(new WriteTimeout(s.getOutputStream(), tcp, commandTimeoutMillis), 65536);
     }
 
     /** Reports each step of the session setup; {@code mailferry check} prints them. */
@@ -106,7 +120,7 @@ public final class SmtpClient implements AutoCloseable {
                 s = security.tls().handshake(plain, hostName, port);
                 trace.step("tls", true, handshake((SSLSocket) s));
             }
-            c = new SmtpClient(s, relay);
+            c = new SmtpClient(s, plain, relay, commandTimeout);
             c.tlsActive = mode == TlsMode.TLS;
             Reply greeting = c.reply();
             trace.step("greeting", greeting.isPositive(), greeting.oneLine());
@@ -162,10 +176,10 @@ public final class SmtpClient implements AutoCloseable {
             throw new SecurityFailure(relay + " sent data after its STARTTLS reply (injection?); refusing",
                     TEMP_SECURITY, false, null);
         }
-        SSLSocket ssl = tls.handshake(socket, hostName, port);
+        Socket tcp = socket;
+        SSLSocket ssl = tls.handshake(tcp, hostName, port);
         socket = ssl;
-        in = new SmtpInput(ssl.getInputStream());
-        out = new BufferedOutputStream(ssl.getOutputStream(), 65536);
+        streams(ssl, tcp);
         tlsActive = true;
         trace.step("starttls", true, handshake(ssl));
     }

@@ -198,6 +198,9 @@ public final class FileSpool implements Spool {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
             ch.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(envTmp); // a full disk must not keep half-written files until restart
+            throw e;
         }
         return envTmp;
     }

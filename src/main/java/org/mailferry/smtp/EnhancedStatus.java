@@ -28,6 +28,11 @@ public record EnhancedStatus(int klass, int subject, int detail) {
     public static final EnhancedStatus BARE_LINE_ENDING = new EnhancedStatus(5, 6, 11);
     public static final EnhancedStatus LINE_TOO_LONG = new EnhancedStatus(5, 5, 2);
     public static final EnhancedStatus RELAY_DENIED = new EnhancedStatus(5, 7, 1);
+    public static final EnhancedStatus AUTH_OK = new EnhancedStatus(2, 7, 0);
+    public static final EnhancedStatus AUTH_REQUIRED = new EnhancedStatus(5, 7, 0);
+    public static final EnhancedStatus AUTH_INVALID = new EnhancedStatus(5, 7, 8);
+    public static final EnhancedStatus ENCRYPTION_REQUIRED = new EnhancedStatus(5, 7, 11);
+    public static final EnhancedStatus TEMP_TLS_UNAVAILABLE = new EnhancedStatus(4, 7, 0);
     public static final EnhancedStatus PERM_PROTOCOL = new EnhancedStatus(5, 5, 0);
     public static final EnhancedStatus PERM_OTHER = new EnhancedStatus(5, 0, 0);
 

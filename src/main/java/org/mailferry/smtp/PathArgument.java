@@ -61,7 +61,13 @@ public record PathArgument(Address address, Map<String, String> parameters) {
                 throw new SyntaxException("Duplicate parameter: " + key);
             }
         }
-        return new PathArgument(new Address(path), params);
+        Address address;
+        try {
+            address = new Address(path);
+        } catch (IllegalArgumentException e) { // a control character or <> inside a quoted local part
+            throw new SyntaxException("Invalid character in address");
+        }
+        return new PathArgument(address, params);
     }
 
     private static int findClose(String s) {

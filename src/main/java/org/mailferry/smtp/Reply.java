@@ -14,7 +14,19 @@ public record Reply(int code, EnhancedStatus status, List<String> lines) {
         if (code < 200 || code > 599) {
             throw new IllegalArgumentException("reply code out of range: " + code);
         }
-        lines = lines.isEmpty() ? List.of("") : List.copyOf(lines);
+        // A reply may echo client input (a bad parameter): never let a CR, LF or other control
+        // character through, or a client could forge reply lines (found by SmtpParsingFuzzTest).
+        lines = lines.isEmpty() ? List.of("") : lines.stream().map(Reply::printable).toList();
+    }
+
+    private static String printable(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return line.replaceAll("[\\x00-\\x1f\\x7f]", "?");
+            }
+        }
+        return line;
     }
 
     public static Reply of(int code, EnhancedStatus status, String text) {

@@ -2,11 +2,20 @@ package org.mailferry.submission;
 
 import java.time.Clock;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import org.mailferry.config.Config;
 
 /** What a session needs to know, taken from the config once. */
 public record SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,
-                              Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock) {
+                              Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock,
+                              SSLContext tls, Users users, int maxConnectionsPerClient) {
+
+    /** Without STARTTLS and AUTH. */
+    public SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,
+                           Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock) {
+        this(hostname, maxMessageSizeBytes, maxRecipients, idleTimeout, commandTimeout, maxLineLength, policy, clock,
+                null, null, Integer.MAX_VALUE);
+    }
 
     /** RFC 5321 4.5.3.1.4 allows 512 octets; ESMTP parameters (SIZE, BODY, DSN) need more. */
     public static final int MAX_COMMAND_OCTETS = 1000;
@@ -14,8 +23,11 @@ public record SessionSettings(String hostname, long maxMessageSizeBytes, int max
     public static final int MAX_ERRORS = 20;
 
     public static SessionSettings from(Config.Smtpd c, Clock clock) {
+        Users users = c.users() == null ? null : Users.load(c.users()); // the file's mode is checked first
         return new SessionSettings(c.hostname(), c.maxMessageSizeBytes(), c.maxRecipients(), c.idleTimeout(),
                 c.commandTimeout(), c.maxLineLength() <= 0 ? Integer.MAX_VALUE : c.maxLineLength(),
-                ClientPolicy.of(c.mynetworks()), clock);
+                ClientPolicy.of(c.mynetworks()), clock,
+                c.tlsCert() == null ? null : ListenerTls.load(c.tlsCert(), c.tlsKey()),
+                users, c.maxConnectionsPerClient());
     }
 }

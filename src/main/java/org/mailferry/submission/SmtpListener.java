@@ -9,7 +9,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLSocket;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
@@ -32,6 +34,7 @@ public final class SmtpListener implements AutoCloseable {
     private final Consumer<Envelope> queued;
     private final Semaphore slots;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
     private ServerSocket server;
     private Thread acceptor;
 
@@ -70,8 +73,41 @@ public final class SmtpListener implements AutoCloseable {
                 Thread.ofVirtual().start(() -> refuse(s));
                 continue;
             }
+            if (!countClient(s.getInetAddress())) {
+                slots.release();
+                log.warn("[{}]: too many connections from this address", s.getInetAddress().getHostAddress());
+                Thread.ofVirtual().start(() -> refuse(s));
+                continue;
+            }
             open.add(s);
             Thread.ofVirtual().name("smtpd-" + s.getPort()).start(() -> serve(s));
+        }
+    }
+
+    /**
+     * One address outside smtpd.mynetworks may hold at most smtpd.max_connections_per_client
+     * connections, so a few slow or hostile clients cannot take every slot (Postfix's
+     * smtpd_client_connection_count_limit, with mynetworks exempt as there).
+     */
+    private boolean countClient(InetAddress a) {
+        if (settings.policy().mayRelay(a)) {
+            return true;
+        }
+        boolean[] ok = {true};
+        perClient.compute(a, (k, n) -> {
+            int now = n == null ? 0 : n;
+            if (now >= settings.maxConnectionsPerClient()) {
+                ok[0] = false;
+                return n;
+            }
+            return now + 1;
+        });
+        return ok[0];
+    }
+
+    private void uncountClient(InetAddress a) {
+        if (!settings.policy().mayRelay(a)) {
+            perClient.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
         }
     }
 
@@ -91,7 +127,19 @@ public final class SmtpListener implements AutoCloseable {
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
             s.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
-            new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out, s.getInetAddress()).run();
+            SmtpSession session = new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out,
+                    s.getInetAddress());
+            if (settings.tls() != null) {
+                session.offerStartTls(() -> {
+                    SSLSocket tls = (SSLSocket) settings.tls().getSocketFactory().createSocket(s, null, s.getPort(),
+                            true);
+                    tls.setUseClientMode(false);
+                    tls.startHandshake();
+                    return new SmtpSession.Streams(new SmtpInput(tls.getInputStream()),
+                            new BufferedOutputStream(tls.getOutputStream(), 8192));
+                });
+            }
+            session.run();
         } catch (SocketTimeoutException e) {
             log.info("timeout after idle wait from [{}]", client);
         } catch (SocketException e) {
@@ -102,6 +150,7 @@ public final class SmtpListener implements AutoCloseable {
             log.error("session with [{}] failed", client, e);
         } finally {
             open.remove(s);
+            uncountClient(s.getInetAddress());
             slots.release();
         }
     }

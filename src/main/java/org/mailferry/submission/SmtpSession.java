@@ -41,11 +41,17 @@ public final class SmtpSession {
 
     enum State { GREETED, READY, MAIL, RCPT }
 
+    /** A command that already answered (STARTTLS): nothing more to send. */
+    private static final Reply NO_REPLY = Reply.of(220, null, "");
+
     private final SessionSettings settings;
     private final Spool spool;
     private final Consumer<Envelope> queued;
-    private final SmtpInput in;
-    private final OutputStream out;
+    private SmtpInput in;
+    private OutputStream out;
+    private TlsUpgrade tlsUpgrade;
+    private boolean tlsActive;
+    private String authUser;
     private final InetAddress clientAddress;
     private final String clientText;
 
@@ -72,6 +78,20 @@ public final class SmtpSession {
         in.setLineTimeoutMillis(settings.commandTimeout().toMillis());
     }
 
+    /** Switches the connection to TLS after "220 Ready to start TLS"; returns the new streams. */
+    public interface TlsUpgrade {
+        Streams upgrade() throws IOException;
+    }
+
+    public record Streams(SmtpInput in, OutputStream out) {
+    }
+
+    /** Offers STARTTLS (and AUTH after it, when users are configured) on this connection. */
+    public SmtpSession offerStartTls(TlsUpgrade upgrade) {
+        this.tlsUpgrade = upgrade;
+        return this;
+    }
+
     /** Runs the conversation until QUIT, end of stream, timeout or too many errors. */
     public void run() throws IOException {
         reply(new Reply(220, null, List.of(settings.hostname() + " ESMTP Mailferry")));
@@ -94,7 +114,10 @@ public final class SmtpSession {
             if (r == null) {
                 return; // QUIT, or DATA ended the conversation
             }
-            if (r.code() >= 500 && r.code() <= 503) { // syntax and sequence errors count toward the limit
+            if (r == NO_REPLY) {
+                continue; // STARTTLS answered before switching
+            }
+            if (r.code() >= 500 && r.code() <= 503 || r.code() == 535) { // syntax and sequence errors count toward the limit
                 if (error(r)) {
                     return;
                 }
@@ -163,10 +186,74 @@ public final class SmtpSession {
                 flush();
                 yield null;
             }
-            case "STARTTLS", "AUTH", "BDAT", "ETRN", "TURN" ->
+            case "STARTTLS" -> startTls(arg);
+            case "AUTH" -> auth(arg);
+            case "BDAT", "ETRN", "TURN" ->
                     Reply.of(502, EnhancedStatus.UNKNOWN_COMMAND, "Command not implemented");
             default -> Reply.UNKNOWN_COMMAND;
         };
+    }
+
+    private Reply startTls(String arg) throws IOException {
+        if (tlsUpgrade == null) {
+            return Reply.of(502, EnhancedStatus.UNKNOWN_COMMAND, "Command not implemented");
+        }
+        if (!arg.isEmpty()) {
+            return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "STARTTLS takes no arguments");
+        }
+        if (tlsActive) {
+            return Reply.of(503, EnhancedStatus.BAD_SEQUENCE, "TLS already active");
+        }
+        reply(Reply.of(220, EnhancedStatus.OK, "Ready to start TLS"));
+        flush();
+        in.discardBuffered(); // commands sent before the handshake are not trusted (CVE-2011-0411)
+        Streams s = tlsUpgrade.upgrade();
+        in = s.in();
+        in.setLineTimeoutMillis(settings.commandTimeout().toMillis());
+        out = s.out();
+        tlsActive = true;
+        reset();
+        state = State.GREETED; // RFC 3207 4.2: forget everything, the client says EHLO again
+        helo = "";
+        esmtp = false;
+        return NO_REPLY;
+    }
+
+    private Reply auth(String arg) throws IOException {
+        if (settings.users() == null) {
+            return Reply.of(502, EnhancedStatus.UNKNOWN_COMMAND, "Command not implemented");
+        }
+        if (!tlsActive) {
+            return SaslExchange.ENCRYPTION_REQUIRED;
+        }
+        if (state == State.GREETED) {
+            return Reply.NEED_HELO;
+        }
+        if (authUser != null) {
+            return SaslExchange.ALREADY;
+        }
+        if (state != State.READY) {
+            return Reply.of(503, EnhancedStatus.BAD_SEQUENCE, "AUTH not allowed during a mail transaction");
+        }
+        SaslExchange.Result r = SaslExchange.run(arg, settings.users(), new SaslExchange.Channel() {
+            @Override
+            public void send(Reply challenge) throws IOException {
+                reply(challenge);
+                flush();
+            }
+
+            @Override
+            public byte[] readLine() throws IOException {
+                return in.readLine(SaslExchange.MAX_RESPONSE_OCTETS);
+            }
+        });
+        if (r.user() != null) {
+            authUser = r.user();
+            log.info("{}: authenticated as {}", clientText, sanitize(authUser));
+        } else if (r.reply() == SaslExchange.AUTH_INVALID) {
+            log.warn("{}: authentication failed", clientText);
+        }
+        return r.reply();
     }
 
     private Reply hello(String arg, boolean extended) {
@@ -180,15 +267,22 @@ public final class SmtpSession {
         if (!extended) {
             return new Reply(250, null, List.of(settings.hostname()));
         }
-        return new Reply(250, null, List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 settings.hostname(),
                 "PIPELINING",
                 "SIZE " + settings.maxMessageSizeBytes(),
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
                 "SMTPUTF8",
-                "DSN",
-                "HELP"));
+                "DSN"));
+        if (tlsUpgrade != null && !tlsActive) {
+            lines.add("STARTTLS");
+        }
+        if (settings.users() != null && tlsActive) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
+        lines.add("HELP");
+        return new Reply(250, null, lines);
     }
 
     private void reset() {
@@ -316,7 +410,7 @@ public final class SmtpSession {
         if (p.address().isInternational() && !smtpUtf8) {
             return Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8, "Non-ASCII address requires SMTPUTF8");
         }
-        if (clientAddress != null && !settings.policy().mayRelay(clientAddress)) {
+        if (clientAddress != null && authUser == null && !settings.policy().mayRelay(clientAddress)) {
             log.warn("{}: relay access denied for {}", clientText, p.address());
             return Reply.of(554, EnhancedStatus.RELAY_DENIED, "Relay access denied");
         }
@@ -408,7 +502,8 @@ public final class SmtpSession {
     }
 
     private byte[] receivedHeader(String id, Instant now) {
-        String with = smtpUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP";
+        String with = (smtpUtf8 ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP") + (tlsActive && esmtp ? "S" : "")
+                + (authUser != null && esmtp ? "A" : ""); // RFC 3848
         StringBuilder sb = new StringBuilder(200)
                 .append("Received: from ").append(sanitize(helo)).append(" (").append(clientText).append(")\r\n")
                 .append("\tby ").append(settings.hostname()).append(" (Mailferry) with ").append(with)
