@@ -130,7 +130,13 @@ public final class Mailferry implements AutoCloseable {
             m.runner.start();
             m.webhooks.start();
             if (config.admin().listen() != null) {
-                m.adminBound = m.admin.start(config.admin().listen());
+                try {
+                    m.adminBound = m.admin.start(config.admin().listen());
+                } catch (java.net.BindException e) {
+                    throw new java.net.BindException("admin.listen " + config.admin().listen().getHostString() + ":"
+                            + config.admin().listen().getPort() + ": " + e.getMessage()
+                            + "; choose another admin.listen, or \"off\"");
+                }
             }
             m.lock.publishAdminAddress(m.adminBound);
             m.sweeper.scheduleWithFixedDelay(m::sweepQuietly, 0, 1, TimeUnit.HOURS);
@@ -287,9 +293,10 @@ public final class Mailferry implements AutoCloseable {
         try {
             m = start(config, Clock.systemUTC());
         } catch (java.net.BindException e) {
-            err.println("mailferry: cannot listen on " + config.smtpd().listen().getHostString() + ":"
-                    + config.smtpd().listen().getPort() + ": " + e.getMessage()
-                    + "; choose another with --listen or smtpd.listen");
+            String why = String.valueOf(e.getMessage());
+            err.println("mailferry: cannot listen: " + (why.startsWith("admin.listen") ? why
+                    : "smtpd.listen " + config.smtpd().listen().getHostString() + ":"
+                    + config.smtpd().listen().getPort() + ": " + why + "; choose another with --listen or smtpd.listen"));
             return EX_CONFIG;
         }
         if (config.relay().smarthosts().isEmpty()) {
