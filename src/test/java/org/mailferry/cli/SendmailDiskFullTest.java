@@ -1,0 +1,74 @@
+package org.mailferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mailferry.smtp.Reply;
+import org.mailferry.testing.RelayFixture;
+import org.mailferry.testing.Submitter;
+
+/**
+ * Disk full, seen from the sendmail command: with the spool on a full 2 MiB tmpfs it exits
+ * EX_TEMPFAIL (75) whether the daemon runs (it refuses over the submit socket) or not (the maildrop
+ * write fails), so the application knows to retry; nothing is half-written. Needs root for mount;
+ * skipped otherwise unless MAILFERRY_REQUIRE_INTEROP=1.
+ */
+class SendmailDiskFullTest {
+    @TempDir
+    Path dir;
+    private Path mount;
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mount != null && run("umount", mount.toString()) != 0) {
+            run("umount", "-l", mount.toString());
+        }
+    }
+
+    @Test
+    void aFullSpoolIsATemporaryFailureForSendmail() throws Exception {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Path m = Files.createDirectories(dir.resolve("small"));
+        if (!(root && run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", m.toString()) == 0)) {
+            Assumptions.assumeTrue("1".equals(System.getenv("MAILFERRY_REQUIRE_INTEROP")),
+                    "needs root to mount a small tmpfs");
+            throw new AssertionError("cannot mount a 2 MiB tmpfs (run as root)");
+        }
+        mount = m;
+        Path spool = m.resolve("spool");
+        Path config = dir.resolve("mailferry.toml");
+        Files.writeString(config, "[queue]\nspool = \"" + spool + "\"\n[admin]\nlisten = \"off\"\n");
+        String big = "Subject: filler\r\n\r\n" + ("x".repeat(76) + "\r\n").repeat(2000);
+        try (RelayFixture relay = new RelayFixture(spool).set("admin.listen", "off").start()) {
+            Reply r = Reply.OK;
+            for (int n = 0; n < 100 && r.code() == 250; n++) {
+                r = Submitter.send(relay.address(), "a@client.test", List.of("x@dest.test"), big);
+            }
+            assertThat(r.oneLine()).startsWith("452 4.3.1");
+
+            SendmailRun daemonUp = SendmailRun.run("sendmail", big.replace("\r\n", "\n"),
+                    List.of("-C", config.toString(), "-i", "user@example.net"));
+            assertThat(daemonUp.code()).as(daemonUp.err()).isEqualTo(75);
+        }
+        SendmailRun daemonDown = SendmailRun.run("sendmail", big.replace("\r\n", "\n"),
+                List.of("-C", config.toString(), "-i", "user@example.net"));
+        assertThat(daemonDown.code()).as(daemonDown.err()).isEqualTo(75);
+        assertThat(daemonDown.err()).doesNotContain("Exception");
+        try (var files = Files.list(spool.resolve("maildrop"))) {
+            assertThat(files.filter(p -> !p.getFileName().toString().startsWith("."))).as("no partial drop file")
+                    .allMatch(p -> p.toFile().length() > 0);
+        }
+    }
+}
