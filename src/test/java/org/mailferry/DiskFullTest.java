@@ -12,12 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.smtp.Reply;
 import org.mailferry.testing.RelayFixture;
+import org.mailferry.testing.SmallTmpfs;
 import org.mailferry.testing.Submitter;
 import org.mailferry.testing.TestSmarthost;
 
@@ -32,36 +31,16 @@ class DiskFullTest {
 
     @TempDir
     Path dir;
-    private Path mount;
-
-    private static int run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor();
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (mount != null) {
-            if (run("umount", mount.toString()) != 0) {
-                run("umount", "-l", mount.toString());
-            }
-        }
-    }
 
     @Test
     void fullSpoolAnswers452KeepsWhatWasAckedAndRecovers() throws Exception {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        Path m = dir.resolve("small");
-        Files.createDirectories(m);
-        boolean mounted = root && run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", m.toString()) == 0;
-        if (!mounted) {
-            Assumptions.assumeTrue("1".equals(System.getenv("MAILFERRY_REQUIRE_INTEROP")),
-                    "needs root to mount a small tmpfs");
-            throw new AssertionError("cannot mount a 2 MiB tmpfs (run as root)");
+        try (SmallTmpfs disk = SmallTmpfs.mount(dir.resolve("small"), "2m")) {
+            fillAndRecover(disk);
         }
-        mount = m;
-        Path spool = m.resolve("spool");
+    }
+
+    private void fillAndRecover(SmallTmpfs disk) throws Exception {
+        Path spool = disk.path.resolve("spool");
         Set<Integer> acked = new HashSet<>();
         String body = "x".repeat(76) + "\r\n";
         Reply refused = null;
@@ -82,7 +61,7 @@ class DiskFullTest {
                 assertThat(tmp.count()).as("no partial file left behind").isZero();
             }
 
-            assertThat(run("mount", "-o", "remount,size=64m", m.toString())).isZero(); // space returns
+            disk.resize("64m"); // space returns
             Reply after = Submitter.send(relay.address(), "a@client.test", List.of("x@dest.test"),
                     "Subject: full-1000\r\n\r\nsmall\r\n");
             assertThat(after.code()).isEqualTo(250);

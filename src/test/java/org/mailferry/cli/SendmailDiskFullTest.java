@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.smtp.Reply;
 import org.mailferry.testing.RelayFixture;
+import org.mailferry.testing.SmallTmpfs;
 import org.mailferry.testing.Submitter;
 
 /**
@@ -22,32 +21,15 @@ import org.mailferry.testing.Submitter;
 class SendmailDiskFullTest {
     @TempDir
     Path dir;
-    private Path mount;
-
-    private static int run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor();
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (mount != null && run("umount", mount.toString()) != 0) {
-            run("umount", "-l", mount.toString());
-        }
-    }
 
     @Test
     void aFullSpoolIsATemporaryFailureForSendmail() throws Exception {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        Path m = Files.createDirectories(dir.resolve("small"));
-        if (!(root && run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", m.toString()) == 0)) {
-            Assumptions.assumeTrue("1".equals(System.getenv("MAILFERRY_REQUIRE_INTEROP")),
-                    "needs root to mount a small tmpfs");
-            throw new AssertionError("cannot mount a 2 MiB tmpfs (run as root)");
+        try (SmallTmpfs disk = SmallTmpfs.mount(dir.resolve("small"), "2m")) {
+            fullSpool(disk.path.resolve("spool"));
         }
-        mount = m;
-        Path spool = m.resolve("spool");
+    }
+
+    private void fullSpool(Path spool) throws Exception {
         Path config = dir.resolve("mailferry.toml");
         Files.writeString(config, "[queue]\nspool = \"" + spool + "\"\n[admin]\nlisten = \"off\"\n");
         String big = "Subject: filler\r\n\r\n" + ("x".repeat(76) + "\r\n").repeat(2000);
