@@ -100,8 +100,9 @@ class EndToEndTest {
             relay.await(DeliveryEvent.Bounced.class, id, 10, TimeUnit.SECONDS); // emitted after the Deferred
             assertThat(deferred.recipient().value()).isEqualTo("later@example.net");
             assertThat(deferred.dsn()).isEqualTo("4.2.0");
-            assertThat(relay.eventsOf(DeliveryEvent.Delivered.class)).extracting(e -> e.recipient().value())
-                    .containsExactly("ok@example.net");
+            // (the bounce for never@ is a message of its own, delivered meanwhile: count this one's only)
+            assertThat(relay.eventsOf(DeliveryEvent.Delivered.class)).filteredOn(e -> e.id().value().equals(id))
+                    .extracting(e -> e.recipient().value()).containsExactly("ok@example.net");
             assertThat(relay.eventsOf(DeliveryEvent.Bounced.class)).singleElement()
                     .satisfies(b -> {
                         assertThat(b.recipient().value()).isEqualTo("never@example.net");
