@@ -107,11 +107,7 @@ public final class QueueControl {
                     updated.add(r);
                 }
             }
-            List<Attempt> h = new ArrayList<>(env.history());
-            h.addAll(history);
-            spool.retire(new Envelope(env.id(), env.arrival(), env.sender(), updated, env.bodyType(),
-                    env.smtpUtf8(), env.sizeBytes(), env.envId(), env.ret(), env.client(), env.attempts(),
-                    env.nextAttempt(), env.held(), h));
+            spool.retire(env.withRecipients(updated, history));
             emitted.forEach(events::on);
             events.on(new DeliveryEvent.Removed(id, now));
             return Result.done(id, "deleted");

@@ -357,9 +357,7 @@ public final class QueueRunner implements AutoCloseable {
         List<Recipient> updated = env.recipients().stream()
                 .map(r -> r.state() == Recipient.State.PENDING ? r.with(Recipient.State.PENDING, NO_SMARTHOST) : r)
                 .toList();
-        Envelope after = new Envelope(env.id(), env.arrival(), env.sender(), updated, env.bodyType(), env.smtpUtf8(),
-                env.sizeBytes(), env.envId(), env.ret(), env.client(), env.attempts(), env.nextAttempt(), env.held(),
-                env.history());
+        Envelope after = env.withRecipients(updated, List.of());
         try {
             spool.update(after);
         } catch (IOException e) {

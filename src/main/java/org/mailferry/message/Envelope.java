@@ -55,6 +55,14 @@ public record Envelope(
                 client, attempts + 1, next, held, h);
     }
 
+    /** New recipient states and more history, without counting an attempt (no smarthost, deletion). */
+    public Envelope withRecipients(List<Recipient> newRecipients, List<Attempt> more) {
+        List<Attempt> h = new java.util.ArrayList<>(history);
+        h.addAll(more);
+        return new Envelope(id, arrival, sender, newRecipients, bodyType, smtpUtf8, sizeBytes, envId, ret,
+                client, attempts, nextAttempt, held, h);
+    }
+
     public Envelope withHeld(boolean newHeld) {
         return new Envelope(id, arrival, sender, recipients, bodyType, smtpUtf8, sizeBytes, envId, ret,
                 client, attempts, nextAttempt, newHeld, history);

@@ -157,7 +157,7 @@ public final class FileSpool implements Spool {
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         FileIncoming in = (FileIncoming) incoming;
         in.out.flush();
-        Path envTmp = tmp.resolve(envelope.id().value() + ENV + "." + Thread.currentThread().threadId());
+        Path envTmp = envelopeTmp(envelope);
         try (FileChannel env = FileChannel.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             env.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
@@ -192,8 +192,13 @@ public final class FileSpool implements Spool {
         }
     }
 
+    /** Where a new version of an envelope is written before its rename (one per writing thread). */
+    private Path envelopeTmp(Envelope envelope) {
+        return tmp.resolve(envelope.id().value() + ENV + "." + Thread.currentThread().threadId());
+    }
+
     private Path writeSynced(Envelope envelope) throws IOException {
-        Path envTmp = tmp.resolve(envelope.id().value() + ENV + "." + Thread.currentThread().threadId());
+        Path envTmp = envelopeTmp(envelope);
         try (FileChannel ch = FileChannel.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
