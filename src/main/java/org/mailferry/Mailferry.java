@@ -31,7 +31,7 @@ import org.mailferry.notify.Events;
 import org.mailferry.notify.MailLog;
 import org.mailferry.notify.Metrics;
 import org.mailferry.notify.Webhooks;
-import org.mailferry.queue.FileSpool;
+import org.mailferry.queue.JournalSpool;
 import org.mailferry.queue.SpoolLock;
 import org.mailferry.submission.LocalSubmission;
 import org.mailferry.submission.Pickup;
@@ -48,7 +48,7 @@ public final class Mailferry implements AutoCloseable {
     static final int EX_IOERR = 74;
 
     private final Events events = new Events();
-    private final FileSpool spool;
+    private final JournalSpool spool;
     private final QueueRunner runner;
     private final SmtpListener listener;
     private final Metrics metrics = new Metrics();
@@ -72,7 +72,7 @@ public final class Mailferry implements AutoCloseable {
         this.clock = clock;
         events.add(new MailLog());
         events.add(metrics);
-        spool = new FileSpool(config.queue().spool(), clock);
+        spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes());
         webhooks = webhooks(config, spool, clock);
         events.add(webhooks);
         runner = new QueueRunner(spool, config.relay(), config.queue(),
@@ -89,7 +89,7 @@ public final class Mailferry implements AutoCloseable {
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
-    static Webhooks webhooks(Config config, FileSpool spool, Clock clock) throws IOException {
+    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock) throws IOException {
         Config.Webhook w = config.webhook();
         byte[] secret = w.secretFile() == null ? null
                 : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
@@ -190,7 +190,7 @@ public final class Mailferry implements AutoCloseable {
         return events;
     }
 
-    public FileSpool spool() {
+    public JournalSpool spool() {
         return spool;
     }
 
@@ -211,6 +211,7 @@ public final class Mailferry implements AutoCloseable {
         sweeper.shutdownNow();
         admin.close();
         webhooks.close();
+        spool.close();
         if (lock != null) {
             try {
                 lock.close();
@@ -264,12 +265,12 @@ public final class Mailferry implements AutoCloseable {
                     return check(config, args, sendTest, out);
                 }
                 case "queue", "mailq" -> {
-                    FileSpool files = new FileSpool(config.queue().spool(), Clock.systemUTC());
+                    JournalSpool files = new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
                     return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()), out, err)
                             .run(args.rest());
                 }
                 case "status" -> {
-                    return QueueCommand.status(new FileSpool(config.queue().spool(), Clock.systemUTC()),
+                    return QueueCommand.status(new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0),
                             args.rest(), out, err);
                 }
                 default -> {

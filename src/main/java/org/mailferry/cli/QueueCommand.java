@@ -23,7 +23,7 @@ import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.EventListener;
-import org.mailferry.queue.FileSpool;
+import org.mailferry.queue.JournalSpool;
 import org.mailferry.queue.SpoolLock;
 
 /**
@@ -46,12 +46,12 @@ public final class QueueCommand {
     }
 
     private final Config config;
-    private final FileSpool spool;
+    private final JournalSpool spool;
     private final OfflineEvents offline;
     private final PrintStream out;
     private final PrintStream err;
 
-    public QueueCommand(Config config, FileSpool spool, OfflineEvents offline, PrintStream out, PrintStream err) {
+    public QueueCommand(Config config, JournalSpool spool, OfflineEvents offline, PrintStream out, PrintStream err) {
         this.config = config;
         this.spool = spool;
         this.offline = offline;
@@ -94,7 +94,7 @@ public final class QueueCommand {
     }
 
     /** {@code mailferry status ID|MESSAGE-ID}: the message's status as JSON. */
-    public static int status(FileSpool spool, List<String> args, PrintStream out, PrintStream err)
+    public static int status(JournalSpool spool, List<String> args, PrintStream out, PrintStream err)
             throws IOException {
         if (args.size() != 1) {
             err.println("mailferry: usage: mailferry status QUEUE-ID|MESSAGE-ID");

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
-import org.mailferry.queue.FileSpool;
+import org.mailferry.queue.JournalSpool;
 import org.mailferry.smtp.SmtpInput;
 import org.mailferry.submission.ClientPolicy;
 import org.mailferry.submission.SessionSettings;
@@ -46,7 +46,7 @@ final class QueueRequest {
         }
         logToStderr();
         try {
-            QueueListing.print(new FileSpool(spool, Clock.systemUTC()), out, ZoneId.systemDefault());
+            QueueListing.print(new JournalSpool(spool, Clock.systemUTC(), 0), out, ZoneId.systemDefault());
             return 0;
         } catch (AccessDeniedException e) {
             err.println("mailq: the daemon is not running and the queue in " + spool + " is not readable for you; "

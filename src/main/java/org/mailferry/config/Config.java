@@ -16,7 +16,7 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
 
     /** @param delayWarning zero: no delay warnings */
     public record Queue(Path spool, Duration retryMin, Duration retryMax, Duration lifetime, Duration delayWarning,
-                        long bounceSizeLimitBytes) {
+                        long bounceSizeLimitBytes, long journalLimitBytes) {
     }
 
     /** @param smarthosts empty: nothing is relayed, messages stay queued */

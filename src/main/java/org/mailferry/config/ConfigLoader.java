@@ -111,7 +111,8 @@ public final class ConfigLoader {
                 duration(Key.QUEUE_RETRY_MAX),
                 duration(Key.QUEUE_LIFETIME),
                 durationOrZero(Key.QUEUE_DELAY_WARNING),
-                size(Key.QUEUE_BOUNCE_SIZE_LIMIT));
+                size(Key.QUEUE_BOUNCE_SIZE_LIMIT),
+                size(Key.QUEUE_JOURNAL_LIMIT));
         if (queue.retryMax().compareTo(queue.retryMin()) < 0) {
             throw at(Key.QUEUE_RETRY_MAX, "queue.retry_max must not be shorter than queue.retry_min");
         }

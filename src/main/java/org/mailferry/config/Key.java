@@ -46,6 +46,8 @@ public record Key(String name, String defaultValue, String description) {
             "send the sender one delay warning (DSN, Action: delayed) when a message is still queued after this; 0 disables");
     public static final Key QUEUE_BOUNCE_SIZE_LIMIT = new Key("queue.bounce_size_limit", "50KiB",
             "largest message returned whole in a bounce; larger ones (and RET=HDRS) return only the headers");
+    public static final Key QUEUE_JOURNAL_LIMIT = new Key("queue.journal_limit", "128KiB",
+            "messages up to this size are queued in the journal (one append, one shared fdatasync); larger ones in files of their own; 0: every message in files");
     public static final Key RELAY_SMARTHOST = new Key("relay.smarthost", "(none: messages stay queued)",
             "smtp:[host]:port, [host]:port, host:port or host; a list for failover");
     public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
@@ -112,7 +114,7 @@ public record Key(String name, String defaultValue, String description) {
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
             SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, SMTPD_MAX_CONNECTIONS_PER_CLIENT, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
-            QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT,
+            QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_TLS, RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,

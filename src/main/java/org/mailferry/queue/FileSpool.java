@@ -41,7 +41,7 @@ public final class FileSpool implements Spool {
     private final Path corrupt;
     private final Path done;
     private final java.time.Clock clock;
-    private final DirectorySync queueSync;
+    private final GroupSync queueSync;
 
     public FileSpool(Path root, java.time.Clock clock) throws IOException {
         this.tmp = root.resolve("tmp");
@@ -49,7 +49,7 @@ public final class FileSpool implements Spool {
         this.corrupt = root.resolve("corrupt");
         this.done = root.resolve("done");
         this.clock = clock;
-        this.queueSync = new DirectorySync(queue);
+        this.queueSync = GroupSync.ofDirectory(queue);
         for (Path d : new Path[] {root, tmp, queue, corrupt, done}) {
             Files.createDirectories(d);
         }
@@ -150,7 +150,20 @@ public final class FileSpool implements Spool {
 
     @Override
     public Incoming create() throws IOException {
-        return new FileIncoming(QueueId.next(clock.millis()));
+        return create(QueueId.next(clock.millis()));
+    }
+
+    /** A message under an id given earlier (a journal message that outgrew memory). */
+    Incoming create(QueueId id) throws IOException {
+        return new FileIncoming(id);
+    }
+
+    /** Writes a whole message from a stream, durably (a journal message moving to files). */
+    void store(Envelope envelope, InputStream body) throws IOException {
+        try (Incoming in = create(envelope.id())) {
+            body.transferTo(in.body());
+            commit(in, envelope);
+        }
     }
 
     @Override
@@ -276,6 +289,13 @@ public final class FileSpool implements Spool {
             return; // no body (removed meanwhile): keep the envelope only
         }
         Files.move(body, done.resolve(id.value() + HEADERS), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Keeps a finished message's history that never had queue files (it finished from the journal). */
+    void keepFinished(Envelope finished, byte[] headers) throws IOException {
+        QueueId id = finished.id();
+        Files.write(done.resolve(id.value() + HEADERS), headers);
+        Files.write(done.resolve(id.value() + ENV), EnvelopeCodec.encode(finished));
     }
 
     @Override

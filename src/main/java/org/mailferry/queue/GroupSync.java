@@ -6,23 +6,37 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Group commit for a directory: many threads that renamed files into it each need an fsync of the
- * directory before they may answer; one fsync serves every rename made before it started. A caller
- * takes a ticket after its rename and waits until a sync that started after the ticket completes.
+ * Group commit: many threads that each changed a file (or renamed into a directory) need an fsync
+ * before they may answer; one fsync serves every change made before it started. A caller takes a
+ * ticket after its change and waits until a sync that started after the ticket completes.
  */
-final class DirectorySync {
-    private final Path dir;
+final class GroupSync {
+    /** The fsync (or fdatasync) that makes the changes durable. */
+    interface Action {
+        void sync() throws IOException;
+    }
+
+    private final Action action;
     private long issued;      // tickets handed out
     private long durable;     // every ticket <= durable is covered by a completed fsync
     private boolean syncing;
     private IOException failure;
     private long failedUpTo = -1;
 
-    DirectorySync(Path dir) {
-        this.dir = dir;
+    GroupSync(Action action) {
+        this.action = action;
     }
 
-    /** Returns once an fsync of the directory that began after this call has completed. */
+    /** For a directory: fsync of the directory itself (renames and creations in it). */
+    static GroupSync ofDirectory(Path dir) {
+        return new GroupSync(() -> {
+            try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+        });
+    }
+
+    /** Returns once a sync that began after this call has completed. */
     void await() throws IOException {
         long ticket;
         synchronized (this) {
@@ -41,7 +55,7 @@ final class DirectorySync {
                     wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for the spool directory sync");
+                    throw new IOException("interrupted while waiting for a spool sync");
                 }
             }
             syncing = true;
@@ -51,8 +65,8 @@ final class DirectorySync {
             covers = issued; // every rename with a ticket up to here happened before this fsync
         }
         IOException error = null;
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+        try {
+            action.sync();
         } catch (IOException e) {
             error = e;
         }

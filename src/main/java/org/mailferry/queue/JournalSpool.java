@@ -1,0 +1,294 @@
+package org.mailferry.queue;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+
+/**
+ * The spool Mailferry runs on: messages up to a size limit go to the {@link Journal} (one append and
+ * a shared fdatasync each), larger ones and every message whose first attempt did not finish it
+ * live in the {@link FileSpool}'s files. A journal message's body is held in memory only while it is
+ * received, within a total budget; past the limit or the budget it spills to a spool file.
+ */
+public final class JournalSpool implements Spool {
+    /** Memory all messages being received may hold at once before they go to files instead. */
+    private static final long BUDGET_BYTES = 32L << 20;
+    private static final long SEGMENT_BYTES = 64L << 20;
+
+    private final FileSpool files;
+    private final Journal journal;
+    private final Clock clock;
+    private final long maxBytes;
+    private final AtomicLong budget = new AtomicLong(BUDGET_BYTES);
+
+    /** @param maxJournalBytes the largest message kept in the journal; 0 keeps every message in files */
+    public JournalSpool(Path root, Clock clock, long maxJournalBytes) throws IOException {
+        this.files = new FileSpool(root, clock);
+        this.journal = new Journal(root.resolve("journal"), SEGMENT_BYTES);
+        this.clock = clock;
+        this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
+    }
+
+    /** The files part: queue/, done/, corrupt/ (tests and the listing's file-only paths). */
+    public FileSpool files() {
+        return files;
+    }
+
+    public Path queueDirectory() {
+        return files.queueDirectory();
+    }
+
+    /** The number of queued messages. */
+    public long count() {
+        long n = files.count();
+        try {
+            return n < 0 ? n : n + journal().size();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Start-up: removes tmp/ leftovers and reads the journal (messages not yet attempted). */
+    public int recover() throws IOException {
+        int removed = files.recover();
+        journal();
+        return removed;
+    }
+
+    public int removeOrphanBodies(Instant startedAt) throws IOException {
+        return files.removeOrphanBodies(startedAt);
+    }
+
+    /** The journal, read on first use (a command that only lists may never need it). */
+    private Journal journal() throws IOException {
+        journal.load(id -> Files.exists(files.queueDirectory().resolve(id.value() + FileSpool.ENV)));
+        return journal;
+    }
+
+    private Journal.Entry entry(QueueId id) throws IOException {
+        return journal().find(id);
+    }
+
+    @Override
+    public Incoming create() throws IOException {
+        return new Receiving(QueueId.next(clock.millis()));
+    }
+
+    @Override
+    public void commit(Incoming incoming, Envelope envelope) throws IOException {
+        Receiving in = (Receiving) incoming;
+        if (in.spilled != null) {
+            files.commit(in.spilled, envelope);
+        } else {
+            journal().append(envelope, in.buffer, in.length);
+        }
+        in.committed = true;
+        in.release();
+    }
+
+    @Override
+    public void update(Envelope envelope) throws IOException {
+        Journal.Entry e = entry(envelope.id());
+        if (e == null) {
+            files.update(envelope);
+            return;
+        }
+        // the first attempt did not finish it: from now on it lives in files (retries rewrite only
+        // the small envelope file there)
+        try (InputStream body = journal.body(e)) {
+            files.store(envelope, body);
+        }
+        journal.end(Journal.MOVED, envelope.id());
+    }
+
+    @Override
+    public Envelope load(QueueId id) throws IOException {
+        Journal.Entry e = entry(id);
+        return e != null ? e.envelope() : files.load(id);
+    }
+
+    @Override
+    public List<QueueId> ids() throws IOException {
+        List<QueueId> out = new ArrayList<>(files.ids());
+        for (Journal.Entry e : journal().entries()) {
+            out.add(e.envelope().id());
+        }
+        return out;
+    }
+
+    @Override
+    public InputStream openBody(QueueId id) throws IOException {
+        Journal.Entry e = entry(id);
+        return e != null ? new BufferedInputStream(journal.body(e), 8192) : files.openBody(id);
+    }
+
+    @Override
+    public void remove(QueueId id) throws IOException {
+        if (!journal().end(Journal.REMOVED, id)) {
+            files.remove(id);
+        }
+    }
+
+    @Override
+    public void retire(Envelope finished) throws IOException {
+        Journal.Entry e = entry(finished.id());
+        if (e == null) {
+            files.retire(finished);
+            return;
+        }
+        byte[] headers;
+        try (InputStream body = new BufferedInputStream(journal.body(e), 8192)) {
+            headers = HeaderBlock.read(body);
+        }
+        files.keepFinished(finished, headers);
+        journal.end(Journal.DONE, finished.id());
+    }
+
+    @Override
+    public Envelope find(QueueId id) throws IOException {
+        Journal.Entry e = entry(id);
+        return e != null ? e.envelope() : files.find(id);
+    }
+
+    @Override
+    public byte[] headers(QueueId id) throws IOException {
+        Journal.Entry e = entry(id);
+        if (e == null) {
+            return files.headers(id);
+        }
+        try (InputStream body = new BufferedInputStream(journal.body(e), 8192)) {
+            return HeaderBlock.read(body);
+        }
+    }
+
+    @Override
+    public int sweepFinished(Instant before) throws IOException {
+        return files.sweepFinished(before);
+    }
+
+    @Override
+    public void forEachFinished(Consumer<Envelope> each) throws IOException {
+        files.forEachFinished(each);
+    }
+
+    @Override
+    public void forEach(Consumer<Envelope> each) throws IOException {
+        for (Journal.Entry e : journal().entries()) {
+            each.accept(e.envelope());
+        }
+        files.forEach(each);
+    }
+
+    /** Closes the journal's files (the daemon stops). */
+    public void close() {
+        journal.close();
+    }
+
+    /**
+     * A message being received: in memory while it fits the limit and the budget, else in a spool
+     * file (what was buffered is copied there first).
+     */
+    private final class Receiving implements Incoming {
+        private final QueueId id;
+        byte[] buffer = new byte[8192];
+        int length;
+        private long reserved;
+        Incoming spilled;
+        boolean committed;
+        private final OutputStream out = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                if (spilled == null && (length < buffer.length || grow(1))) {
+                    buffer[length++] = (byte) b;
+                } else {
+                    spilled.body().write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (spilled == null && (buffer.length - length >= len || grow(len))) {
+                    System.arraycopy(b, off, buffer, length, len);
+                    length += len;
+                } else {
+                    spilled.body().write(b, off, len);
+                }
+            }
+        };
+
+        Receiving(QueueId id) throws IOException {
+            this.id = id;
+            if (!reserve(buffer.length)) {
+                spill();
+            }
+        }
+
+        /** Makes room for {@code more} bytes, or spills to a file (then returns false). */
+        private boolean grow(int more) throws IOException {
+            long need = (long) length + more;
+            if (need <= maxBytes) {
+                int size = (int) Math.min(Math.max(need, 2L * buffer.length), maxBytes);
+                if (reserve(size - buffer.length)) {
+                    buffer = java.util.Arrays.copyOf(buffer, size);
+                    return true;
+                }
+            }
+            spill();
+            return false;
+        }
+
+        private boolean reserve(long bytes) {
+            if (maxBytes <= 0 || budget.addAndGet(-bytes) < 0) {
+                budget.addAndGet(bytes);
+                return false;
+            }
+            reserved += bytes;
+            return true;
+        }
+
+        private void spill() throws IOException {
+            spilled = files.create(id);
+            if (buffer != null) {
+                spilled.body().write(buffer, 0, length);
+            }
+            release();
+        }
+
+        void release() {
+            budget.addAndGet(reserved);
+            reserved = 0;
+            buffer = null;
+        }
+
+        @Override
+        public QueueId id() {
+            return id;
+        }
+
+        @Override
+        public OutputStream body() {
+            return out;
+        }
+
+        @Override
+        public void close() {
+            if (spilled != null) {
+                spilled.close(); // does nothing after a commit
+            }
+            if (!committed) {
+                release();
+            }
+        }
+    }
+}
