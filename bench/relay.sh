@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side relay benchmark: Mailferry and Postfix (as a null client) in one run, same machine.
-#   bench/relay.sh [N]        N messages per run (default 2000)
+#   bench/relay.sh [N]        N messages per run (default 2000); WARMUP=1000 unmeasured messages
+#                             per relay first (0: none); RUNS="4096:20 102400:20 4096:1" (size:sessions)
 # Load: Postfix's smtp-source (N messages, SIZE bytes, S sessions) into the relay under test; the
 # smarthost is Postfix's smtp-sink on loopback. Per relay and run it prints: messages/s from the
 # first submission to the last message at the sink, submission latency p50/p99 (a second pass with
@@ -14,6 +15,7 @@ mailferry_find_jdk
 mailferry_ensure_jar
 N=${1:-2000}
 RUNS=${RUNS:-"4096:20 102400:20 4096:1"}
+WARMUP=${WARMUP:-1000}
 W=$(mktemp -d /tmp/mailferry-bench.XXXXXX); chmod 755 "$W"
 SINK=${SINK_PORT:-24100}; MF=${MF_PORT:-24101}; PF=${PF_PORT:-24102}
 [ "$(id -u)" -eq 0 ] || { echo "bench/relay.sh: run as root (Postfix needs it)" >&2; exit 1; }
@@ -134,9 +136,21 @@ measure() {
   echo "$tput $(echo "$lat" | awk '{print $1, $2}') $((PEAK / 1024)) $c"
 }
 
+# warm PORT: WARMUP messages (4 KiB, 20 sessions), not measured, then wait until all are delivered.
+# Both relays get the same: the JVM compiles its hot paths, Postfix forks its processes and both
+# fill the page cache; a relay runs for days, and its steady state is what is compared.
+warm() {
+  [ "$WARMUP" -gt 0 ] || return 0
+  local base; base=$(sink_count); base=${base:-0}
+  timeout 300 smtp-source -s 20 -m "$WARMUP" -l 4096 -f load@example.com -t sink@example.net "127.0.0.1:$1" || true
+  RSSFN=true PEAK=0 wait_sink $((base + WARMUP)) || echo "warning: warm-up on port $1 not delivered" >&2
+}
+
 start_sink
 setup_postfix
 start_mailferry
+warm "$MF"
+warm "$PF"
 printf '%-16s | %-34s | %-34s | %s\n' "run" "Mailferry msg/s p50ms p99ms RSS(MiB)" "Postfix msg/s p50ms p99ms RSS(MiB)" "ratio msg/s"
 for run in $RUNS; do
   size=${run%%:*}; sess=${run##*:}
@@ -147,4 +161,4 @@ for run in $RUNS; do
   printf '%-16s | %7s %7s %7s %6s (%s) | %7s %7s %7s %6s (%s) | %sx\n' "$((size / 1024))KiB x $sess" \
     "$mt" "$m50" "$m99" "$mr" "$mc" "$pt" "$p50" "$p99" "$pr" "$pc" "$ratio"
 done
-echo "(N=$N per run; counts in parentheses are messages the sink received; load: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "(N=$N per run after a warm-up of $WARMUP messages per relay; counts in parentheses are messages the sink received; load: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -34,8 +34,12 @@ public final class JournalSpool implements Spool {
 
     /** @param maxJournalBytes the largest message kept in the journal; 0 keeps every message in files */
     public JournalSpool(Path root, Clock clock, long maxJournalBytes) throws IOException {
+        this(root, clock, maxJournalBytes, SEGMENT_BYTES);
+    }
+
+    JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes) throws IOException {
         this.files = new FileSpool(root, clock);
-        this.journal = new Journal(root.resolve("journal"), SEGMENT_BYTES);
+        this.journal = new Journal(root.resolve("journal"), segmentBytes);
         this.clock = clock;
         this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
     }
