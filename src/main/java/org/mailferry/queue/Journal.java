@@ -97,9 +97,13 @@ final class Journal {
         if (loaded) {
             return;
         }
-        Files.createDirectories(dir);
         List<Segment> found = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+        try (DirectoryStream<Path> ds = Files.isDirectory(dir) ? Files.newDirectoryStream(dir, "*" + SUFFIX)
+                : null) {
+            if (ds == null) {
+                loaded = true; // nothing journaled yet (and a reader such as mailq must not create it)
+                return;
+            }
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 try {
@@ -299,7 +303,11 @@ final class Journal {
         if (current != null && current.size < segmentBytes) {
             return current;
         }
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            // message bodies: readable by the spool's owner only, whatever the umask
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
         Path p = dir.resolve(String.format("%016x", nextSequence) + SUFFIX);
         Segment s = new Segment(p, nextSequence++);
         s.channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,

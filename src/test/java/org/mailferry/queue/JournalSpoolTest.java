@@ -81,6 +81,8 @@ class JournalSpoolTest {
         QueueId id = store(spool, text);
         assertThat(files("queue")).as("no queue files for a journal message").isEmpty();
         assertThat(files("journal")).hasSize(1);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(root.resolve("journal")))).as("bodies: owner only").isEqualTo("rwx------");
         assertThat(body(spool, id)).isEqualTo(text);
         spool.close();
 
@@ -171,6 +173,12 @@ class JournalSpoolTest {
         QueueId small = store(filesOnly, message(100, 'l'));
         assertThat(root.resolve("queue/" + small + ".body")).exists();
         assertThat(queued(open())).containsExactlyInAnyOrder(large, small);
+    }
+
+    @Test
+    void aReaderSuchAsMailqDoesNotCreateTheJournal() throws IOException {
+        assertThat(new JournalSpool(root, Clock.systemUTC(), 0).ids()).isEmpty();
+        assertThat(root.resolve("journal")).doesNotExist();
     }
 
     @Test
