@@ -50,8 +50,12 @@ public final class FileSpool implements Spool {
         this.done = root.resolve("done");
         this.clock = clock;
         this.queueSync = GroupSync.ofDirectory(queue);
-        for (Path d : new Path[] {root, tmp, queue, corrupt, done}) {
-            Files.createDirectories(d);
+        Files.createDirectories(root);
+        for (Path d : new Path[] {tmp, queue, corrupt, done}) {
+            if (!Files.isDirectory(d)) { // messages and their history: the spool's owner only, whatever the umask
+                Files.createDirectories(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
         }
     }
 

@@ -81,8 +81,10 @@ class JournalSpoolTest {
         QueueId id = store(spool, text);
         assertThat(files("queue")).as("no queue files for a journal message").isEmpty();
         assertThat(files("journal")).hasSize(1);
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(root.resolve("journal")))).as("bodies: owner only").isEqualTo("rwx------");
+        for (String dir : List.of("journal", "queue", "tmp", "done", "corrupt")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(root.resolve(dir)))).as(dir + ": owner only").isEqualTo("rwx------");
+        }
         assertThat(body(spool, id)).isEqualTo(text);
         spool.close();
 
