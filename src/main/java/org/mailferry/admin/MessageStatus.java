@@ -29,16 +29,22 @@ public record MessageStatus(Envelope envelope, String messageId, boolean finishe
             }
         }
         String wanted = bare(idOrMessageId);
-        List<Envelope> candidates = new ArrayList<>();
-        spool.forEach(candidates::add);
-        spool.forEachFinished(candidates::add);
-        for (Envelope env : candidates) {
+        List<Envelope> queued = new ArrayList<>();
+        spool.forEach(queued::add);
+        for (Envelope env : queued) {
             String mid = messageId(spool, env.id());
             if (mid != null && bare(mid).equals(wanted)) {
                 return new MessageStatus(env, mid, env.isFinished());
             }
         }
-        return null;
+        MessageStatus[] found = {null};
+        spool.forEachFinished((env, headers) -> {
+            String mid = HeaderBlock.field(headers, "Message-ID");
+            if (found[0] == null && mid != null && bare(mid).equals(wanted)) {
+                found[0] = new MessageStatus(env, mid, env.isFinished());
+            }
+        });
+        return found[0];
     }
 
     private static String messageId(Spool spool, QueueId id) throws IOException {

@@ -101,7 +101,7 @@ final class HandoverSpool implements Spool {
     }
 
     @Override
-    public void forEachFinished(Consumer<Envelope> each) {
+    public void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) {
         throw onlyAdds();
     }
 

@@ -46,6 +46,15 @@ public record QueueId(String value) implements Comparable<QueueId> {
         return new QueueId(new String(out));
     }
 
+    /** When the message with this id arrived, in milliseconds since the epoch (as given to next). */
+    public static long arrivalMillis(QueueId id) {
+        long v = 0;
+        for (int i = 0; i < LENGTH; i++) {
+            v = (v << 5) | ALPHABET.indexOf(id.value.charAt(i));
+        }
+        return (v >>> 20) + EPOCH_MILLIS;
+    }
+
     @Override
     public int compareTo(QueueId o) {
         return value.compareTo(o.value);

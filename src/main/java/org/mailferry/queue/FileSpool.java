@@ -295,13 +295,6 @@ public final class FileSpool implements Spool {
         Files.move(body, done.resolve(id.value() + HEADERS), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Keeps a finished message's history that never had queue files (it finished from the journal). */
-    void keepFinished(Envelope finished, byte[] headers) throws IOException {
-        QueueId id = finished.id();
-        Files.write(done.resolve(id.value() + HEADERS), headers);
-        Files.write(done.resolve(id.value() + ENV), EnvelopeCodec.encode(finished));
-    }
-
     @Override
     public Envelope find(QueueId id) throws IOException {
         for (Path dir : new Path[] {queue, done}) {
@@ -346,8 +339,16 @@ public final class FileSpool implements Spool {
     }
 
     @Override
-    public void forEachFinished(Consumer<Envelope> each) throws IOException {
-        forEachIn(done, each);
+    public void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) throws IOException {
+        forEachIn(done, env -> {
+            byte[] headers;
+            try {
+                headers = Files.readAllBytes(done.resolve(env.id().value() + HEADERS));
+            } catch (IOException e) {
+                headers = new byte[0]; // swept meanwhile, or finished without a body
+            }
+            each.accept(env, headers);
+        });
     }
 
     @Override

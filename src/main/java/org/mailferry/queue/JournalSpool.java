@@ -28,6 +28,7 @@ public final class JournalSpool implements Spool {
 
     private final FileSpool files;
     private final Journal journal;
+    private final History history;
     private final Clock clock;
     private final long maxBytes;
     private final AtomicLong budget = new AtomicLong(BUDGET_BYTES);
@@ -40,6 +41,7 @@ public final class JournalSpool implements Spool {
     JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes) throws IOException {
         this.files = new FileSpool(root, clock);
         this.journal = new Journal(root.resolve("journal"), segmentBytes);
+        this.history = new History(root.resolve("done"), clock);
         this.clock = clock;
         this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
     }
@@ -155,21 +157,34 @@ public final class JournalSpool implements Spool {
         try (InputStream body = new BufferedInputStream(journal.body(e), 8192)) {
             headers = HeaderBlock.read(body);
         }
-        files.keepFinished(finished, headers);
+        history.append(finished, headers);
         journal.end(Journal.DONE, finished.id());
     }
 
     @Override
     public Envelope find(QueueId id) throws IOException {
         Journal.Entry e = entry(id);
-        return e != null ? e.envelope() : files.find(id);
+        if (e != null) {
+            return e.envelope();
+        }
+        Envelope env = files.find(id);
+        if (env != null) {
+            return env;
+        }
+        History.Finished f = history.find(id);
+        return f == null ? null : f.envelope();
     }
 
     @Override
     public byte[] headers(QueueId id) throws IOException {
         Journal.Entry e = entry(id);
         if (e == null) {
-            return files.headers(id);
+            byte[] headers = files.headers(id);
+            if (headers.length == 0) {
+                History.Finished f = history.find(id);
+                return f == null ? headers : f.headers();
+            }
+            return headers;
         }
         try (InputStream body = new BufferedInputStream(journal.body(e), 8192)) {
             return HeaderBlock.read(body);
@@ -178,12 +193,13 @@ public final class JournalSpool implements Spool {
 
     @Override
     public int sweepFinished(Instant before) throws IOException {
-        return files.sweepFinished(before);
+        return files.sweepFinished(before) + history.sweep(before);
     }
 
     @Override
-    public void forEachFinished(Consumer<Envelope> each) throws IOException {
+    public void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) throws IOException {
         files.forEachFinished(each);
+        history.forEach(each::accept);
     }
 
     @Override
@@ -197,6 +213,7 @@ public final class JournalSpool implements Spool {
     /** Closes the journal's files (the daemon stops). */
     public void close() {
         journal.close();
+        history.close();
     }
 
     /**

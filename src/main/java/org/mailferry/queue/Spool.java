@@ -58,8 +58,8 @@ public interface Spool {
     /** Removes finished messages' history last changed before {@code before}; returns how many. */
     int sweepFinished(java.time.Instant before) throws IOException;
 
-    /** Calls {@code each} for every finished message still kept. */
-    void forEachFinished(Consumer<Envelope> each) throws IOException;
+    /** Calls {@code each} for every finished message still kept, with its header block. */
+    void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) throws IOException;
 
     /** Calls {@code each} for every complete message, in no particular order. */
     void forEach(Consumer<Envelope> each) throws IOException;

@@ -132,6 +132,7 @@ class FileSpoolTest {
             ids.add(QueueId.next(1_700_000_000_000L + i / 100).value());
         }
         assertThat(ids).doesNotHaveDuplicates().isSorted();
+        assertThat(QueueId.arrivalMillis(QueueId.next(1_800_000_123_456L))).isEqualTo(1_800_000_123_456L);
         assertThat(QueueId.next(1_800_000_000_000L).value()).isGreaterThan(ids.get(ids.size() - 1)).hasSize(12);
     }
 }

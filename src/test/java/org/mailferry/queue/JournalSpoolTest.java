@@ -123,8 +123,36 @@ class JournalSpoolTest {
         JournalSpool reopened = open();
         assertThat(queued(reopened)).containsExactlyInAnyOrder(deferred, waiting);
         assertThat(reopened.load(deferred)).isEqualTo(later);
-        assertThat(reopened.find(delivered)).as("history kept in done/").isEqualTo(finished);
+        assertThat(reopened.find(delivered)).as("history read back from its log").isEqualTo(finished);
+        assertThat(new String(reopened.headers(delivered), StandardCharsets.US_ASCII)).contains("<d@example.org>");
         assertThat(reopened.find(deleted)).isNull();
+        assertThat(files("done")).extracting(p -> p.getFileName().toString())
+                .as("one log, no file per message").singleElement().asString().startsWith("history-");
+    }
+
+    @Test
+    void historyIsListedWithHeadersAndSweptByAge() throws IOException {
+        JournalSpool spool = open();
+        List<Envelope> finished = new ArrayList<>();
+        for (char c : new char[] {'r', 's', 't'}) {
+            QueueId id = store(spool, message(300, c));
+            Envelope f = spool.load(id).afterAttempt(List.of(Recipient.pending(new Address("u@example.net"))
+                    .with(Recipient.State.DELIVERED, "250 ok")), Instant.EPOCH, List.of());
+            spool.retire(f);
+            finished.add(f);
+        }
+        spool.close();
+        JournalSpool reopened = open();
+        List<String> seen = new ArrayList<>();
+        reopened.forEachFinished((env, headers) -> seen.add(env.id() + " "
+                + org.mailferry.queue.HeaderBlock.field(headers, "Message-ID")));
+        assertThat(seen).containsExactly(finished.get(0).id() + " <r@example.org>",
+                finished.get(1).id() + " <s@example.org>", finished.get(2).id() + " <t@example.org>");
+        assertThat(reopened.find(finished.get(1).id())).isEqualTo(finished.get(1));
+        assertThat(reopened.sweepFinished(Instant.now().minusSeconds(3600))).as("younger than the cut").isZero();
+        assertThat(reopened.sweepFinished(Instant.now().plusSeconds(60))).isEqualTo(3);
+        assertThat(reopened.find(finished.get(1).id())).isNull();
+        assertThat(files("done")).isEmpty();
     }
 
     @Test
