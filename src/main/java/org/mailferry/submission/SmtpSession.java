@@ -14,14 +14,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.mailferry.message.Address;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
 import org.mailferry.queue.Spool;
 import org.mailferry.smtp.DataReader;
-import org.mailferry.smtp.DsnParameters;
 import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.PathArgument;
 import org.mailferry.smtp.Reply;
@@ -310,65 +308,23 @@ public final class SmtpSession {
         } catch (PathArgument.SyntaxException e) {
             return Reply.of(501, EnhancedStatus.BAD_SENDER_SYNTAX, e.getMessage());
         }
-        boolean utf8 = false;
-        boolean eightBit = false;
-        String newRet = "";
-        String newEnvId = "";
-        for (Map.Entry<String, String> e : p.parameters().entrySet()) {
-            String v = e.getValue();
-            switch (e.getKey()) {
-                case "SIZE" -> {
-                    long declared;
-                    try {
-                        declared = Long.parseLong(v);
-                    } catch (NumberFormatException ex) {
-                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "Bad SIZE value");
-                    }
-                    if (declared > settings.maxMessageSizeBytes()) {
-                        return Reply.of(552, EnhancedStatus.TOO_BIG, "Message size exceeds fixed limit of "
-                                + settings.maxMessageSizeBytes() + " bytes");
-                    }
-                }
-                case "BODY" -> {
-                    String body = v.toUpperCase(Locale.ROOT);
-                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
-                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "BODY must be 7BIT or 8BITMIME");
-                    }
-                    eightBit = body.equals("8BITMIME");
-                }
-                case "SMTPUTF8" -> {
-                    if (!v.isEmpty()) {
-                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "SMTPUTF8 takes no value");
-                    }
-                    utf8 = true;
-                }
-                case "RET", "ENVID" -> {
-                    try {
-                        if (e.getKey().equals("RET")) {
-                            newRet = DsnParameters.ret(v);
-                        } else {
-                            newEnvId = DsnParameters.envId(v);
-                        }
-                    } catch (DsnParameters.SyntaxException ex) {
-                        return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, ex.getMessage());
-                    }
-                }
-                default -> {
-                    return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "Unsupported MAIL parameter " + e.getKey());
-                }
-            }
+        EnvelopeParameters.Mail m;
+        try {
+            m = EnvelopeParameters.mail(p.parameters(), settings.maxMessageSizeBytes());
+        } catch (EnvelopeParameters.Refused e) {
+            return e.reply;
         }
-        if (p.address().isInternational() && !utf8) {
+        if (p.address().isInternational() && !m.smtpUtf8()) {
             return Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8, "Non-ASCII address requires SMTPUTF8");
         }
         if (!esmtp && !p.parameters().isEmpty()) {
             return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "MAIL parameters need EHLO");
         }
         sender = p.address();
-        smtpUtf8 = utf8;
-        bodyEightBit = eightBit;
-        ret = newRet;
-        envId = newEnvId;
+        smtpUtf8 = m.smtpUtf8();
+        bodyEightBit = m.eightBit();
+        ret = m.ret();
+        envId = m.envId();
         state = State.MAIL;
         return Reply.SENDER_OK;
     }
@@ -392,20 +348,11 @@ public final class SmtpSession {
         if (!esmtp && !p.parameters().isEmpty()) {
             return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "RCPT parameters need EHLO");
         }
-        String notify = "";
-        String orcpt = "";
-        for (Map.Entry<String, String> e : p.parameters().entrySet()) {
-            try {
-                switch (e.getKey()) {
-                    case "NOTIFY" -> notify = DsnParameters.notify(e.getValue());
-                    case "ORCPT" -> orcpt = DsnParameters.orcpt(e.getValue());
-                    default -> {
-                        return Reply.of(555, EnhancedStatus.BAD_PARAMETERS, "Unsupported RCPT parameter " + e.getKey());
-                    }
-                }
-            } catch (DsnParameters.SyntaxException ex) {
-                return Reply.of(501, EnhancedStatus.BAD_PARAMETERS, ex.getMessage());
-            }
+        EnvelopeParameters.Rcpt r;
+        try {
+            r = EnvelopeParameters.rcpt(p.parameters());
+        } catch (EnvelopeParameters.Refused e) {
+            return e.reply;
         }
         if (p.address().isInternational() && !smtpUtf8) {
             return Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8, "Non-ASCII address requires SMTPUTF8");
@@ -417,7 +364,7 @@ public final class SmtpSession {
         if (recipients.size() >= settings.maxRecipients()) {
             return Reply.TOO_MANY_RECIPIENTS;
         }
-        recipients.add(new Recipient(p.address(), Recipient.State.PENDING, "", orcpt, notify));
+        recipients.add(new Recipient(p.address(), Recipient.State.PENDING, "", r.orcpt(), r.notifyOn()));
         state = State.RCPT;
         return Reply.RECIPIENT_OK;
     }
@@ -517,40 +464,5 @@ public final class SmtpSession {
 
     private static String sanitize(String s) {
         return s.replaceAll("[^\\x21-\\x7e\\u0080-\\uffff]", "?");
-    }
-
-    /** Counts bytes and remembers the first write failure, so DATA is always read to its end. */
-    private static final class CountingSink extends OutputStream {
-        private final OutputStream target;
-        long count;
-        IOException failure;
-
-        CountingSink(OutputStream target) {
-            this.target = target;
-        }
-
-        @Override
-        public void write(int b) {
-            count++;
-            if (failure == null) {
-                try {
-                    target.write(b);
-                } catch (IOException e) {
-                    failure = e;
-                }
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            count += len;
-            if (failure == null) {
-                try {
-                    target.write(b, off, len);
-                } catch (IOException e) {
-                    failure = e;
-                }
-            }
-        }
     }
 }
