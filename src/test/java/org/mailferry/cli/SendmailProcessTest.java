@@ -20,7 +20,8 @@ import org.mailferry.testing.TestSmarthost;
 
 /**
  * bin/sendmail as a separate process, as applications run it: Debian's mail(1) with our command as
- * its sendmail, and a daemon killed with SIGKILL while messages are being submitted.
+ * its sendmail, and a daemon killed with SIGKILL while messages are being submitted. The JVM route
+ * (MAILFERRY_NATIVE=off); NativeSendmailTest runs the same through the native client.
  */
 class SendmailProcessTest {
     private static final Path HOME = Path.of("").toAbsolutePath();
@@ -46,6 +47,7 @@ class SendmailProcessTest {
     private static void env(ProcessBuilder pb, Path config) {
         Map<String, String> env = pb.environment();
         env.put("MAILFERRY_CLASSPATH", HOME.resolve("target/classes").toString());
+        env.put("MAILFERRY_NATIVE", "off");
         env.put("MAILFERRY_CONFIG", config.toString());
         env.put("JAVA_HOME", System.getProperty("java.home"));
     }
