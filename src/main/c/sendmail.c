@@ -2,19 +2,15 @@
  * mailferry-sendmail: the fast path of bin/sendmail (docs/sendmail.md, "Start-up time").
  *
  * Why C in a Java project: applications start sendmail once per message, and a JVM start alone
- * costs more than Postfix's whole submission. So this small client does the common case, and no
- * mail logic: it only decides whether the command line is a plain "send" (it finds -C, sends -q,
- * -I, -v and any -b but -bm elsewhere), finds the spool as cli/SendmailConfig does, and speaks
- * SEND on SPOOL/public/submit.sock (protocol: submission/SendRequest.java). The daemon runs the
- * Java command's own code on argv and the message (options, header completion, messages, exit
- * codes) and answers with the exit code and the text for stderr.
- *
- * Anything else, and any doubt, is the Java command's: exec $MAILFERRY_SENDMAIL_JVM (default
- * ../bin/sendmail beside this binary's directory) with MAILFERRY_NATIVE=off and standard input as
- * it was (untouched, or what was read so far in a memfd), so the daemon-down case (maildrop) and
- * every other mode stay exactly the Java command's behaviour. Standard input is held in memory up
- * to MAX_MESSAGE (sendmail messages are small); a larger one is read on into a memfd and handed
- * to the Java command, which has no such limit.
+ * costs more than Postfix's whole submission. So this client does the common case, with no mail
+ * logic: it decides whether the command line is a plain send, finds the spool as cli/SendmailConfig
+ * does, and speaks SEND on SPOOL/public/submit.sock (submission/SendRequest.java); the daemon runs
+ * the Java command's own code on argv and the message and answers with an exit code and the text
+ * for stderr. Anything else, and any doubt, is the Java command's: exec $MAILFERRY_SENDMAIL_JVM
+ * (default ../bin/sendmail beside this binary's directory) with MAILFERRY_NATIVE=off and standard
+ * input as it was (untouched, or what was read in a memfd), so the daemon-down case (maildrop) and
+ * every other mode stay the Java command's. Standard input is held in memory up to MAX_MESSAGE
+ * (sendmail messages are small); a larger one is read on into a memfd for the Java command.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,6 +68,12 @@ static void field(struct buf *b, const char *name, const char *p, size_t n) {
     char head[64];
     add(b, head, (size_t)snprintf(head, sizeof head, "%s %zu\n", name, n));
     add(b, p, n);
+}
+
+static ssize_t read_some(int fd, char *p, size_t n) { /* no handlers are installed, but be safe */
+    ssize_t r;
+    while ((r = read(fd, p, n)) < 0 && errno == EINTR) {}
+    return r;
 }
 
 /* Writes everything; on the socket without SIGPIPE (ignoring it would outlive exec). */
@@ -144,10 +146,8 @@ static int plain_send(int argc, char **argv, const char **config_opt) {
     return 1;
 }
 
-static int bare_key(const char *s, const char *e) { /* [A-Za-z0-9_-]+ */
-    for (const char *k = s; k < e; k++)
-        if (!*k || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", *k)) return 0;
-    return s < e;
+static int bare_key(const char *s, const char *e) { /* [A-Za-z0-9_-]+; the text ends in a NUL */
+    return s < e && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") >= (size_t)(e - s);
 }
 
 static const char *skip_space(const char *s, const char *e) {
@@ -185,7 +185,6 @@ static char *config_spool(const char *text, size_t len) {
     const char *end = text + len, *line = text;
     char *spool = NULL;
     int in_queue = 0, queues = 0;
-    if (!len) return strdup(DEFAULT_SPOOL);
     if (memchr(text, 0, len)) return NULL;
     for (; line < end; ) {
         const char *nl = memchr(line, '\n', (size_t)(end - line)), *e = nl ? nl : end;
@@ -229,11 +228,12 @@ static int read_file(const char *name, struct buf *b) {
     char chunk[8192];
     int fd = open(name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
-    for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) != 0; ) {
-        if (n < 0 && errno == EINTR) continue;
+    for (ssize_t n; (n = read_some(fd, chunk, sizeof chunk)) != 0; ) {
         if (n < 0 || b->len + (size_t)n > MAX_CONFIG) return close(fd), -1;
         add(b, chunk, (size_t)n);
     }
+    add(b, "", 1); /* a NUL after the text, which itself has none (config_spool checks) */
+    b->len--;
     return close(fd);
 }
 
@@ -249,8 +249,7 @@ static int read_input(int dot_ends) {
     input_touched = 1;
     for (;;) {
         char chunk[65536];
-        ssize_t n = read(0, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
+        ssize_t n = read_some(0, chunk, sizeof chunk);
         if (n < 0) die(EX_IOERR, "cannot read the message from standard input", errno);
         if (n == 0) return spill >= 0;
         int dot = 0;
@@ -273,15 +272,14 @@ static int read_input(int dot_ends) {
 
 /*
  * One answer from the daemon: 'i' for "input D\n" (send the message; D = 1: a lone dot ends it),
- * 'e' for "exit CODE LENGTH\n" + LENGTH bytes of text, 'j' for "jvm WHY\n", 0 for anything else,
+ * 'e' for "exit CODE LENGTH\n" + LENGTH bytes of text; 0 for "jvm WHY\n" and for anything else,
  * including a daemon that went away before a complete answer.
  */
 static int answer(int fd, struct buf *b, int *value) {
     char chunk[4096];
     size_t len;
     b->len = 0;
-    for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) != 0; ) {
-        if (n < 0 && errno == EINTR) continue;
+    for (ssize_t n; (n = read_some(fd, chunk, sizeof chunk)) != 0; ) {
         if (n < 0 || b->len + (size_t)n > MAX_ANSWER + 64) return 0;
         add(b, chunk, (size_t)n);
         if (b->len >= 8 && !memcmp(b->p, "input ", 6) && b->p[b->len - 1] == '\n') break;
@@ -290,7 +288,6 @@ static int answer(int fd, struct buf *b, int *value) {
     char *nl = memchr(b->p, '\n', b->len);
     if (!nl) return 0;
     if (!strcmp(b->p, "input 0\n") || !strcmp(b->p, "input 1\n")) return *value = b->p[6] == '1', 'i';
-    if (!strncmp(b->p, "jvm ", 4)) return 'j';
     if (sscanf(b->p, "exit %d %zu\n", value, &len) == 2 && *value >= 0 && *value <= 255
         && (size_t)(b->p + b->len - 1 - (nl + 1)) == len) {
         memmove(b->p, nl + 1, len);
@@ -310,6 +307,8 @@ int main(int argc, char **argv) {
     base = base ? base + 1 : argv[0];
     if (getenv("MAILFERRY_NATIVE") && !strcmp(getenv("MAILFERRY_NATIVE"), "off"))
         die(EX_TEMPFAIL, "MAILFERRY_NATIVE=off, yet the native client was run (MAILFERRY_SENDMAIL_JVM loops back?)", 0);
+    for (int i = 0; i <= 2; i++) /* a closed 0, 1 or 2 would be our socket's: /dev/null, as Postfix does */
+        if (fcntl(i, F_GETFD) < 0 && open("/dev/null", O_RDWR) != i) die(EX_TEMPFAIL, "cannot open /dev/null", errno);
     if (!strcmp(base, "mailq") || !strcmp(base, "newaliases") || argc - 1 > MAX_ARGS || !plain_send(argc, argv, &config_opt))
         jvm();
     name = config_opt ? config_opt : getenv("MAILFERRY_CONFIG") ? getenv("MAILFERRY_CONFIG") : "";
@@ -323,7 +322,6 @@ int main(int argc, char **argv) {
     /* Phase 1: the command line, the config as read, the time zone; the daemon decides. */
     time_t now = time(NULL);
     struct tm tm;
-    localtime_r(&now, &tm);
     add(&req, "SEND\n", 5);
     for (int i = 1; i < argc; i++) field(&req, "arg", argv[i], strlen(argv[i]));
     if (req.len > MAX_ARG_BYTES) jvm();
@@ -331,7 +329,7 @@ int main(int argc, char **argv) {
     field(&req, "config", name, strlen(name));
     if (*name) field(&req, "toml", config.p, config.len);
     field(&req, "spool", spool, strlen(spool));
-    field(&req, "zone", zone, (size_t)snprintf(zone, sizeof zone, "%ld", (long)tm.tm_gmtoff));
+    field(&req, "zone", zone, (size_t)snprintf(zone, sizeof zone, "%ld", localtime_r(&now, &tm) ? (long)tm.tm_gmtoff : 0L));
     add(&req, "\n", 1);
     if (write_all(fd, req.p, req.len, 1) < 0) jvm();
     switch (answer(fd, &reply, &value)) {

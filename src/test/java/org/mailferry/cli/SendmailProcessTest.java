@@ -103,6 +103,24 @@ class SendmailProcessTest {
         }
     }
 
+    /** A closed standard input is an empty message, as with Postfix; not whatever file takes fd 0. */
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aClosedStandardInputIsAnEmptyMessage(Route route) throws Exception {
+        try (TestSmarthost smarthost = new TestSmarthost();
+             RelayFixture relay = new RelayFixture(dir.resolve("spool")).smarthost(smarthost.port()).start()) {
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec \"$0\" \"$@\" <&-", command(route).toString(),
+                    "bob@example.com");
+            env(pb, route, config(relay.spool));
+            Process p = pb.redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(output).isZero();
+            TestSmarthost.Received m = smarthost.next();
+            assertThat(m.recipients()).containsExactly("bob@example.com");
+            assertThat(m.text()).containsPattern("\r\nMessage-ID: <[^>]+>\r\n\r\n$").hasSizeLessThan(1000);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Route.class)
     void aDaemonKilledDuringSubmissionsLosesNothingThatWasAcknowledged(Route route) throws Exception {
