@@ -4,9 +4,10 @@
 #   bench/sendmail.sh [N]        (root: the throwaway Postfix instance needs its master running as root)
 # Both are set up the same way: a daemon running, delivering to smtp-sink; each submission is a
 # new process that exits once the message is durably queued (Postfix: postdrop's fsync into
-# maildrop; Mailferry: the daemon's fsync, via the submit socket). Prints the median wall time and
-# the median peak RSS per submission and the ratio. Nothing outside a temporary directory is
-# touched; the system Postfix is not used.
+# maildrop; Mailferry: the daemon's fsync, via the submit socket). Mailferry twice: bin/sendmail as
+# users run it (the native client when it was built, see docs/sendmail.md) and its JVM route
+# (MAILFERRY_NATIVE=off). Prints the median wall time, CPU and peak RSS per submission and each
+# ratio to Postfix. Nothing outside a temporary directory is touched; the system Postfix is not used.
 set -euo pipefail
 N=${1:-30}
 HOME_DIR=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd -P)
@@ -95,12 +96,14 @@ MSG
 
 export W HOME_DIR N
 python3 - <<'PY'
-import os, statistics, subprocess, time
+import os, shutil, statistics, subprocess, time
 W, home, n = os.environ["W"], os.environ["HOME_DIR"], int(os.environ["N"])
 env_pf = dict(os.environ, MAIL_CONFIG=f"{W}/pf/etc")
 env_mf = dict(os.environ, MAILFERRY_CONFIG=f"{W}/mf.toml")
+env_jvm = dict(env_mf, MAILFERRY_NATIVE="off")
 runs = {"postfix": ([ "/usr/sbin/sendmail", "-t", "-i"], env_pf),
-        "mailferry": ([f"{home}/bin/sendmail", "-t", "-i"], env_mf)}
+        "mailferry": ([f"{home}/bin/sendmail", "-t", "-i"], env_mf),
+        "mf-jvm": ([f"{home}/bin/sendmail", "-t", "-i"], env_jvm)}
 def once(cmd, env):
     with open(f"{W}/message", "rb") as msg:
         t = time.perf_counter()
@@ -109,23 +112,41 @@ def once(cmd, env):
         wall = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{cmd[0]} failed with exit {os.waitstatus_to_exitcode(status)}")
-    return wall * 1000, ru.ru_maxrss / 1024, (ru.ru_utime + ru.ru_stime) * 1000
-for name, (cmd, env) in runs.items():   # warm-up: page cache, Mailferry's CDS archive
-    for _ in range(3):
+    return wall * 1000, (ru.ru_utime + ru.ru_stime) * 1000
+# Peak RSS apart, through GNU time: a child forked from this Python keeps Python's own peak RSS
+# (about 14 MiB) across exec, which would hide anything smaller; time's image is about 1 MiB.
+gnu_time = shutil.which("time", path="/usr/bin:/bin")
+def peak_rss(cmd, env):
+    if not gnu_time:
+        return float("nan")
+    with open(f"{W}/message", "rb") as msg:
+        p = subprocess.run([gnu_time, "-f", "%M", *cmd], stdin=msg, env=env, stderr=subprocess.PIPE)
+    return int(p.stderr.split()[-1]) / 1024
+for name, (cmd, env) in runs.items():   # warm-up: page cache; the first bin/sendmail builds the
+    for _ in range(3):                   # native client (with cc) and the JVM's AOT cache
         once(cmd, env)
+native = f"{home}/target/mailferry-sendmail"
+fresh = os.path.exists(native) and os.path.getmtime(native) > os.path.getmtime(f"{home}/src/main/c/sendmail.c")
+print("bin/sendmail runs " + ("the native client (target/mailferry-sendmail)" if fresh
+      else "the JVM: no native client (no C compiler?)"))
 res = {k: ([], [], []) for k in runs}
 for _ in range(n):
     for name, (cmd, env) in runs.items():
-        w, r, c = once(cmd, env)
-        res[name][0].append(w); res[name][1].append(r); res[name][2].append(c)
+        w, c = once(cmd, env)
+        res[name][0].append(w); res[name][2].append(c)
+for _ in range(5):
+    for name, (cmd, env) in runs.items():
+        res[name][1].append(peak_rss(cmd, env))
 print(f"{n} submissions each, interleaved ({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
-print(f"{'':10} {'median wall ms':>15} {'p90 wall ms':>12} {'median CPU ms':>14} {'median peak RSS MiB':>20}")
+print(f"{'':10} {'median wall ms':>15} {'p90 wall ms':>12} {'median CPU ms':>14} {'median peak RSS MiB':>20}"
+      + ("" if gnu_time else "  (no /usr/bin/time: apt-get install time)"))
 med = {}
 for name, (walls, rss, cpu) in res.items():
     med[name] = statistics.median(walls)
     p90 = sorted(walls)[int(0.9 * (len(walls) - 1))]
     print(f"{name:10} {med[name]:15.1f} {p90:12.1f} {statistics.median(cpu):14.1f} {statistics.median(rss):20.1f}")
-print(f"ratio mailferry/postfix (median wall): {med['mailferry'] / med['postfix']:.2f}x (target <= 2x)")
+for name in ("mailferry", "mf-jvm"):
+    print(f"ratio {name}/postfix (median wall): {med[name] / med['postfix']:.2f}x (target <= 2x)")
 PY
 # Both daemons delivered what they queued: the sinks saw every message (informational).
 sleep 2

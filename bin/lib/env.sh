@@ -65,12 +65,13 @@ mailferry_ensure_jar() {
 # Set by 'mailferry install' in an installed copy: the config file the commands use by default.
 [ -r "$MAILFERRY_HOME/bin/lib/site.sh" ] && . "$MAILFERRY_HOME/bin/lib/site.sh"
 
-# The sendmail command's slow path (bin/sendmail runs target/sendmail.launch directly when it is
-# newer than the jar). Finds the JDK, builds the jar if needed, then, where target/ is writable:
-# trains a class-data cache with one scratch submission (JDK 25+: an AOT cache, -XX:AOTCache;
-# JDK 21-24: an AppCDS archive) and writes target/sendmail.launch, one exec line with the JVM,
-# the flags and the cache. Where target/ is read-only (an installed copy run by a user) it
-# uses what 'mailferry install' prepared. See docs/sendmail.md, "Start-up time".
+# The sendmail command's slow path (bin/sendmail runs the native client, or target/sendmail.launch,
+# directly when they are up to date). Finds the JDK, builds the jar if needed, then, where target/
+# is writable: builds the native client (below), trains a class-data cache with one scratch
+# submission (JDK 25+: an AOT cache, -XX:AOTCache; JDK 21-24: an AppCDS archive) and writes
+# target/sendmail.launch, one exec line with the JVM, the flags and the cache. Where target/ is
+# read-only (an installed copy run by a user) it uses what 'mailferry install' prepared. See
+# docs/sendmail.md, "Start-up time".
 MAILFERRY_SENDMAIL_FLAGS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xlog:disable -Xlog:all=off"
 
 mailferry_sendmail() {
@@ -85,6 +86,7 @@ mailferry_sendmail() {
   local t=$MAILFERRY_HOME/target cache="" v
   v=$(mailferry_jdk_version "$JAVA_HOME")
   if [ -w "$t" ]; then
+    mailferry_build_native
     mailferry_sendmail_train "$v"
   fi
   if [ "${v:-0}" -ge 25 ] && [ "$t/sendmail.aot" -nt "$MAILFERRY_JAR" ]; then
@@ -113,5 +115,26 @@ mailferry_sendmail_train() {
       -cp "$MAILFERRY_JAR" org.mailferry.cli.Sendmail -C "$scratch/c.toml" -t -i >/dev/null 2>&1 &&
     [ -s "$out.$$" ] && mv -f "$out.$$" "$out"
   rm -rf "$scratch" "$out.$$" "$out.$$.config"
+  return 0
+}
+
+# The sendmail command's native client (src/main/c/sendmail.c; docs/sendmail.md, "Start-up time"),
+# built with cc into target/mailferry-sendmail when there is a C compiler, silently skipped when
+# there is none: bin/sendmail then starts the JVM for every message, which works the same, slower.
+# A failed build leaves its errors in target/mailferry-sendmail.failed, says so once, and is tried
+# again when the source changes.
+mailferry_build_native() {
+  local t=$MAILFERRY_HOME/target src=$MAILFERRY_HOME/src/main/c/sendmail.c
+  local out=$t/mailferry-sendmail
+  [ -f "$src" ] && [ -d "$t" ] && [ -w "$t" ] || return 0
+  if [ "$out" -nt "$src" ] || [ "$out.failed" -nt "$src" ]; then return 0; fi
+  command -v cc >/dev/null 2>&1 || return 0
+  if cc -O2 -Wall -Wextra -o "$out.$$" "$src" 2> "$out.failed"; then
+    mv -f "$out.$$" "$out"
+    rm -f "$out.failed"
+  else
+    rm -f "$out.$$"
+    echo "mailferry: the native sendmail client did not build (errors in $out.failed); the JVM sends instead" >&2
+  fi
   return 0
 }

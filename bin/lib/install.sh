@@ -73,6 +73,16 @@ mailferry_install() {
   cp "$MAILFERRY_HOME"/bin/{mailferry,sendmail,mailq,newaliases} "$lib/bin/"
   cp "$MAILFERRY_HOME"/bin/lib/{env.sh,install.sh} "$lib/bin/lib/"
   cp "$MAILFERRY_JAR" "$lib/target/mailferry.jar"
+  # sendmail's native client (docs/sendmail.md, "Start-up time"): built here when there is a C
+  # compiler; without it every message starts a JVM (the same behaviour, slower).
+  local native=$MAILFERRY_HOME/target/mailferry-sendmail
+  mkdir -p "$MAILFERRY_HOME/target" 2>/dev/null || true
+  mailferry_build_native   # says so itself when cc fails
+  if [ -x "$native" ] && { [ ! -e "$MAILFERRY_HOME/src/main/c/sendmail.c" ] || [ "$native" -nt "$MAILFERRY_HOME/src/main/c/sendmail.c" ]; }; then
+    install -m 0755 "$native" "$lib/target/mailferry-sendmail"
+  elif ! command -v cc >/dev/null 2>&1; then
+    echo "mailferry: no C compiler (cc): sendmail will start a JVM for every message; install gcc, then 'mailferry uninstall' and 'install' again for the fast path" >&2
+  fi
   echo 'export MAILFERRY_CONFIG=${MAILFERRY_CONFIG:-/etc/mailferry/mailferry.toml}' > "$lib/bin/lib/site.sh"
   mf_record "files /usr/lib/mailferry"
 

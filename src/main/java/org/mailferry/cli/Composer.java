@@ -27,10 +27,17 @@ final class Composer {
 
     private final String user;
     private final String originDomain;
+    private final java.util.TimeZone zone;
 
     Composer(String user, String originDomain) {
+        this(user, originDomain, java.util.TimeZone.getDefault());
+    }
+
+    /** {@code zone}: the Date header's time zone (the daemon composes with its client's). */
+    Composer(String user, String originDomain, java.util.TimeZone zone) {
         this.user = user;
         this.originDomain = originDomain;
+        this.zone = zone;
     }
 
     Drop compose(SendmailOptions o, MessageText m, long nowMillis) throws RefusedException {
@@ -60,7 +67,7 @@ final class Composer {
             m.add("From", name == null || name.isBlank() ? fromAddress : displayName(name) + " <" + fromAddress + ">");
         }
         if (!m.has("Date")) {
-            m.add("Date", MessageDate.format(nowMillis, java.util.TimeZone.getDefault().getOffset(nowMillis)));
+            m.add("Date", MessageDate.format(nowMillis, zone.getOffset(nowMillis)));
         }
         if (!m.has("Message-ID")) {
             m.add("Message-ID", "<" + nowMillis + "." + pid() + "."

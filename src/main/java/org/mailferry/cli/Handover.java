@@ -29,7 +29,7 @@ import org.mailferry.submission.Drop;
  * the connection was made, the message goes to the maildrop as well: at worst delivered twice,
  * never lost.
  */
-final class Handover {
+final class Handover implements Sendmail.Submit {
     /** How the message was handed over: "queued as ID" or "maildrop NAME". */
     record Result(String where) {
     }
@@ -51,7 +51,8 @@ final class Handover {
         return spool.resolve("public").resolve("submit.sock");
     }
 
-    Result submit(Drop drop, boolean verbose) throws IOException, RefusedException {
+    @Override
+    public Result submit(Drop drop, boolean verbose) throws IOException, RefusedException {
         byte[] frame = drop.encode();
         Path sock = socket();
         if (Files.exists(sock)) {

@@ -13,7 +13,9 @@ import org.mailferry.submission.Drop;
  * The sendmail-compatible command (also mailq and newaliases, by -Dmailferry.command). Library-free
  * on the sending path on purpose: every message costs a JVM start, so this class reads stdin,
  * completes the header and hands the bytes over (see {@link Handover}); no logging framework, no
- * config library. -bs and the mailq fallback load more, as they are not the hot path.
+ * config library. -bs and the mailq fallback load more, as they are not the hot path. The sending
+ * path's steps ({@link #options}, {@link #configError}, {@link #send}) also run in the daemon for
+ * the native client ({@link SendmailInDaemon}), so both say the same things with the same codes.
  */
 public final class Sendmail {
     private Sendmail() {
@@ -40,28 +42,26 @@ public final class Sendmail {
         System.exit(code);
     }
 
+    /** Hands a composed message over: {@link Handover} here, the spool itself in the daemon. */
+    interface Submit {
+        Handover.Result submit(Drop drop, boolean verbose) throws IOException, Handover.RefusedException;
+    }
+
     static int run(String command, List<String> argv, InputStream in, PrintStream out, PrintStream err) {
-        SendmailOptions o;
-        try {
-            o = SendmailOptions.parse(command, argv);
-        } catch (SendmailOptions.UsageException e) {
-            err.println(command + ": " + e.getMessage());
-            usage(err);
+        SendmailOptions o = options(command, argv, err);
+        if (o == null) {
             return Sysexits.EX_USAGE;
         }
         SendmailConfig config;
         try {
             config = SendmailConfig.load(o.configFile());
-        } catch (SendmailConfig.MissingException e) {
-            err.println(command + ": " + e.getMessage());
-            return Sysexits.EX_NOINPUT;
-        } catch (ConfigException e) {
-            err.println(command + ": " + e.getMessage());
-            return Sysexits.EX_CONFIG;
+        } catch (SendmailConfig.MissingException | ConfigException e) {
+            return configError(command, e, err);
         }
         Handover handover = new Handover(config.spool());
         return switch (o.mode()) {
-            case SEND -> send(o, config, handover, in, err);
+            case SEND -> send(o, new Composer(System.getProperty("user.name"), config.originDomain()), handover,
+                    config.spool(), in, err);
             case LIST -> QueueRequest.list(handover, config.spool(), out, err);
             case FLUSH -> QueueRequest.flush(handover, err);
             case SMTP -> QueueRequest.smtp(handover, config, in, out, err);
@@ -69,8 +69,29 @@ public final class Sendmail {
         };
     }
 
-    private static int send(SendmailOptions o, SendmailConfig config, Handover handover, InputStream in,
-                            PrintStream err) {
+    /** The parsed command line, or null when it is wrong: then the mistake and the usage are on err. */
+    static SendmailOptions options(String command, List<String> argv, PrintStream err) {
+        try {
+            return SendmailOptions.parse(command, argv);
+        } catch (SendmailOptions.UsageException e) {
+            err.println(command + ": " + e.getMessage());
+            usage(err);
+            return null;
+        }
+    }
+
+    /** Says what is wrong with the config file; returns the exit code. */
+    static int configError(String command, Exception e, PrintStream err) {
+        err.println(command + ": " + e.getMessage());
+        return e instanceof SendmailConfig.MissingException ? Sysexits.EX_NOINPUT : Sysexits.EX_CONFIG;
+    }
+
+    /**
+     * The sending path, shared with the daemon's {@link SendmailInDaemon}: reads the message,
+     * composes it and submits it; prints what went wrong and returns the exit code.
+     */
+    static int send(SendmailOptions o, Composer composer, Submit submit, Path spool, InputStream in,
+                    PrintStream err) {
         MessageText m;
         try {
             m = MessageText.read(in, o.ignoreDots());
@@ -78,10 +99,9 @@ public final class Sendmail {
             err.println("sendmail: cannot read the message from standard input: " + e.getMessage());
             return Sysexits.EX_IOERR;
         }
-        String user = System.getProperty("user.name");
         Drop drop;
         try {
-            drop = new Composer(user, config.originDomain()).compose(o, m, System.currentTimeMillis());
+            drop = composer.compose(o, m, System.currentTimeMillis());
         } catch (Composer.RefusedException e) {
             err.println("sendmail: " + e.getMessage());
             if (e.exitCode == Sysexits.EX_USAGE) {
@@ -90,7 +110,7 @@ public final class Sendmail {
             return e.exitCode;
         }
         try {
-            Handover.Result r = handover.submit(drop, o.verbose());
+            Handover.Result r = submit.submit(drop, o.verbose());
             if (o.verbose()) {
                 err.println("sendmail: " + r.where() + " (" + drop.recipients().size() + " recipient(s))");
             }
@@ -99,7 +119,7 @@ public final class Sendmail {
             err.println("sendmail: message refused: " + e.getMessage());
             return Sysexits.EX_DATAERR;
         } catch (IOException e) {
-            Path dir = config.spool().resolve("maildrop");
+            Path dir = spool.resolve("maildrop");
             err.println("sendmail: cannot queue the message (daemon not reachable and " + dir + " not writable: "
                     + e.getMessage() + "); try again later, or start the daemon");
             return Sysexits.EX_TEMPFAIL;

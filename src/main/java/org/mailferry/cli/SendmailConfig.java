@@ -27,16 +27,22 @@ record SendmailConfig(Path spool, String originDomain, String hostname) {
 
     static SendmailConfig load(String file) throws MissingException, ConfigException {
         String name = file != null ? file : System.getenv("MAILFERRY_CONFIG");
-        Map<String, Toml.Value> values = Map.of();
+        String text = null;
         if (name != null && !name.isEmpty()) {
             try {
-                values = Toml.parse(name, Files.readString(Path.of(name), StandardCharsets.UTF_8));
+                text = Files.readString(Path.of(name), StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
                 throw new MissingException(name + ": no such config file; give an existing file with -C");
             } catch (IOException e) {
                 throw new MissingException(name + ": cannot read the config file: " + e.getMessage());
             }
         }
+        return of(name, text);
+    }
+
+    /** The config from the text of the file {@code name}; null text: no file, the built-in defaults. */
+    static SendmailConfig of(String name, String text) throws ConfigException {
+        Map<String, Toml.Value> values = text == null ? Map.of() : Toml.parse(name, text);
         String spool = string(name, values, Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue());
         String hostname = string(name, values, Key.SMTPD_HOSTNAME, null);
         String origin = string(name, values, Key.SENDMAIL_ORIGIN_DOMAIN, null);

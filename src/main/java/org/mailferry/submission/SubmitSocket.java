@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * mode 0666) taking one request per connection, like Postfix's public/ services.
  * <pre>
  *   SUBMIT\n + a {@link Drop}   → "ok QUEUEID\n" once fsynced, "temp TEXT\n" or "fail TEXT\n"
+ *   SEND\n + argv, config ...   → the native client's request: {@link SendRequest}
  *   LIST\n                      → the mailq listing, then end of stream
  *   FLUSH\n                     → "ok\n" after every queued message is made due
  * </pre>
@@ -43,19 +44,34 @@ public final class SubmitSocket implements AutoCloseable {
         int flushAll() throws IOException;
     }
 
+    /**
+     * The sendmail command's sending path for a SEND request (cli/SendmailInDaemon, wired in
+     * Mailferry: this package does not depend on cli). {@code queue} commits a composed message.
+     */
+    public interface Send {
+        SendRequest.Answer start(SendRequest request, String user, Queue queue);
+    }
+
+    /** Commits a message from the local user durably; returns its queue id. */
+    public interface Queue {
+        QueueId submit(Drop drop) throws IOException, LocalSubmission.RefusedException;
+    }
+
     private final Path path;
     private final ServerSocketChannel server;
     private final LocalSubmission local;
     private final Listing listing;
     private final Flush flush;
+    private final Send sending;
 
     private SubmitSocket(Path path, ServerSocketChannel server, LocalSubmission local, Listing listing,
-                         Flush flush) {
+                         Flush flush, Send sending) {
         this.path = path;
         this.server = server;
         this.local = local;
         this.listing = listing;
         this.flush = flush;
+        this.sending = sending;
     }
 
     /** The socket's place under a spool directory. */
@@ -64,7 +80,7 @@ public final class SubmitSocket implements AutoCloseable {
     }
 
     /** Binds the socket (replacing a stale one left by a crash) and starts accepting. */
-    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush)
+    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending)
             throws IOException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path)) {
@@ -80,7 +96,7 @@ public final class SubmitSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             log.warn("cannot make {} writable for all users: {}", path, e.toString());
         }
-        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush);
+        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending);
         Thread.ofPlatform().name("submit-accept").daemon(true).start(s::acceptLoop);
         log.info("sendmail submissions on {}", path);
         return s;
@@ -115,6 +131,7 @@ public final class SubmitSocket implements AutoCloseable {
             String verb = Drop.line(in);
             switch (verb == null ? "" : verb) {
                 case "SUBMIT" -> out.write(submit(in, user).getBytes(StandardCharsets.UTF_8));
+                case "SEND" -> out.write(send(in, out, user).bytes());
                 case "LIST" -> {
                     PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
                     listing.print(ps);
@@ -143,16 +160,52 @@ public final class SubmitSocket implements AutoCloseable {
             return "fail malformed request: " + e.getMessage() + "\n";
         }
         try {
-            QueueId id = local.submit(drop, user);
-            log.info("{}: from=<{}>, local user {}, nrcpt={} (sendmail)", id, drop.sender(), user,
-                    drop.recipients().size());
-            return "ok " + id + "\n";
+            return "ok " + queue(drop, user) + "\n";
         } catch (LocalSubmission.RefusedException e) {
             return "fail " + e.getMessage() + "\n";
         } catch (IOException e) {
-            log.error("spool: cannot queue a sendmail submission from {}: {}", user, e.toString());
             return "temp local error in processing, try again later\n";
         }
+    }
+
+    /** Both ways in: commits, with the size limit of the SMTP listener, and logs. */
+    private QueueId queue(Drop drop, String user) throws IOException, LocalSubmission.RefusedException {
+        if (drop.body().length > local.maxMessageSizeBytes()) {
+            throw new LocalSubmission.RefusedException(
+                    new Drop.TooBigException(drop.body().length, local.maxMessageSizeBytes()).getMessage());
+        }
+        try {
+            QueueId id = local.submit(drop, user);
+            log.info("{}: from=<{}>, local user {}, nrcpt={} (sendmail)", id, drop.sender(), user,
+                    drop.recipients().size());
+            return id;
+        } catch (IOException e) {
+            log.error("spool: cannot queue a sendmail submission from {}: {}", user, e.toString());
+            throw e;
+        }
+    }
+
+    /** SEND: the command line first; the message only if the command line is one for this path. */
+    private SendRequest.Answer send(InputStream in, OutputStream out, String user) throws IOException {
+        SendRequest.Answer a;
+        try {
+            SendRequest request = SendRequest.read(in);
+            a = user.equals("unknown") ? new SendRequest.Jvm("the peer's user is unknown")
+                    : sending.start(request, user, d -> queue(d, user));
+            if (a instanceof SendRequest.NeedInput more) {
+                out.write(more.bytes());
+                a = more.rest().send(SendRequest.readMessage(in));
+            }
+        } catch (Drop.MalformedException e) {
+            a = new SendRequest.Jvm("malformed request: " + e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("sendmail (native client) from {} failed", user, e);
+            a = new SendRequest.Jvm("internal error");
+        }
+        if (a instanceof SendRequest.Jvm j) {
+            log.info("sendmail (native client) from {}: the Java command takes over: {}", user, j.reason());
+        }
+        return a;
     }
 
     private static String peer(SocketChannel ch) {

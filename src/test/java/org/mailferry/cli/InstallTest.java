@@ -12,6 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailferry.testing.NativeSendmail;
+import org.mailferry.testing.Tools;
 
 /**
  * 'mailferry install' and 'uninstall' on a throwaway root directory (--root): the real /usr and /etc
@@ -97,12 +99,40 @@ class InstallTest {
             assertThat(code).as(out).isEqualTo(Sysexits.EX_NOINPUT);
             assertThat(out).contains("/etc/mailferry/mailferry.toml: no such config file");
         }
+        assertNativeClientInstalled();
 
         String again = run("uninstall", "--root", root.toString());
         assertThat(again).contains("kept /etc/mailferry");
         assertRestored();
         assertThat(root.resolve("etc/mailferry/mailferry.toml")).exists();
         assertThat(root.resolve("var/lib/mailferry")).doesNotExist();
+    }
+
+    /**
+     * With a C compiler, sendmail's native client is installed and the installed bin/sendmail runs
+     * it, with site.sh's default config: it cannot read /etc/mailferry/mailferry.toml here, so it
+     * hands over to its Java command, a tripwire (only the native client ever runs that).
+     */
+    private void assertNativeClientInstalled() throws Exception {
+        Path binary = root.resolve("usr/lib/mailferry/target/mailferry-sendmail");
+        boolean cc = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "cc")));
+        if (!cc && !Tools.interopRequired()) {
+            assertThat(binary).doesNotExist();
+            return;
+        }
+        assertThat(binary).isExecutable();
+        if (Files.exists(Path.of("/etc/mailferry/mailferry.toml"))) {
+            return;
+        }
+        NativeSendmail.tripwire(root);
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("usr/lib/mailferry/bin/sendmail").toString(), "bob");
+        pb.environment().remove("MAILFERRY_CONFIG");
+        pb.environment().remove("MAILFERRY_NATIVE");
+        pb.environment().put("MAILFERRY_SENDMAIL_JVM", root.resolve("jvm").toString());
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        assertThat(p.waitFor()).isEqualTo(NativeSendmail.TRIPWIRE);
+        assertThat(Files.readString(root.resolve("jvm.args"))).isEqualTo("bob\n");
     }
 
     @Test

@@ -13,16 +13,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailferry.testing.NativeSendmail;
 import org.mailferry.testing.RelayFixture;
 import org.mailferry.testing.TestSmarthost;
 
 /**
- * bin/sendmail as a separate process, as applications run it: Debian's mail(1) with our command as
- * its sendmail, and a daemon killed with SIGKILL while messages are being submitted.
+ * The sendmail command as a separate process, as applications run it: Debian's mail(1) with our
+ * command as its sendmail, and a daemon killed with SIGKILL while messages are being submitted.
+ * Both routes: the JVM (bin/sendmail, MAILFERRY_NATIVE=off) and the native client (falling back
+ * to bin/sendmail).
  */
 class SendmailProcessTest {
+    enum Route { JVM, NATIVE }
+
     private static final Path HOME = Path.of("").toAbsolutePath();
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
@@ -30,24 +36,33 @@ class SendmailProcessTest {
     Path dir;
 
     private Path config(Path spool) throws Exception {
-        return Files.writeString(dir.resolve("mailferry.toml"),
-                "[queue]\nspool = \"" + spool + "\"\n[sendmail]\norigin_domain = \"origin.test\"\n");
+        return SendmailRun.config(dir, spool);
     }
 
-    /** bin/sendmail with the compiled classes (the jar is built after the tests). */
-    private ProcessBuilder sendmail(Path config, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(HOME.resolve("bin/sendmail").toString()));
+    /** The command the route runs: bin/sendmail with the compiled classes, or the native client. */
+    private static Path command(Route route) throws Exception {
+        return route == Route.JVM ? HOME.resolve("bin/sendmail") : NativeSendmail.binary();
+    }
+
+    private ProcessBuilder sendmail(Route route, Path config, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(command(route).toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        env(pb, config);
+        env(pb, route, config);
         return pb;
     }
 
-    private static void env(ProcessBuilder pb, Path config) {
+    private static void env(ProcessBuilder pb, Route route, Path config) {
         Map<String, String> env = pb.environment();
-        env.put("MAILFERRY_CLASSPATH", HOME.resolve("target/classes").toString());
+        env.put("MAILFERRY_CLASSPATH", HOME.resolve("target/classes").toString()); // the jar is built after the tests
         env.put("MAILFERRY_CONFIG", config.toString());
         env.put("JAVA_HOME", System.getProperty("java.home"));
+        if (route == Route.JVM) {
+            env.put("MAILFERRY_NATIVE", "off");
+        } else {
+            env.remove("MAILFERRY_NATIVE");
+            env.put("MAILFERRY_SENDMAIL_JVM", HOME.resolve("bin/sendmail").toString());
+        }
     }
 
     private static boolean onPath(String tool) {
@@ -59,8 +74,9 @@ class SendmailProcessTest {
         return false;
     }
 
-    @Test
-    void debianMailSendsThroughOurSendmail() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void debianMailSendsThroughOurSendmail(Route route) throws Exception {
         boolean required = "1".equals(System.getenv("MAILFERRY_REQUIRE_INTEROP"));
         if (!required) {
             Assumptions.assumeTrue(onPath("mail"), "mailutils' mail is not installed");
@@ -70,8 +86,8 @@ class SendmailProcessTest {
             Path config = config(relay.spool);
             // the seed's line, with mail(1) told to use our command as its sendmail
             ProcessBuilder pb = new ProcessBuilder("sh", "-c", "echo \"This is a test email.\" | mail -E "
-                    + "'set sendmail=sendmail://" + HOME.resolve("bin/sendmail") + "' -s \"Sendmail Test\" user@example.com");
-            env(pb, config);
+                    + "'set sendmail=sendmail://" + command(route) + "' -s \"Sendmail Test\" user@example.com");
+            env(pb, route, config);
             pb.redirectErrorStream(true);
             Process p = pb.start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -87,8 +103,27 @@ class SendmailProcessTest {
         }
     }
 
-    @Test
-    void aDaemonKilledDuringSubmissionsLosesNothingThatWasAcknowledged() throws Exception {
+    /** A closed standard input is an empty message, as with Postfix; not whatever file takes fd 0. */
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aClosedStandardInputIsAnEmptyMessage(Route route) throws Exception {
+        try (TestSmarthost smarthost = new TestSmarthost();
+             RelayFixture relay = new RelayFixture(dir.resolve("spool")).smarthost(smarthost.port()).start()) {
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec \"$0\" \"$@\" <&-", command(route).toString(),
+                    "bob@example.com");
+            env(pb, route, config(relay.spool));
+            Process p = pb.redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(output).isZero();
+            TestSmarthost.Received m = smarthost.next();
+            assertThat(m.recipients()).containsExactly("bob@example.com");
+            assertThat(m.text()).containsPattern("\r\nMessage-ID: <[^>]+>\r\n\r\n$").hasSizeLessThan(1000);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aDaemonKilledDuringSubmissionsLosesNothingThatWasAcknowledged(Route route) throws Exception {
         Path spool = dir.resolve("spool");
         Path config = config(spool);
         try (TestSmarthost smarthost = new TestSmarthost()) {
@@ -110,7 +145,7 @@ class SendmailProcessTest {
             int n = 6;
             List<Process> clients = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                ProcessBuilder pb = sendmail(config, "-t", "-i");
+                ProcessBuilder pb = sendmail(route, config, "-t", "-i");
                 pb.redirectErrorStream(true);
                 Process c = pb.start();
                 c.getOutputStream().write(("To: bob@example.com\nSubject: msg-" + i + "\n\n" + "line\n".repeat(2000))

@@ -12,14 +12,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.mailferry.testing.NativeSendmail;
 import org.mailferry.testing.RelayFixture;
 import org.mailferry.testing.TestSmarthost;
 
 /**
  * The sendmail command against the real relay (submit socket) and the in-JVM smarthost: what the
- * smarthost receives, byte for byte, for each way of calling it.
+ * smarthost receives, byte for byte, for each way of calling it. The sending cases run twice: the
+ * Java command in this JVM, and the native client (src/main/c/sendmail.c) whose Java command is a
+ * tripwire, so that they must take its fast path.
  */
 class SendmailTest {
+    enum Route { JAVA, NATIVE }
+
     @TempDir
     Path dir;
     TestSmarthost smarthost;
@@ -29,11 +36,8 @@ class SendmailTest {
     @BeforeEach
     void start() throws Exception {
         smarthost = new TestSmarthost();
-        Path spool = dir.resolve("spool");
-        relay = new RelayFixture(spool).smarthost(smarthost.port()).set("sendmail.origin_domain", "origin.test");
-        relay.start();
-        config = dir.resolve("mailferry.toml");
-        Files.writeString(config, "[queue]\nspool = \"" + spool + "\"\n[sendmail]\norigin_domain = \"origin.test\"\n");
+        relay = new RelayFixture(dir.resolve("spool")).smarthost(smarthost.port()).start();
+        config = SendmailRun.config(dir, relay.spool);
     }
 
     @AfterEach
@@ -46,6 +50,14 @@ class SendmailTest {
         List<String> a = new ArrayList<>(List.of("-C", config.toString()));
         a.addAll(List.of(args));
         return SendmailRun.run("sendmail", stdin, a);
+    }
+
+    private SendmailRun sendmail(Route route, String stdin, String... args) throws Exception {
+        if (route == Route.JAVA) {
+            return sendmail(stdin, args);
+        }
+        NativeSendmail.Result r = NativeSendmail.tripwire(dir).send(config, stdin, args);
+        return new SendmailRun(r.code(), r.out(), r.err());
     }
 
     private TestSmarthost.Received received() throws InterruptedException {
@@ -72,8 +84,9 @@ class SendmailTest {
         assertThat(Files.list(relay.spool.resolve("maildrop"))).isEmpty();
     }
 
-    @Test
-    void extractsToCcBccFromFoldedHeadersAndRemovesBcc() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void extractsToCcBccFromFoldedHeadersAndRemovesBcc(Route route) throws Exception {
         String msg = """
                 From: Sender <s@example.org>
                 To: Ann <ann@example.com>,
@@ -86,7 +99,7 @@ class SendmailTest {
 
                 text
                 """;
-        SendmailRun r = sendmail(msg, "-t", "-i", "extra@example.com");
+        SendmailRun r = sendmail(route, msg, "-t", "-i", "extra@example.com");
         assertThat(r.code()).as(r.err()).isZero();
         TestSmarthost.Received m = received();
         assertThat(m.recipients()).containsExactlyInAnyOrder("extra@example.com", "ann@example.com",
@@ -98,15 +111,17 @@ class SendmailTest {
         assertThat(m.text().split("From:", -1)).hasSize(2); // the existing From is kept, none added
     }
 
-    @Test
-    void senderAndFullName() throws Exception {
-        SendmailRun r = sendmail("Subject: x\n\nhi\n", "-f", "bounces@example.org", "-F", "Jane Q. Doe", "bob@example.com");
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void senderAndFullName(Route route) throws Exception {
+        SendmailRun r = sendmail(route, "Subject: x\n\nhi\n", "-f", "bounces@example.org", "-F", "Jane Q. Doe",
+                "bob@example.com");
         assertThat(r.code()).as(r.err()).isZero();
         TestSmarthost.Received m = received();
         assertThat(m.sender()).isEqualTo("bounces@example.org");
         assertThat(m.text()).contains("\r\nFrom: \"Jane Q. Doe\" <bounces@example.org>\r\n");
 
-        assertThat(sendmail("Subject: y\n\nhi\n", "-r", "<>", "-F", "Zoë", "bob").code()).isZero();
+        assertThat(sendmail(route, "Subject: y\n\nhi\n", "-r", "<>", "-F", "Zoë", "bob").code()).isZero();
         TestSmarthost.Received n = received();
         assertThat(n.sender()).isEmpty();
         assertThat(n.recipients()).containsExactly("bob@origin.test");
@@ -114,14 +129,15 @@ class SendmailTest {
                 + "@origin.test>\r\n");
     }
 
-    @Test
-    void aLoneDotEndsTheMessageUnlessDashI() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void aLoneDotEndsTheMessageUnlessDashI(Route route) throws Exception {
         String msg = "Subject: dots\n\nbefore\n.\nafter\n..\nend\n";
-        assertThat(sendmail(msg, "-i", "bob@example.com").code()).isZero();
+        assertThat(sendmail(route, msg, "-i", "bob@example.com").code()).isZero();
         assertThat(received().text()).endsWith("\r\n\r\nbefore\r\n.\r\nafter\r\n..\r\nend\r\n");
-        assertThat(sendmail(msg, "-oi", "bob@example.com").code()).isZero();
+        assertThat(sendmail(route, msg, "-oi", "bob@example.com").code()).isZero();
         assertThat(received().text()).endsWith("\r\n\r\nbefore\r\n.\r\nafter\r\n..\r\nend\r\n");
-        assertThat(sendmail(msg, "bob@example.com").code()).isZero();
+        assertThat(sendmail(route, msg.replace("\n", "\r\n"), "bob@example.com").code()).isZero();
         assertThat(received().text()).endsWith("\r\n\r\nbefore\r\n");
     }
 
@@ -239,11 +255,12 @@ class SendmailTest {
         assertThat(stdinFails.code()).isEqualTo(Sysexits.EX_IOERR);
     }
 
-    @Test
-    void theDaemonRefusesATooBigMessage() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void theDaemonRefusesATooBigMessage(Route route) throws Exception {
         relay.close();
         relay = new RelayFixture(relay.spool).set("smtpd.max_message_size", "1KiB").start();
-        SendmailRun r = sendmail("Subject: big\n\n" + "x".repeat(2000) + "\n", "bob@example.com");
+        SendmailRun r = sendmail(route, "Subject: big\n\n" + "x".repeat(2000) + "\n", "bob@example.com");
         assertThat(r.code()).isEqualTo(Sysexits.EX_DATAERR);
         assertThat(r.err()).contains("exceeds the limit of 1024 bytes");
     }

@@ -70,6 +70,15 @@ public final class TestSmarthost implements AutoCloseable {
         return received.poll(timeout, unit);
     }
 
+    /** The next message; fails the test when none arrives within 10 seconds. */
+    public Received next() throws InterruptedException {
+        Received r = take(10, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("no message at the smarthost within 10 s");
+        }
+        return r;
+    }
+
     public List<Received> all() {
         return List.copyOf(all);
     }
