@@ -68,7 +68,7 @@ public final class QueueCommand {
         }
         switch (sub) {
             case "list" -> {
-                QueueListing.print(spool, out, ZoneId.systemDefault());
+                QueueListing.print(spool, config.queue().spool().resolve("maildrop"), out, ZoneId.systemDefault());
                 return 0;
             }
             case "show" -> {

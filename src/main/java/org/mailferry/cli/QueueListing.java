@@ -12,11 +12,14 @@ import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.queue.Spool;
+import org.mailferry.submission.Drop;
 
 /**
  * The queue as {@code mailq} shows it (Postfix's format): id ('!' when held), size, arrival,
  * sender, then each pending recipient with its last reason in parentheses. Reads the spool files,
- * so it works whether or not the daemon runs.
+ * so it works whether or not the daemon runs; with the daemon stopped, the messages the sendmail
+ * command left in SPOOL/maildrop are listed too (id "maildrop", the file's time), as Postfix's
+ * showq lists its maildrop.
  */
 public final class QueueListing {
     private static final DateTimeFormatter ARRIVAL = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss", Locale.ROOT);
@@ -28,6 +31,12 @@ public final class QueueListing {
     private static final int BATCH = 4096;
 
     public static int print(Spool spool, PrintStream out, ZoneId zone) throws IOException {
+        return print(spool, null, out, zone);
+    }
+
+    /** @param maildrop SPOOL/maildrop to list too (the daemon is stopped), or null */
+    public static int print(Spool spool, java.nio.file.Path maildrop, PrintStream out, ZoneId zone)
+            throws IOException {
         List<QueueId> ids = new ArrayList<>(spool.ids());
         ids.sort(Comparator.naturalOrder());
         long bytes = 0;
@@ -46,6 +55,19 @@ public final class QueueListing {
                 print(e, out, zone);
             }
         }
+        for (Waiting w : maildrop == null ? List.<Waiting>of() : waiting(maildrop)) {
+            if (count++ == 0) {
+                out.println("-Queue ID-   --Size-- ----Arrival Time---- -Sender/Recipient-------");
+            }
+            bytes += w.head().bodyLength();
+            StringBuilder sb = head("maildrop", ' ', w.head().bodyLength(), w.arrival(),
+                    w.head().sender().isEmpty() ? "MAILER-DAEMON" : w.head().sender(), zone);
+            sb.append(REASON).append("(waiting in the maildrop for the daemon to start)\n");
+            for (String r : w.head().recipients()) {
+                sb.append(RECIPIENT).append(r).append('\n');
+            }
+            out.print(sb.append('\n'));
+        }
         if (count == 0) {
             out.println("Mail queue is empty");
             return 0;
@@ -53,6 +75,31 @@ public final class QueueListing {
         out.printf(Locale.ROOT, "-- %d Kbytes in %d Request%s.%n", (bytes + 1023) / 1024, count,
                 count == 1 ? "" : "s");
         return count;
+    }
+
+    private record Waiting(Drop.Head head, java.time.Instant arrival) {
+    }
+
+    /** The complete drops in the maildrop (not the .NAME being written), oldest first. */
+    private static List<Waiting> waiting(java.nio.file.Path maildrop) {
+        List<Waiting> out = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(maildrop)) {
+            for (java.nio.file.Path p : ds) {
+                if (p.getFileName().toString().startsWith(".")) {
+                    continue;
+                }
+                try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(p))) {
+                    out.add(new Waiting(Drop.readHead(in),
+                            java.nio.file.Files.getLastModifiedTime(p).toInstant()));
+                } catch (IOException | Drop.MalformedException e) {
+                    // picked up meanwhile, or unusable (the daemon moves it aside with a log line)
+                }
+            }
+        } catch (IOException e) {
+            return out; // no maildrop, or not listable by this user (1733, like Postfix's)
+        }
+        out.sort(java.util.Comparator.comparing(Waiting::arrival));
+        return out;
     }
 
     private static Envelope loadOrNull(Spool spool, QueueId id) {
@@ -63,25 +110,34 @@ public final class QueueListing {
         }
     }
 
-    private static void print(Envelope e, PrintStream out, ZoneId zone) {
+    private static final String REASON = " ".repeat(42);
+    private static final String RECIPIENT = " ".repeat(41);
+
+    /** The first line of an entry: id (and '!' when held), size, arrival, sender. */
+    private static StringBuilder head(String id, char mark, long sizeBytes, java.time.Instant arrivalTime,
+                                      String sender, ZoneId zone) {
         StringBuilder sb = new StringBuilder(160);
-        String id = e.id().value();
-        sb.append(id).append(" ".repeat(Math.max(0, 12 - id.length()))).append(e.held() ? '!' : ' ');
-        String size = Long.toString(e.sizeBytes());
+        sb.append(id).append(" ".repeat(Math.max(0, 12 - id.length()))).append(mark);
+        String size = Long.toString(sizeBytes);
         sb.append(' ').append(" ".repeat(Math.max(0, 8 - size.length()))).append(size).append(' ');
-        String arrival = ARRIVAL.format(e.arrival().atZone(zone));
-        sb.append(arrival).append(" ".repeat(Math.max(0, 20 - arrival.length()))).append(' ')
-                .append(e.sender().isNull() ? "MAILER-DAEMON" : e.sender().value()).append('\n');
+        String arrival = ARRIVAL.format(arrivalTime.atZone(zone));
+        return sb.append(arrival).append(" ".repeat(Math.max(0, 20 - arrival.length()))).append(' ')
+                .append(sender).append('\n');
+    }
+
+    private static void print(Envelope e, PrintStream out, ZoneId zone) {
+        StringBuilder sb = head(e.id().value(), e.held() ? '!' : ' ', e.sizeBytes(), e.arrival(),
+                e.sender().isNull() ? "MAILER-DAEMON" : e.sender().value(), zone);
         String lastReason = null;
         for (Recipient r : e.recipients()) {
             if (r.state() != Recipient.State.PENDING) {
                 continue;
             }
             if (!r.lastReply().isEmpty() && !r.lastReply().equals(lastReason)) {
-                sb.append("                                          (").append(r.lastReply()).append(")\n");
+                sb.append(REASON).append('(').append(r.lastReply()).append(")\n");
                 lastReason = r.lastReply();
             }
-            sb.append("                                         ").append(r.address().value()).append('\n');
+            sb.append(RECIPIENT).append(r.address().value()).append('\n');
         }
         sb.append('\n');
         out.print(sb);

@@ -46,7 +46,8 @@ final class QueueRequest {
         }
         logToStderr();
         try {
-            QueueListing.print(new JournalSpool(spool, Clock.systemUTC(), 0), out, ZoneId.systemDefault());
+            QueueListing.print(new JournalSpool(spool, Clock.systemUTC(), 0), spool.resolve("maildrop"), out,
+                    ZoneId.systemDefault());
             return 0;
         } catch (AccessDeniedException e) {
             err.println("mailq: the daemon is not running and the queue in " + spool + " is not readable for you; "

@@ -61,8 +61,27 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
         return out;
     }
 
+    /** The envelope part of a drop, up to its body line: the body's length but not its bytes. */
+    public record Head(String sender, List<String> recipients, String dsnNotify, String ret, String envId,
+                       long bodyLength) {
+    }
+
     /** Reads one drop; {@code maxBodyBytes} bounds what a client may make us buffer. */
     public static Drop read(InputStream in, long maxBodyBytes) throws IOException, MalformedException {
+        Head h = readHead(in);
+        if (h.bodyLength() > maxBodyBytes) {
+            throw new TooBigException(h.bodyLength(), maxBodyBytes);
+        }
+        byte[] body = in.readNBytes((int) h.bodyLength());
+        if (body.length != h.bodyLength()) {
+            throw new MalformedException("incomplete drop (body has " + body.length + " of " + h.bodyLength()
+                    + " bytes)");
+        }
+        return new Drop(h.sender(), h.recipients(), h.dsnNotify(), h.ret(), h.envId(), body);
+    }
+
+    /** Reads a drop's envelope part, leaving the stream at the first byte of the body. */
+    public static Head readHead(InputStream in) throws IOException, MalformedException {
         if (!MAGIC.equals(line(in))) {
             throw new MalformedException("not a Mailferry drop (first line is not '" + MAGIC + "')");
         }
@@ -99,17 +118,13 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
                     } catch (NumberFormatException e) {
                         throw new MalformedException("bad body length " + v);
                     }
-                    if (n < 0 || n > maxBodyBytes) {
-                        throw new TooBigException(n, maxBodyBytes);
-                    }
-                    byte[] body = in.readNBytes((int) n);
-                    if (body.length != n) {
-                        throw new MalformedException("incomplete drop (body has " + body.length + " of " + n + " bytes)");
+                    if (n < 0 || n > Integer.MAX_VALUE - 8) {
+                        throw new MalformedException("bad body length " + v);
                     }
                     if (sender == null || rcpts.isEmpty()) {
                         throw new MalformedException("drop without sender or recipients");
                     }
-                    return new Drop(sender, rcpts, notify, ret, envId, body);
+                    return new Head(sender, rcpts, notify, ret, envId, n);
                 }
                 default -> throw new MalformedException("unknown field '" + line.substring(0, sp) + "'");
             }

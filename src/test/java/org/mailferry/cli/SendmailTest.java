@@ -206,6 +206,13 @@ class SendmailTest {
         try (var files = Files.list(relay.spool.resolve("maildrop"))) {
             assertThat(files.toList()).hasSize(1);
         }
+        SendmailRun mailq = SendmailRun.run("mailq", "", List.of("-C", config.toString()));
+        assertThat(mailq.code()).as(mailq.err()).isZero();
+        assertThat(mailq.out()).as("mailq lists what waits in the maildrop, as Postfix's does")
+                .containsPattern("(?m)^maildrop +\\d+ .*" + System.getProperty("user.name"))
+                .contains("(waiting in the maildrop for the daemon to start)")
+                .containsPattern("(?m)^ +bob@example.com$")
+                .contains("in 1 Request.");
         assertThat(smarthost.take(200, TimeUnit.MILLISECONDS)).isNull();
         relay = new RelayFixture(relay.spool).smarthost(smarthost.port()).start();
         TestSmarthost.Received m = received();
