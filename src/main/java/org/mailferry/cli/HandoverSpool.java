@@ -44,11 +44,13 @@ final class HandoverSpool implements Spool {
     @Override
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         List<String> rcpts = new ArrayList<>();
+        List<Drop.RecipientDsn> dsn = new ArrayList<>();
         for (Recipient r : envelope.recipients()) {
             rcpts.add(r.address().value());
+            dsn.add(new Drop.RecipientDsn(r.dsnNotify(), r.orcpt())); // RCPT's NOTIFY and ORCPT, as given
         }
         Drop drop = new Drop(envelope.sender().value(), rcpts, "", envelope.ret(), envelope.envId(),
-                ((Memory) incoming).buffer().toByteArray());
+                ((Memory) incoming).buffer().toByteArray(), dsn);
         try {
             handover.submit(drop, false);
         } catch (Handover.RefusedException e) {

@@ -17,6 +17,8 @@ import org.mailferry.queue.EnvelopeCodec;
  *   mailferry-drop 1
  *   sender alice@example.org
  *   rcpt bob@example.com
+ *   rcpt-notify FAILURE         (optional, for the rcpt above: its RCPT NOTIFY in sendmail -bs)
+ *   rcpt-orcpt rfc822;b@x.org   (optional, for the rcpt above: its RCPT ORCPT in sendmail -bs)
  *   notify SUCCESS,FAILURE      (sendmail -N; empty: the smarthost's default)
  *   ret HDRS                    (sendmail -R)
  *   envid abc                   (sendmail -V)
@@ -25,7 +27,13 @@ import org.mailferry.queue.EnvelopeCodec;
  * </pre>
  * Library-free: the sendmail command encodes it.
  */
-public record Drop(String sender, List<String> recipients, String dsnNotify, String ret, String envId, byte[] body) {
+public record Drop(String sender, List<String> recipients, String dsnNotify, String ret, String envId, byte[] body,
+                   List<RecipientDsn> recipientDsn) {
+    /** One recipient's own DSN parameters ("" for none: the drop's notify applies). */
+    public record RecipientDsn(String notifyOn, String orcpt) {
+        static final RecipientDsn NONE = new RecipientDsn("", "");
+    }
+
     static final String MAGIC = "mailferry-drop 1";
     /** No header line of a valid drop is longer; guards against garbage. */
     private static final int MAX_LINE = 4096;
@@ -37,8 +45,18 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
         }
     }
 
+    /** A drop whose recipients have no DSN parameters of their own (the sendmail command's). */
+    public Drop(String sender, List<String> recipients, String dsnNotify, String ret, String envId, byte[] body) {
+        this(sender, recipients, dsnNotify, ret, envId, body, List.of());
+    }
+
     public Drop {
         recipients = List.copyOf(recipients);
+        recipientDsn = recipientDsn.isEmpty()
+                ? java.util.Collections.nCopies(recipients.size(), RecipientDsn.NONE) : List.copyOf(recipientDsn);
+        if (recipientDsn.size() != recipients.size()) {
+            throw new IllegalArgumentException("one RecipientDsn per recipient");
+        }
         dsnNotify = dsnNotify == null ? "" : dsnNotify;
         ret = ret == null ? "" : ret;
         envId = envId == null ? "" : envId;
@@ -47,8 +65,15 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
     public byte[] encode() {
         StringBuilder sb = new StringBuilder(256).append(MAGIC).append('\n');
         sb.append("sender ").append(EnvelopeCodec.escape(sender)).append('\n');
-        for (String r : recipients) {
-            sb.append("rcpt ").append(EnvelopeCodec.escape(r)).append('\n');
+        for (int i = 0; i < recipients.size(); i++) {
+            sb.append("rcpt ").append(EnvelopeCodec.escape(recipients.get(i))).append('\n');
+            RecipientDsn d = recipientDsn.get(i);
+            if (!d.notifyOn().isEmpty()) {
+                sb.append("rcpt-notify ").append(EnvelopeCodec.escape(d.notifyOn())).append('\n');
+            }
+            if (!d.orcpt().isEmpty()) {
+                sb.append("rcpt-orcpt ").append(EnvelopeCodec.escape(d.orcpt())).append('\n');
+            }
         }
         sb.append("notify ").append(EnvelopeCodec.escape(dsnNotify)).append('\n');
         sb.append("ret ").append(EnvelopeCodec.escape(ret)).append('\n');
@@ -63,7 +88,7 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
 
     /** The envelope part of a drop, up to its body line: the body's length but not its bytes. */
     public record Head(String sender, List<String> recipients, String dsnNotify, String ret, String envId,
-                       long bodyLength) {
+                       long bodyLength, List<RecipientDsn> recipientDsn) {
     }
 
     /** Reads one drop; {@code maxBodyBytes} bounds what a client may make us buffer. */
@@ -77,7 +102,7 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
             throw new MalformedException("incomplete drop (body has " + body.length + " of " + h.bodyLength()
                     + " bytes)");
         }
-        return new Drop(h.sender(), h.recipients(), h.dsnNotify(), h.ret(), h.envId(), body);
+        return new Drop(h.sender(), h.recipients(), h.dsnNotify(), h.ret(), h.envId(), body, h.recipientDsn());
     }
 
     /** Reads a drop's envelope part, leaving the stream at the first byte of the body. */
@@ -87,6 +112,7 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
         }
         String sender = null;
         List<String> rcpts = new ArrayList<>();
+        List<RecipientDsn> dsn = new ArrayList<>();
         String notify = "";
         String ret = "";
         String envId = "";
@@ -107,7 +133,18 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
             }
             switch (line.substring(0, sp)) {
                 case "sender" -> sender = v;
-                case "rcpt" -> rcpts.add(v);
+                case "rcpt" -> {
+                    rcpts.add(v);
+                    dsn.add(RecipientDsn.NONE);
+                }
+                case "rcpt-notify", "rcpt-orcpt" -> {
+                    if (rcpts.isEmpty()) {
+                        throw new MalformedException(line.substring(0, sp) + " before any rcpt");
+                    }
+                    RecipientDsn d = dsn.get(dsn.size() - 1);
+                    dsn.set(dsn.size() - 1, line.startsWith("rcpt-notify ") ? new RecipientDsn(v, d.orcpt())
+                            : new RecipientDsn(d.notifyOn(), v));
+                }
                 case "notify" -> notify = v;
                 case "ret" -> ret = v;
                 case "envid" -> envId = v;
@@ -124,7 +161,7 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
                     if (sender == null || rcpts.isEmpty()) {
                         throw new MalformedException("drop without sender or recipients");
                     }
-                    return new Head(sender, rcpts, notify, ret, envId, n);
+                    return new Head(sender, rcpts, notify, ret, envId, n, dsn);
                 }
                 default -> throw new MalformedException("unknown field '" + line.substring(0, sp) + "'");
             }

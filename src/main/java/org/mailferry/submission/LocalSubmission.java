@@ -52,12 +52,14 @@ public final class LocalSubmission {
         List<Recipient> rcpts = new ArrayList<>();
         try {
             sender = new Address(drop.sender());
-            for (String r : drop.recipients()) {
-                Address a = new Address(r);
+            for (int i = 0; i < drop.recipients().size(); i++) {
+                Address a = new Address(drop.recipients().get(i));
                 if (a.isNull()) {
                     throw new RefusedException("empty recipient address");
                 }
-                rcpts.add(new Recipient(a, Recipient.State.PENDING, "", "", drop.dsnNotify()));
+                Drop.RecipientDsn own = drop.recipientDsn().get(i);
+                rcpts.add(new Recipient(a, Recipient.State.PENDING, "", own.orcpt(),
+                        own.notifyOn().isEmpty() ? drop.dsnNotify() : own.notifyOn()));
             }
         } catch (IllegalArgumentException e) {
             throw new RefusedException(e.getMessage());

@@ -172,6 +172,26 @@ class SendmailTest {
     }
 
     @Test
+    void smtpDialogueKeepsEachRecipientsDsnParameters() throws Exception {
+        relay.close();
+        relay = new RelayFixture(relay.spool).start(); // no smarthost: stays queued, so the envelope can be read
+        String script = String.join("\r\n", "EHLO client.test", "MAIL FROM:<a@example.org> RET=HDRS ENVID=e-7",
+                "RCPT TO:<b@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@example.org",
+                "RCPT TO:<c@example.com> NOTIFY=NEVER", "RCPT TO:<d@example.com>", "DATA", "Subject: bs dsn", "",
+                "x", ".", "QUIT", "");
+        SendmailRun r = SendmailRun.run("sendmail", script, List.of("-C", config.toString(), "-bs"));
+        assertThat(r.code()).as(r.err()).isZero();
+        List<org.mailferry.message.Envelope> all = new ArrayList<>();
+        relay.relay().spool().forEach(all::add);
+        assertThat(all).hasSize(1);
+        assertThat(all.get(0).ret()).isEqualTo("HDRS");
+        assertThat(all.get(0).envId()).isEqualTo("e-7");
+        assertThat(all.get(0).recipients()).extracting(x -> x.address().value() + " " + x.dsnNotify() + " " + x.orcpt())
+                .containsExactly("b@example.com SUCCESS,FAILURE rfc822;b@example.org", "c@example.com NEVER ",
+                        "d@example.com  ");
+    }
+
+    @Test
     void mailqListsTheQueueWithAndWithoutTheDaemon() throws Exception {
         relay.close();
         relay = new RelayFixture(relay.spool).start(); // no smarthost: messages stay queued
