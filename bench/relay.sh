@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bin/lib/env.sh
+. test-scripts/lib/postfix-instance.sh
 mailferry_find_jdk
 mailferry_ensure_jar
 N=${1:-2000}
@@ -45,51 +46,20 @@ sink_count() { tr '\r' '\n' <"$W/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p'
 
 # --- Postfix null client: private instance, relayhost = the sink ---------------------------------
 setup_postfix() {
-  mkdir -p "$W/pf"/{etc,queue,data}; chown postfix:postfix "$W/pf/data"
-  cat >"$W/pf/etc/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $W/pf/queue
-data_directory = $W/pf/data
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $W/pf/maillog
-maillog_file_prefixes = $W
+  mkdir -p "$W/pf/etc"
+  { pf_main_cf "$W/pf"; cat <<EOC
 myhostname = postfix-bench.localdomain
 mydestination =
 relayhost = [127.0.0.1]:$SINK
 inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtp_tls_security_level = none
 EOC
-  cat >"$W/pf/etc/master.cf" <<EOC
-127.0.0.1:$PF inet n - n - - smtpd
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n -  0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n -  - trivial-rewrite
-bounce    unix - - n -  0 bounce
-defer     unix - - n -  0 bounce
-trace     unix - - n -  0 bounce
-verify    unix - - n -  1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n -  - proxymap
-smtp      unix - - n -  - smtp
-relay     unix - - n -  - smtp
-showq     unix n - n -  - showq
-error     unix - - n -  - error
-retry     unix - - n -  - error
-discard   unix - - n -  - discard
-anvil     unix - - n -  1 anvil
-scache    unix - - n -  1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOC
-  touch -d '1 minute ago' "$W/pf/etc/main.cf" "$W/pf/etc/master.cf"
-  postfix -c "$W/pf/etc" start >"$W/pf/start.out" 2>&1 || { cat "$W/pf/start.out"; exit 1; }
+  } >"$W/pf/etc/main.cf"
+  { echo "127.0.0.1:$PF inet n - n - - smtpd"; pf_services
+    printf '%s\n' "smtp      unix - - n -  - smtp" "relay     unix - - n -  - smtp"; } >"$W/pf/etc/master.cf"
+  pf_start "$W/pf" || exit 1
   wait_port "$PF"
 }
 postfix_rss_kb() {  # master and all its children

@@ -11,6 +11,7 @@
 set -euo pipefail
 N=${1:-30}
 HOME_DIR=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd -P)
+. "$HOME_DIR/test-scripts/lib/postfix-instance.sh"
 [ "$(id -u)" -eq 0 ] || { echo "bench/sendmail.sh: run as root (the Postfix master needs it)" >&2; exit 1; }
 for t in postfix smtp-sink python3; do
   command -v "$t" >/dev/null || { echo "bench/sendmail.sh: needs $t (apt-get install postfix python3)" >&2; exit 1; }
@@ -36,48 +37,17 @@ smtp-sink -u nobody -c 127.0.0.1:"$P1" 1000 >/dev/null 2>&1 & pids+=($!)
 smtp-sink -u nobody -c 127.0.0.1:"$P2" 1000 >/dev/null 2>&1 & pids+=($!)
 
 # --- a throwaway Postfix null client: no listener, relays everything to sink 1 ----------
-mkdir -p "$W/pf/etc" "$W/pf/queue" "$W/pf/data"
-chown postfix:postfix "$W/pf/data"
-cat > "$W/pf/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $W/pf/queue
-data_directory = $W/pf/data
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $W/pf/maillog
-maillog_file_prefixes = $W
+mkdir -p "$W/pf/etc"
+{ pf_main_cf "$W/pf"; cat <<CF
 myhostname = bench.invalid
 mydestination =
 relayhost = [127.0.0.1]:$P1
 inet_interfaces = loopback-only
-inet_protocols = ipv4
-alias_maps =
-alias_database =
 local_transport = error:local delivery disabled
 CF
-cat > "$W/pf/etc/master.cf" <<CF
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n -  0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n -  - trivial-rewrite
-bounce    unix  - - n -  0 bounce
-defer     unix  - - n -  0 bounce
-trace     unix  - - n -  0 bounce
-verify    unix  - - n -  1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -  - proxymap
-smtp      unix  - - n -  - smtp
-relay     unix  - - n -  - smtp
-showq     unix  n - n -  - showq
-error     unix  - - n -  - error
-retry     unix  - - n -  - error
-discard   unix  - - n -  - discard
-anvil     unix  - - n -  1 anvil
-scache    unix  - - n -  1 scache
-postlog   unix-dgram n - n - 1 postlogd
-CF
-postfix -c "$W/pf/etc" start >"$W/pf/start.out" 2>&1 || { cat "$W/pf/start.out" >&2; exit 1; }
+} > "$W/pf/etc/main.cf"
+{ pf_services; printf '%s\n' "smtp      unix - - n -  - smtp" "relay     unix - - n -  - smtp"; } > "$W/pf/etc/master.cf"
+pf_start "$W/pf" || exit 1
 
 # --- Mailferry daemon relaying to sink 2 ---------------------------------------------
 printf '[queue]\nspool = "%s"\n[relay]\nsmarthost = "[127.0.0.1]:%s"\n[smtpd]\nlisten = "127.0.0.1:%s"\n[admin]\nlisten = "off"\n' \

@@ -26,6 +26,7 @@
 # start prints "ready" on stdout once all ports accept connections (exit 0);
 # on failure it prints the reason plus the tail of WORKDIR/maillog on stderr.
 set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib/postfix-instance.sh"
 
 SASL_USER=relayuser
 SASL_PASSWORD=${SMARTHOST_PASSWORD:-s3cret-Pass}
@@ -53,7 +54,7 @@ do_stop() {
 
 fail() {
   echo "postfix-smarthost: ERROR: $*" >&2
-  [[ -s $W/postfix-start.out ]] && { echo "--- postfix start output:" >&2; cat "$W/postfix-start.out" >&2; }
+  [[ -s $W/start.out ]] && { echo "--- postfix start output:" >&2; cat "$W/start.out" >&2; }
   [[ -f $W/maillog ]] && { echo "--- tail of $W/maillog:" >&2; tail -n 30 "$W/maillog" >&2; }
   do_stop
   exit 1
@@ -77,7 +78,7 @@ for c in postfix saslpasswd2 openssl runuser; do command -v $c >/dev/null || die
 mkdir -p "$W"; chmod 755 "$W"
 do_stop
 for p in $PORTS; do port_open "$p" && die "127.0.0.1:$p is already in use"; done
-rm -rf "$W"/{etc,queue,data,sink,sink.tmp,maillog,postfix-start.out,ports,ca.pem,ca.key,server.pem,server.key}
+rm -rf "$W"/{etc,queue,data,sink,sink.tmp,maillog,start.out,ports,ca.pem,ca.key,server.pem,server.key}
 mkdir -p "$W"/{etc/sasl,queue,data,sink,sink.tmp}
 chown postfix:postfix "$W/data"; chmod 700 "$W/data"   # master.lock etc.
 echo "$PORTS" >"$W/ports"
@@ -131,21 +132,14 @@ runuser -u "$SINK_USER" -- test -w "$W/sink.tmp" -a -x "$W/etc/sink-deliver" ||
   fail "user $SINK_USER cannot write $W/sink.tmp (is a parent of WORKDIR not world-searchable?)"
 
 # --- main.cf ---------------------------------------------------------------------
-cat >"$W/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $W/queue
-data_directory = $W/data
+{ pf_main_cf "$W"; cat <<EOF
 syslog_name = smarthost-$PLAIN_PORT
-maillog_file = $W/maillog
-maillog_file_prefixes = $W
 myhostname = localhost
 mydestination =
 relay_domains =
 relayhost =
 mynetworks = 127.0.0.2/32
 inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-alias_maps =
 smtpd_banner = \$myhostname ESMTP Mailferry test smarthost
 smtpd_peername_lookup = no
 smtpd_error_sleep_time = 0s
@@ -170,43 +164,25 @@ smtpd_tls_received_header = yes
 default_transport = sink:mailferry-sink
 sink_destination_recipient_limit = 1000
 EOF
+} >"$W/etc/main.cf"
 
 # --- master.cf: only the services we need, none chrooted -------------------------
-cat >"$W/etc/master.cf" <<EOF
+{ cat <<EOF
 127.0.0.1:$STARTTLS_PORT inet n - n - - smtpd -o syslog_name=smarthost-$PLAIN_PORT/starttls
   -o smtpd_tls_security_level=encrypt -o smtpd_tls_auth_only=yes
 127.0.0.1:$TLS_PORT inet n - n - - smtpd -o syslog_name=smarthost-$PLAIN_PORT/tls
   -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt -o smtpd_tls_auth_only=yes
 127.0.0.1:$PLAIN_PORT inet n - n - - smtpd -o syslog_name=smarthost-$PLAIN_PORT/plain
   -o smtpd_tls_security_level=none -o smtpd_tls_auth_only=no
-pickup   unix n - n 60 1 pickup
-cleanup  unix n - n - 0 cleanup
-qmgr     unix n - n 300 1 qmgr
 tlsmgr   unix - - n 1000? 1 tlsmgr
-rewrite  unix - - n - - trivial-rewrite
-bounce   unix - - n - 0 bounce
-defer    unix - - n - 0 bounce
-trace    unix - - n - 0 bounce
-verify   unix - - n - 1 verify
-flush    unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-showq    unix n - n - - showq
-error    unix - - n - - error
-retry    unix - - n - - error
-discard  unix - - n - - discard
-anvil    unix - - n - 1 anvil
-scache   unix - - n - 1 scache
-postlog  unix-dgram n - n - 1 postlogd
 sink     unix - n n - - pipe flags=q null_sender= user=$SINK_USER
   argv=$W/etc/sink-deliver \${queue_id} \${sender} \${recipient}
 EOF
-# Postfix keeps re-reading a main.cf modified within the current second until
-# it is "stable" (300 ms per round); backdating saves 1-3 s per start.
-touch -d '1 minute ago' "$W/etc/main.cf" "$W/etc/master.cf"
+pf_services; } >"$W/etc/master.cf"
 
 # --- start, then wait (max 20 s) until every port accepts connections ------------
 start_ts=$(date +%s%N)
-postfix -c "$W/etc" start >"$W/postfix-start.out" 2>&1 || fail "postfix -c $W/etc start failed"
+pf_start "$W" || fail "postfix -c $W/etc start failed"
 for ((i = 0; i < 200; i++)); do
   missing=""
   for p in $PORTS; do port_open "$p" || missing+=" $p"; done
