@@ -85,7 +85,7 @@ final class Journal {
     private final Deque<Segment> segments = new ArrayDeque<>(); // oldest first; guarded by this
     private Segment current; // guarded by this; null until the first append
     private long nextSequence;
-    private boolean loaded;
+    private volatile boolean loaded;
 
     Journal(Path dir, long segmentBytes) {
         this.dir = dir;
@@ -93,10 +93,18 @@ final class Journal {
     }
 
     /** Reads every segment (once): the live messages and, per segment, how many are live. */
-    synchronized void load(java.util.function.Predicate<QueueId> movedOut) throws IOException {
+    void load(java.util.function.Predicate<QueueId> movedOut) throws IOException {
         if (loaded) {
-            return;
+            return; // the common case, on every lookup: no lock (appends hold it while they write)
         }
+        synchronized (this) {
+            if (!loaded) {
+                read(movedOut);
+            }
+        }
+    }
+
+    private void read(java.util.function.Predicate<QueueId> movedOut) throws IOException {
         List<Segment> found = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.isDirectory(dir) ? Files.newDirectoryStream(dir, "*" + SUFFIX)
                 : null) {
