@@ -26,7 +26,7 @@ class JournalSpoolTest {
     @TempDir
     Path root;
 
-    private static Envelope envelope(QueueId id) {
+    static Envelope envelope(QueueId id) {
         return new Envelope(id, Instant.ofEpochMilli(1_700_000_000_000L), new Address("app@example.com"),
                 List.of(Recipient.pending(new Address("u@example.net"))), "7BIT", false, 100, "", "", "[127.0.0.1]",
                 0, Instant.ofEpochMilli(1_700_000_000_000L), false, List.of());
