@@ -182,9 +182,9 @@ mailferry_uninstall() {
       symlink) rm -f "$R$a" ;;
       backup) mv "$R$a.mailferry-orig" "$R$a" ;;
       unit) rm -f "$R$a" ;;
-      files) rm -rf "${R:?}$a" ;;
+      files) case "$a" in /?*) rm -rf "$R$a" ;; esac ;;   # an absolute path below /, never / itself
       config) [ "$MF_PURGE" = 1 ] && rm -rf "$R/etc/mailferry" ;;
-      spool) [ "$MF_PURGE" = 1 ] && rm -rf "${R:?}$a" ;;
+      spool) [ "$MF_PURGE" = 1 ] && case "$a" in /?*) rm -rf "$R$a" ;; esac ;;
       user) [ "$MF_PURGE" = 1 ] && userdel "$a" ;;
     esac
   done
