@@ -212,6 +212,28 @@ class JournalSpoolTest {
     }
 
     @Test
+    void messagesBeingReceivedShareABoundedMemoryBudgetThenSpillToFiles() throws IOException {
+        JournalSpool spool = open();
+        byte[] chunk = new byte[64 * 1024];
+        List<Spool.Incoming> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 300; i++) { // 300 x 128 KiB: more than the 32 MiB budget
+                Spool.Incoming in = spool.create();
+                open.add(in);
+                in.body().write(chunk);
+                in.body().write(chunk, 0, chunk.length - 100);
+            }
+            assertThat(files("tmp")).as("the ones past the budget are in files").hasSizeBetween(30, 60);
+        } finally {
+            open.forEach(Spool.Incoming::close);
+        }
+        assertThat(files("tmp")).isEmpty();
+        QueueId afterwards = store(spool, message(100_000, 'x'));
+        assertThat(files("queue")).as("the budget is back: memory, then the journal").isEmpty();
+        assertThat(body(spool, afterwards)).isEqualTo(message(100_000, 'x'));
+    }
+
+    @Test
     void anAbandonedMessageLeavesNothingBehind() throws IOException {
         JournalSpool spool = open();
         try (Spool.Incoming in = spool.create()) {
