@@ -3,7 +3,6 @@ package org.mailferry.queue;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -88,7 +87,7 @@ public final class JournalSpool implements Spool {
 
     @Override
     public Incoming create() throws IOException {
-        return new Receiving(QueueId.next(clock.millis()));
+        return new Receiving(QueueId.next(clock.millis()), files, budget, maxBytes);
     }
 
     @Override
@@ -214,102 +213,5 @@ public final class JournalSpool implements Spool {
     public void close() {
         journal.close();
         history.close();
-    }
-
-    /**
-     * A message being received: in memory while it fits the limit and the budget, else in a spool
-     * file (what was buffered is copied there first).
-     */
-    private final class Receiving implements Incoming {
-        private final QueueId id;
-        byte[] buffer = new byte[8192];
-        int length;
-        private long reserved;
-        Incoming spilled;
-        boolean committed;
-        private final OutputStream out = new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                if (spilled == null && (length < buffer.length || grow(1))) {
-                    buffer[length++] = (byte) b;
-                } else {
-                    spilled.body().write(b);
-                }
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (spilled == null && (buffer.length - length >= len || grow(len))) {
-                    System.arraycopy(b, off, buffer, length, len);
-                    length += len;
-                } else {
-                    spilled.body().write(b, off, len);
-                }
-            }
-        };
-
-        Receiving(QueueId id) throws IOException {
-            this.id = id;
-            if (!reserve(buffer.length)) {
-                spill();
-            }
-        }
-
-        /** Makes room for {@code more} bytes, or spills to a file (then returns false). */
-        private boolean grow(int more) throws IOException {
-            long need = (long) length + more;
-            if (need <= maxBytes) {
-                int size = (int) Math.min(Math.max(need, 2L * buffer.length), maxBytes);
-                if (reserve(size - buffer.length)) {
-                    buffer = java.util.Arrays.copyOf(buffer, size);
-                    return true;
-                }
-            }
-            spill();
-            return false;
-        }
-
-        private boolean reserve(long bytes) {
-            if (maxBytes <= 0 || budget.addAndGet(-bytes) < 0) {
-                budget.addAndGet(bytes);
-                return false;
-            }
-            reserved += bytes;
-            return true;
-        }
-
-        private void spill() throws IOException {
-            spilled = files.create(id);
-            if (buffer != null) {
-                spilled.body().write(buffer, 0, length);
-            }
-            release();
-        }
-
-        void release() {
-            budget.addAndGet(reserved);
-            reserved = 0;
-            buffer = null;
-        }
-
-        @Override
-        public QueueId id() {
-            return id;
-        }
-
-        @Override
-        public OutputStream body() {
-            return out;
-        }
-
-        @Override
-        public void close() {
-            if (spilled != null) {
-                spilled.close(); // does nothing after a commit
-            }
-            if (!committed) {
-                release();
-            }
-        }
     }
 }
