@@ -19,7 +19,7 @@ echo "filled $N deferred messages in $(ms "$t") ms"
 sync
 
 t=$(date +%s%N)
-"$MAILFERRY_JAVA" -XX:+UseSerialGC -Xmx192m -jar "$MAILFERRY_JAR" serve --listen "127.0.0.1:$PORT" \
+"$MAILFERRY_JAVA" $MAILFERRY_SERVE_FLAGS -jar "$MAILFERRY_JAR" serve --listen "127.0.0.1:$PORT" \
   --spool "$W/spool" --smarthost "[127.0.0.1]:9" >"$W/log" 2>&1 &
 MF_PID=$!
 until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do sleep 0.01; done

@@ -68,7 +68,7 @@ postfix_rss_kb() {  # master and all its children
 }
 start_mailferry() {
   rm -rf "$W/mf"; mkdir -p "$W/mf"
-  "$MAILFERRY_JAVA" ${MAILFERRY_JAVA_OPTS:--XX:+UseSerialGC -Xmx192m} -jar "$MAILFERRY_JAR" serve \
+  "$MAILFERRY_JAVA" ${MAILFERRY_JAVA_OPTS:-$MAILFERRY_SERVE_FLAGS} -jar "$MAILFERRY_JAR" serve \
     --smarthost "[127.0.0.1]:$SINK" --listen "127.0.0.1:$MF" --spool "$W/mf/spool" >"$W/mf/log" 2>&1 &
   MF_PID=$!
   wait_port "$MF"
