@@ -11,7 +11,8 @@ cd "$MAILFERRY_HOME"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(SmtpParsingFuzzTest#pathArgument SmtpParsingFuzzTest#dataReader SmtpParsingFuzzTest#replyReader
-           ConfigFuzzTest#toml ConfigFuzzTest#loader SpoolFuzzTest#journalSegment SpoolFuzzTest#historyLog)
+           ConfigFuzzTest#toml ConfigFuzzTest#loader SpoolFuzzTest#journalSegment SpoolFuzzTest#historyLog
+           SubmitProtocolFuzzTest#drop SubmitProtocolFuzzTest#sendRequest)
 fi
 mvn -q -B -ntp -DskipTests test-compile
 status=0
