@@ -29,10 +29,14 @@ import org.slf4j.LoggerFactory;
  *   LIST\n                      → the mailq listing, then end of stream
  *   FLUSH\n                     → "ok\n" after every queued message is made due
  * </pre>
- * The submitting user is read from the kernel (SO_PEERCRED), not from the request.
+ * The submitting user is read from the kernel (SO_PEERCRED), not from the request. A request must
+ * be done within {@link #DEADLINE} (the native client reads a slow standard input meanwhile; past
+ * the deadline the daemon closes the connection and the client hands its copy of the input to the
+ * Java command), so no local user keeps connections open forever.
  */
 public final class SubmitSocket implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.submit");
+    static final java.time.Duration DEADLINE = java.time.Duration.ofMinutes(10);
 
     /** Writes the queue listing (mailq). */
     public interface Listing {
@@ -63,9 +67,11 @@ public final class SubmitSocket implements AutoCloseable {
     private final Listing listing;
     private final Flush flush;
     private final Send sending;
+    private final java.time.Duration deadline;
 
     private SubmitSocket(Path path, ServerSocketChannel server, LocalSubmission local, Listing listing,
-                         Flush flush, Send sending) {
+                         Flush flush, Send sending, java.time.Duration deadline) {
+        this.deadline = deadline;
         this.path = path;
         this.server = server;
         this.local = local;
@@ -82,6 +88,11 @@ public final class SubmitSocket implements AutoCloseable {
     /** Binds the socket (replacing a stale one left by a crash) and starts accepting. */
     public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending)
             throws IOException {
+        return start(path, local, listing, flush, sending, DEADLINE);
+    }
+
+    static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending,
+                              java.time.Duration deadline) throws IOException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path)) {
             if (listening(path)) {
@@ -96,7 +107,7 @@ public final class SubmitSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             log.warn("cannot make {} writable for all users: {}", path, e.toString());
         }
-        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending);
+        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, deadline);
         Thread.ofPlatform().name("submit-accept").daemon(true).start(s::acceptLoop);
         log.info("sendmail submissions on {}", path);
         return s;
@@ -124,6 +135,17 @@ public final class SubmitSocket implements AutoCloseable {
     }
 
     private void serve(SocketChannel ch) {
+        Thread guard = Thread.ofVirtual().name("submit-deadline").start(() -> {
+            try {
+                Thread.sleep(deadline);
+                log.warn("sendmail submission still open after {}: closing it", deadline);
+                ch.close();
+            } catch (InterruptedException done) {
+                // the request ended in time
+            } catch (IOException ignored) {
+                // closed anyway
+            }
+        });
         try (ch) {
             String user = peer(ch);
             InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
@@ -147,6 +169,8 @@ public final class SubmitSocket implements AutoCloseable {
             log.info("sendmail submission ended: {}", e.toString());
         } catch (RuntimeException e) {
             log.error("sendmail submission failed", e);
+        } finally {
+            guard.interrupt();
         }
     }
 
