@@ -52,10 +52,15 @@ public final class FileSpool implements Spool {
         this.queueSync = GroupSync.ofDirectory(queue);
         Files.createDirectories(root);
         for (Path d : new Path[] {tmp, queue, corrupt, done}) {
-            if (!Files.isDirectory(d)) { // messages and their history: the spool's owner only, whatever the umask
-                Files.createDirectories(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-            }
+            createPrivate(d);
+        }
+    }
+
+    /** Creates a directory of messages or their history (when missing): 0700, whatever the umask. */
+    static void createPrivate(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         }
     }
 

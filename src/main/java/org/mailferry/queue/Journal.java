@@ -311,11 +311,7 @@ final class Journal {
         if (current != null && current.size < segmentBytes) {
             return current;
         }
-        if (!Files.isDirectory(dir)) {
-            // message bodies: readable by the spool's owner only, whatever the umask
-            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        }
+        FileSpool.createPrivate(dir);
         Path p = dir.resolve(String.format("%016x", nextSequence) + SUFFIX);
         Segment s = new Segment(p, nextSequence++);
         s.channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,

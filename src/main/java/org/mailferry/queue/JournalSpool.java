@@ -45,11 +45,6 @@ public final class JournalSpool implements Spool {
         this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
     }
 
-    /** The files part: queue/, done/, corrupt/ (tests and the listing's file-only paths). */
-    public FileSpool files() {
-        return files;
-    }
-
     public Path queueDirectory() {
         return files.queueDirectory();
     }
@@ -152,11 +147,7 @@ public final class JournalSpool implements Spool {
             files.retire(finished);
             return;
         }
-        byte[] headers;
-        try (InputStream body = new BufferedInputStream(journal.body(e), 8192)) {
-            headers = HeaderBlock.read(body);
-        }
-        history.append(finished, headers);
+        history.append(finished, headers(e));
         journal.end(Journal.DONE, finished.id());
     }
 
@@ -185,6 +176,11 @@ public final class JournalSpool implements Spool {
             }
             return headers;
         }
+        return headers(e);
+    }
+
+    /** A journal message's header block, read from its segment. */
+    private byte[] headers(Journal.Entry e) throws IOException {
         try (InputStream body = new BufferedInputStream(journal.body(e), 8192)) {
             return HeaderBlock.read(body);
         }
