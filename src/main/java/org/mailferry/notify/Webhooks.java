@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.PrivateFiles;
 import org.mailferry.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +86,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
         this.dir = dir;
         this.spool = spool;
         this.clock = clock;
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectory(dir); // payloads name senders, recipients and replies
     }
 
     @Override
@@ -112,7 +113,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
 
     private void store(Path file, String content) throws IOException {
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
             ch.force(true);

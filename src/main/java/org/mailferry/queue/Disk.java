@@ -22,7 +22,7 @@ public interface Disk {
     Disk SYSTEM = new Disk() {
         @Override
         public FileChannel open(Path file, OpenOption... options) throws IOException {
-            return FileChannel.open(file, options);
+            return PrivateFiles.open(file, options); // created 0600
         }
 
         @Override

@@ -70,9 +70,9 @@ public final class FileSpool implements Spool {
      * its parent is synced, so the name survives a power cut.
      */
     static void createPrivate(Path dir, Disk disk) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        boolean created = !Files.isDirectory(dir);
+        PrivateFiles.createDirectory(dir);
+        if (created) {
             GroupSync.run(() -> disk.syncDirectory(dir.getParent()));
         }
     }

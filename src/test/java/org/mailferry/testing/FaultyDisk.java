@@ -153,7 +153,7 @@ public final class FaultyDisk implements Disk {
     public FileChannel open(Path file, OpenOption... options) throws IOException {
         alive(file);
         boolean existed = Files.exists(file);
-        FileChannel ch = FileChannel.open(file, options);
+        FileChannel ch = org.mailferry.queue.PrivateFiles.open(file, options);
         Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
         Inode inode;
         synchronized (lock) {
