@@ -115,15 +115,15 @@ TOML
   fi
 
   # The spool and its permissions model (docs/sendmail.md): the daemon's user owns everything;
-  # queue/, tmp/, corrupt/, journal/ and done/ are private; anyone may drop a file into maildrop/ but not list it
+  # queue/, tmp/, corrupt/, journal/, done/ and webhooks/ are private (0700; the daemon makes their files 0600); anyone may drop a file into maildrop/ but not list it
   # (1733, like Postfix's maildrop); public/ holds the submit socket (0666).
   local spool=$R/var/spool/mailferry
   install -d -m 0755 "$spool"
-  install -d -m 0700 "$spool/queue" "$spool/tmp" "$spool/corrupt" "$spool/journal" "$spool/done"
+  install -d -m 0700 "$spool/queue" "$spool/tmp" "$spool/corrupt" "$spool/journal" "$spool/done" "$spool/webhooks"
   install -d -m 1733 "$spool/maildrop"
   install -d -m 0755 "$spool/public"
   if [ "$have_user" = 1 ]; then
-    chown "$MF_USER:" "$spool" "$spool"/{queue,tmp,corrupt,journal,done,maildrop,public}
+    chown "$MF_USER:" "$spool" "$spool"/{queue,tmp,corrupt,journal,done,webhooks,maildrop,public}
   fi
   mf_record "spool /var/spool/mailferry"
 

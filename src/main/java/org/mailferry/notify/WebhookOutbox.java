@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The webhook outbox in the spool, {@code SPOOL/webhooks/}: one file per event and URL, named
  * {@code EVENTID-N.hook} (N: the URL's place in {@code webhook.url}), holding the URL, the time it
  * was made, the event type and the JSON body, one per line. Written under a temporary name, fsynced,
- * renamed; the caller fsyncs the directory once for a batch ({@link #sync}).
+ * renamed; the caller fsyncs the directory once for a batch ({@link #sync}). Directory 0700, files
+ * 0600 ({@link PrivateFiles}).
  */
 final class WebhookOutbox {
     private static final Logger log = LoggerFactory.getLogger("mailferry.webhook");
@@ -42,7 +44,7 @@ final class WebhookOutbox {
 
     WebhookOutbox(Path dir) throws IOException {
         this.dir = dir;
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectory(dir); // payloads name senders, recipients and replies
     }
 
     Path directory() {
@@ -54,7 +56,7 @@ final class WebhookOutbox {
         Path file = dir.resolve(id + "-" + urlIndex + SUFFIX);
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         String content = url + "\n" + created.toEpochMilli() + "\n" + event + "\n" + body;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {

@@ -58,10 +58,7 @@ public final class FileSpool implements Spool {
 
     /** Creates a directory of messages or their history (when missing): 0700, whatever the umask. */
     static void createPrivate(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        }
+        PrivateFiles.createDirectory(dir);
     }
 
     public Path queueDirectory() {
@@ -125,7 +122,7 @@ public final class FileSpool implements Spool {
         FileIncoming(QueueId id) throws IOException {
             this.id = id;
             this.bodyTmp = tmp.resolve(id.value() + BODY);
-            this.channel = FileChannel.open(bodyTmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.channel = PrivateFiles.open(bodyTmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 65536);
         }
 
@@ -189,7 +186,7 @@ public final class FileSpool implements Spool {
         FileIncoming in = (FileIncoming) incoming;
         in.out.flush();
         Path envTmp = envelopeTmp(envelope);
-        try (FileChannel env = FileChannel.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel env = PrivateFiles.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             env.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
             // Both files' fsyncs at once: the file system commits them together, so a message
@@ -230,7 +227,7 @@ public final class FileSpool implements Spool {
 
     private Path writeSynced(Envelope envelope) throws IOException {
         Path envTmp = envelopeTmp(envelope);
-        try (FileChannel ch = FileChannel.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = PrivateFiles.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
             ch.force(true);

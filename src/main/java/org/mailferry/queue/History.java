@@ -72,7 +72,7 @@ final class History {
         String name = PREFIX + HOUR.format(clock.instant()) + SUFFIX;
         if (!name.equals(currentName)) {
             closeCurrent();
-            current = FileChannel.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            current = PrivateFiles.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
             currentName = name;
         }

@@ -314,7 +314,7 @@ final class Journal {
         FileSpool.createPrivate(dir);
         Path p = dir.resolve(String.format("%016x", nextSequence) + SUFFIX);
         Segment s = new Segment(p, nextSequence++);
-        s.channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        s.channel = PrivateFiles.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         FileChannel ch = s.channel;
         s.sync = new GroupSync(() -> ch.force(false));
