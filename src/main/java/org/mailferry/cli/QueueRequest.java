@@ -34,7 +34,12 @@ final class QueueRequest {
     static int list(Handover handover, Path spool, PrintStream out, PrintStream err) {
         if (Files.exists(handover.socket())) {
             try {
-                out.print(Handover.request(handover.socket(), "LIST", null));
+                String listing = Handover.request(handover.socket(), "LIST", null);
+                if (listing.startsWith("temp ")) { // the daemon's connection limits
+                    err.print("mailq: " + listing.substring(5));
+                    return Sysexits.EX_TEMPFAIL;
+                }
+                out.print(listing);
                 return 0;
             } catch (Handover.SocketFailure e) {
                 // fall through to the spool
