@@ -38,7 +38,6 @@
 #define MAX_ARGS 1024
 #define MAX_ARG_BYTES (256u << 10)
 #define MAX_ANSWER (64u << 10)
-#define DEFAULT_SPOOL "./var/spool"   /* config/Key.QUEUE_SPOOL */
 #define CONNECT_TIMEOUT 5.0           /* seconds; docs/sendmail.md, "Timeouts" */
 #define ANSWER_TIMEOUT 30.0
 #define EX_IOERR 74
@@ -51,6 +50,7 @@ static struct buf input;              /* standard input read so far */
 static int input_touched;             /* fd 0 was read: the Java command needs our copy */
 static int spill = -1;                /* a memfd with the input (too large, or for the Java command) */
 static int daemon_unusable;           /* busy or timed out: the Java command goes to the maildrop */
+static char home[PATH_MAX];           /* the directory above this binary's: the checkout, /usr/lib/mailferry */
 
 /* A failure of this client itself, before any answer from the daemon: nothing was accepted. */
 static void die(int code, const char *what, int err) {
@@ -203,7 +203,7 @@ static int one_line(const char *v, const char *e) {
  * or spool, NUL) returns NULL: the Java command reads the file. The daemon reads the same text with
  * config/Toml and sends us to the Java command if it finds another spool.
  */
-static char *config_spool(const char *text, size_t len) {
+static char *config_spool(const char *text, size_t len, const char *default_spool) {
     const char *end = text + len, *line = text;
     char *spool = NULL;
     int in_queue = 0, queues = 0;
@@ -242,7 +242,7 @@ static char *config_spool(const char *text, size_t len) {
         }
         line = next;
     }
-    return spool ? spool : strdup(DEFAULT_SPOOL);
+    return spool ? spool : strdup(default_spool);
 }
 
 /* Reads the config file as the Java command would; -1 (then the JVM says why) when it cannot. */
@@ -251,12 +251,49 @@ static int read_file(const char *name, struct buf *b) {
     int fd = open(name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     for (ssize_t n; (n = read_some(fd, chunk, sizeof chunk)) != 0; ) {
-        if (n < 0 || b->len + (size_t)n > MAX_CONFIG) return close(fd), -1;
+        if (n < 0 || b->len + (size_t)n > MAX_CONFIG) return close(fd), errno = EFBIG, -1;
         add(b, chunk, (size_t)n);
     }
     add(b, "", 1); /* a NUL after the text, which itself has none (config_spool checks) */
     b->len--;
     return close(fd);
+}
+
+/*
+ * The default spool, as config/DefaultSpool finds it: var/spool in the directory above this
+ * binary's (target/), never the working directory's. 0 when /proc/self/exe cannot tell.
+ */
+static int find_home(void) {
+    ssize_t n = readlink("/proc/self/exe", home, sizeof home - 16);
+    if (n <= 0) return 0;
+    home[n] = 0;
+    for (int i = 0; i < 2; i++) {
+        char *slash = strrchr(home, '/');
+        if (!slash || slash == home) return 0;
+        *slash = 0;
+    }
+    return 1;
+}
+
+/*
+ * The config file `name` is not readable for us (mode 600): the daemon's published part of it,
+ * DEFAULT_SPOOL/public/sendmail.conf (cli/PublicConfig), when its first line names that same file
+ * (config = "REALPATH"), which is then blanked out for config_spool. Its name goes to `*file`.
+ * 0 (then the Java command says why) when there is none for this file.
+ */
+static int published(const char *name, struct buf *b, char *file, size_t size) {
+    char real[PATH_MAX];
+    if (!realpath(name, real) || (size_t)snprintf(file, size, "%s/var/spool/public/sendmail.conf", home) >= size)
+        return 0;
+    b->len = 0;
+    if (read_file(file, b) < 0) return 0;
+    size_t n = strlen(real);
+    char *nl = memchr(b->p, '\n', b->len);
+    if (!nl || (size_t)(nl - b->p) != n + 11 || memcmp(b->p, "config = \"", 10) || memcmp(b->p + 10, real, n)
+        || b->p[10 + n] != '"' || memchr(real, '\\', n) || memchr(real, '"', n))
+        return 0;
+    memset(b->p, ' ', (size_t)(nl - b->p));
+    return 1;
 }
 
 /*
@@ -337,7 +374,14 @@ int main(int argc, char **argv) {
     if (!strcmp(base, "mailq") || !strcmp(base, "newaliases") || argc - 1 > MAX_ARGS || !plain_send(argc, argv, &config_opt))
         jvm();
     name = config_opt ? config_opt : getenv("MAILFERRY_CONFIG") ? getenv("MAILFERRY_CONFIG") : "";
-    char *spool = *name ? (read_file(name, &config) < 0 ? NULL : config_spool(config.p, config.len)) : strdup(DEFAULT_SPOOL);
+    char default_spool[PATH_MAX + 16], summary[PATH_MAX + 48];
+    if (!find_home()) jvm();
+    snprintf(default_spool, sizeof default_spool, "%s/var/spool", home);
+    if (*name && read_file(name, &config) < 0) {
+        if (errno != EACCES || !published(name, &config, summary, sizeof summary)) jvm();
+        name = summary; /* sent as the file read: the daemon reads the same text */
+    }
+    char *spool = *name ? config_spool(config.p, config.len, default_spool) : strdup(default_spool);
     if (!spool || !*spool || (size_t)snprintf(addr.sun_path, sizeof addr.sun_path, "%s/public/submit.sock", spool)
                                   >= sizeof addr.sun_path)
         jvm();
