@@ -39,6 +39,11 @@ public final class LocalSubmission {
         return settings.maxMessageSizeBytes();
     }
 
+    /** smtpd.max_recipients: local submissions obey the SMTP listener's limits. */
+    public int maxRecipients() {
+        return settings.maxRecipients();
+    }
+
     /** The drop's addresses are not usable; the sendmail command checks them first, so rare. */
     public static final class RefusedException extends Exception {
         public RefusedException(String message) {
@@ -48,6 +53,7 @@ public final class LocalSubmission {
 
     /** Queues the drop durably and returns its queue id. */
     public QueueId submit(Drop drop, String user) throws IOException, RefusedException {
+        refuseTooManyRecipients(drop.recipients().size());
         Address sender;
         List<Recipient> rcpts = new ArrayList<>();
         try {
@@ -83,6 +89,14 @@ public final class LocalSubmission {
             spool.commit(incoming, env);
             queued.accept(env);
             return incoming.id();
+        }
+    }
+
+    /** The SMTP listener answers 452 4.5.3 beyond smtpd.max_recipients; a local submission is refused. */
+    private void refuseTooManyRecipients(int n) throws RefusedException {
+        if (n > settings.maxRecipients()) {
+            throw new RefusedException(n + " recipients exceed the limit of " + settings.maxRecipients()
+                    + " (smtpd.max_recipients); split the message");
         }
     }
 

@@ -1,0 +1,98 @@
+package org.mailferry.submission;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
+
+/**
+ * One drop file taken out of the maildrop into the daemon's private SPOOL/pickup/ directory, read
+ * as Postfix's pickup reads its maildrop (safe_open: lstat, open O_NOFOLLOW, fstat, same dev and
+ * inode, one link).
+ *
+ * <p>Who sent it is the file's owner, from the kernel, never from its content. The owner is read
+ * where no local user can interfere: once the file is in pickup/ (0700), only the daemon can
+ * rename, replace or unlink it, and no user can give an inode away (chown is root's); the inode
+ * is checked to be the one opened (file key before and after the open). Only a regular file with
+ * one link is opened, so a FIFO, device, directory or symbolic link is never opened (a FIFO's open
+ * would block), and a hard link to someone else's file cannot borrow its owner.
+ */
+final class MaildropFile {
+    /** The file cannot be a message: why, for the one log line. */
+    static final class UnusableException extends Exception {
+        UnusableException(String message) {
+            super(message);
+        }
+    }
+
+    /** A drop and the local user who owns its file. */
+    record Read(Drop drop, String user) {
+    }
+
+    private MaildropFile() {
+    }
+
+    /** What an entry is, in words, when it is not a regular file. */
+    static String kind(PosixFileAttributes a) {
+        if (a.isSymbolicLink()) {
+            return "a symbolic link";
+        }
+        if (a.isDirectory()) {
+            return "a directory";
+        }
+        return a.isOther() ? "a FIFO, socket or device" : "not a regular file";
+    }
+
+    static PosixFileAttributes lstat(Path p) throws IOException {
+        return Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Reads the claimed file; every way it can be unusable is an {@link UnusableException}. */
+    static Read read(Path claimed, long maxBodyBytes, int maxRecipients) throws IOException, UnusableException {
+        PosixFileAttributes before = lstat(claimed);
+        if (!before.isRegularFile()) {
+            throw new UnusableException("is " + kind(before) + ", not a regular file");
+        }
+        int links = (Integer) Files.getAttribute(claimed, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        if (links != 1) {
+            throw new UnusableException("has " + links + " links (a hard link to another file), owner "
+                    + before.owner().getName());
+        }
+        try (FileChannel ch = FileChannel.open(claimed, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            PosixFileAttributes opened = lstat(claimed);
+            if (!Objects.equals(before.fileKey(), opened.fileKey())) {
+                throw new UnusableException("was replaced while being opened");
+            }
+            String user = opened.owner().getName();
+            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
+            Drop drop;
+            try {
+                drop = Drop.read(in, maxBodyBytes, maxRecipients);
+                if (in.read() != -1) {
+                    throw new Drop.MalformedException("bytes after the body");
+                }
+            } catch (Drop.MalformedException | Drop.TooBigException | Drop.TooManyRecipientsException e) {
+                throw new UnusableException(e.getMessage() + ", owner " + user);
+            }
+            return new Read(drop, user);
+        } catch (AccessDeniedException e) {
+            throw new UnusableException("is not readable by the daemon (mode "
+                    + PosixFilePermissions.toString(before.permissions()) + ", owner " + before.owner().getName() + ")");
+        } catch (FileSystemException e) {
+            if (e instanceof java.nio.file.NoSuchFileException) {
+                throw e;
+            }
+            throw new UnusableException("cannot be opened: " + e.getReason());
+        }
+    }
+}
