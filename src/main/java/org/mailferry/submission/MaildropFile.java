@@ -35,8 +35,23 @@ final class MaildropFile {
         }
     }
 
-    /** A drop and the local user who owns its file. */
-    record Read(Drop drop, String user) {
+    /**
+     * An opened drop file: its head read, {@link #body} at the body's first byte (streamed into the
+     * spool, never whole in memory), and the local user who owns the file.
+     */
+    record Opened(Drop.Head head, BoundedInput body, String user, InputStream in) implements java.io.Closeable {
+        /** The body had all its bytes and nothing follows it; checked before the commit. */
+        void complete() throws IOException, Drop.MalformedException {
+            body.complete();
+            if (in.read() != -1) {
+                throw new Drop.MalformedException("bytes after the body");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     private MaildropFile() {
@@ -57,8 +72,8 @@ final class MaildropFile {
         return Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     }
 
-    /** Reads the claimed file; every way it can be unusable is an {@link UnusableException}. */
-    static Read read(Path claimed, long maxBodyBytes, int maxRecipients) throws IOException, UnusableException {
+    /** Opens the claimed file and reads its head; every way it can be unusable is an {@link UnusableException}. */
+    static Opened open(Path claimed, long maxBodyBytes, int maxRecipients) throws IOException, UnusableException {
         PosixFileAttributes before = lstat(claimed);
         if (!before.isRegularFile()) {
             throw new UnusableException("is " + kind(before) + ", not a regular file");
@@ -68,31 +83,37 @@ final class MaildropFile {
             throw new UnusableException("has " + links + " links (a hard link to another file), owner "
                     + before.owner().getName());
         }
-        try (FileChannel ch = FileChannel.open(claimed, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(claimed, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (AccessDeniedException e) {
+            throw new UnusableException("is not readable by the daemon (mode "
+                    + PosixFilePermissions.toString(before.permissions()) + ", owner " + before.owner().getName() + ")");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            throw new UnusableException("cannot be opened: " + e.getReason());
+        }
+        InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
+        try {
             PosixFileAttributes opened = lstat(claimed);
             if (!Objects.equals(before.fileKey(), opened.fileKey())) {
                 throw new UnusableException("was replaced while being opened");
             }
             String user = opened.owner().getName();
-            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
-            Drop drop;
+            Drop.Head head;
             try {
-                drop = Drop.read(in, maxBodyBytes, maxRecipients);
-                if (in.read() != -1) {
-                    throw new Drop.MalformedException("bytes after the body");
+                head = Drop.readHead(in, maxRecipients);
+                if (head.bodyLength() > maxBodyBytes) {
+                    throw new Drop.TooBigException(head.bodyLength(), maxBodyBytes);
                 }
             } catch (Drop.MalformedException | Drop.TooBigException | Drop.TooManyRecipientsException e) {
                 throw new UnusableException(e.getMessage() + ", owner " + user);
             }
-            return new Read(drop, user);
-        } catch (AccessDeniedException e) {
-            throw new UnusableException("is not readable by the daemon (mode "
-                    + PosixFilePermissions.toString(before.permissions()) + ", owner " + before.owner().getName() + ")");
-        } catch (FileSystemException e) {
-            if (e instanceof java.nio.file.NoSuchFileException) {
-                throw e;
-            }
-            throw new UnusableException("cannot be opened: " + e.getReason());
+            return new Opened(head, new BoundedInput(in, head.bodyLength()), user, in);
+        } catch (IOException | UnusableException | RuntimeException e) {
+            in.close();
+            throw e;
         }
     }
 }

@@ -140,24 +140,21 @@ public final class Pickup implements AutoCloseable {
     /** Queues one file of pickup/ and removes it; an unusable one is moved aside. */
     private int take(Path p) {
         String name = p.getFileName().toString();
-        MaildropFile.Read read;
-        try {
-            read = MaildropFile.read(p, local.maxMessageSizeBytes(), local.maxRecipients());
+        Drop.Head head;
+        String user;
+        QueueId id;
+        try (MaildropFile.Opened file = MaildropFile.open(p, local.maxMessageSizeBytes(), local.maxRecipients())) {
+            head = file.head();
+            user = file.user();
+            try {
+                id = local.submit(head, file.body(), user, file::complete);
+            } catch (LocalSubmission.RefusedException | Drop.MalformedException e) {
+                throw new MaildropFile.UnusableException(e.getMessage() + ", owner " + user);
+            }
         } catch (MaildropFile.UnusableException e) {
             moveAside(p, null, e.getMessage());
             return 0;
         } catch (NoSuchFileException gone) {
-            return 0;
-        } catch (IOException e) {
-            log.warn("maildrop file {}: cannot read: {}; trying again at the next scan", name, e.toString());
-            return 0;
-        }
-        Drop drop = read.drop();
-        QueueId id;
-        try {
-            id = local.submit(drop, read.user());
-        } catch (LocalSubmission.RefusedException e) {
-            moveAside(p, null, e.getMessage() + ", owner " + read.user());
             return 0;
         } catch (IOException e) {
             log.warn("maildrop file {}: cannot queue it: {}; trying again at the next scan", name, e.toString());
@@ -169,8 +166,8 @@ public final class Pickup implements AutoCloseable {
             log.error("{}: queued, but cannot remove maildrop file {}: {} (it would be queued again)", id, p,
                     e.toString());
         }
-        log.info("{}: from=<{}>, local user {}, nrcpt={} ({}{})", id, drop.sender(), read.user(),
-                drop.recipients().size(), name.startsWith(".") ? "complete but never renamed: maildrop " : "maildrop ",
+        log.info("{}: from=<{}>, local user {}, nrcpt={} ({}{})", id, head.sender(), user,
+                head.recipients().size(), name.startsWith(".") ? "complete but never renamed: maildrop " : "maildrop ",
                 name);
         return 1;
     }
