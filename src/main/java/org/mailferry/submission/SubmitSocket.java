@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.QueueAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ import org.slf4j.LoggerFactory;
  *   LIST\n                      → the mailq listing, then end of stream
  *   FLUSH\n                     → "ok\n" after every queued message is made due
  * </pre>
+ * LIST is for admin.mailq_users, FLUSH for the queue's operators ({@link QueueAccess}); anyone
+ * else gets "denied TEXT\n" and a log line.
  * The submitting user is read from the kernel (SO_PEERCRED), not from the request. A request must
  * be done within {@link #DEADLINE} (the native client reads a slow standard input meanwhile; past
  * the deadline the daemon closes the connection and the client hands its copy of the input to the
@@ -68,10 +71,12 @@ public final class SubmitSocket implements AutoCloseable {
     private final Flush flush;
     private final Send sending;
     private final java.time.Duration deadline;
+    private final QueueAccess access;
 
     private SubmitSocket(Path path, ServerSocketChannel server, LocalSubmission local, Listing listing,
-                         Flush flush, Send sending, java.time.Duration deadline) {
+                         Flush flush, Send sending, java.time.Duration deadline, QueueAccess access) {
         this.deadline = deadline;
+        this.access = access;
         this.path = path;
         this.server = server;
         this.local = local;
@@ -86,13 +91,13 @@ public final class SubmitSocket implements AutoCloseable {
     }
 
     /** Binds the socket (replacing a stale one left by a crash) and starts accepting. */
-    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending)
-            throws IOException {
-        return start(path, local, listing, flush, sending, DEADLINE);
+    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending,
+                                     QueueAccess access) throws IOException {
+        return start(path, local, listing, flush, sending, DEADLINE, access);
     }
 
     static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending,
-                              java.time.Duration deadline) throws IOException {
+                              java.time.Duration deadline, QueueAccess access) throws IOException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path)) {
             if (listening(path)) {
@@ -107,7 +112,7 @@ public final class SubmitSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             log.warn("cannot make {} writable for all users: {}", path, e.toString());
         }
-        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, deadline);
+        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, deadline, access);
         Thread.ofPlatform().name("submit-accept").daemon(true).start(s::acceptLoop);
         log.info("sendmail submissions on {}", path);
         return s;
@@ -154,14 +159,17 @@ public final class SubmitSocket implements AutoCloseable {
             switch (verb == null ? "" : verb) {
                 case "SUBMIT" -> out.write(submit(in, user).getBytes(StandardCharsets.UTF_8));
                 case "SEND" -> out.write(send(in, out, user).bytes());
-                case "LIST" -> {
-                    PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
-                    listing.print(ps);
-                    ps.flush();
-                }
-                case "FLUSH" -> {
-                    flush.flushAll();
-                    out.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                case "LIST", "FLUSH" -> {
+                    if (!(verb.equals("LIST") ? access.mayList(user) : access.mayChange(user))) {
+                        out.write(denied(verb, user).getBytes(StandardCharsets.UTF_8));
+                    } else if (verb.equals("LIST")) {
+                        PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
+                        listing.print(ps);
+                        ps.flush();
+                    } else {
+                        flush.flushAll();
+                        out.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                    }
                 }
                 default -> out.write("fail unknown request\n".getBytes(StandardCharsets.US_ASCII));
             }
@@ -172,6 +180,13 @@ public final class SubmitSocket implements AutoCloseable {
         } finally {
             guard.interrupt();
         }
+    }
+
+    private String denied(String verb, String user) {
+        String what = verb.equals("LIST") ? "list the queue (mailq)" : "flush the queue";
+        String who = verb.equals("LIST") ? "admin.mailq_users and " + access.operators() : access.operators();
+        log.warn("local user {} may not {}: refused", user, what);
+        return "denied only " + who + " may " + what + "; you are " + user + "\n";
     }
 
     private String submit(InputStream in, String user) throws IOException {

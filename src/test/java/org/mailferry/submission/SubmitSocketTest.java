@@ -28,7 +28,8 @@ class SubmitSocketTest {
                 env -> { });
         Path path = SubmitSocket.pathIn(dir.resolve("spool"));
         try (SubmitSocket socket = SubmitSocket.start(path, local, out -> out.print("listing\n"), () -> 0,
-                (r, u, q) -> new SendRequest.Jvm("unused"), Duration.ofMillis(300))) {
+                (r, u, q) -> new SendRequest.Jvm("unused"), Duration.ofMillis(300),
+                new org.mailferry.queue.QueueAccess("root", "", java.util.List.of("anyone")))) {
             try (SocketChannel idle = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 idle.write(java.nio.ByteBuffer.wrap("SUBMIT\nmailferry-drop 1\n".getBytes(StandardCharsets.US_ASCII)));
                 long t0 = System.nanoTime();
