@@ -152,7 +152,7 @@ public final class Mailferry implements AutoCloseable {
             m.bound = m.listener.start(config.smtpd().listen());
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
                     out -> org.mailferry.cli.QueueListing.print(m.spool, out, java.time.ZoneId.systemDefault()),
-                    m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), access(config));
+                    m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), config.sendmail(), access(config));
             m.pickup = new Pickup(m.spoolRoot, m.local).start();
             Thread.ofVirtual().name("recover").start(() -> {
                 try {

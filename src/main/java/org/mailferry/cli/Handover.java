@@ -29,7 +29,7 @@ import org.mailferry.submission.Drop;
  * the connection was made, the message goes to the maildrop as well: at worst delivered twice,
  * never lost.
  */
-final class Handover implements Sendmail.Submit {
+final class Handover {
     /** How the message was handed over: "queued as ID" or "maildrop NAME". */
     record Result(String where) {
     }
@@ -51,8 +51,7 @@ final class Handover implements Sendmail.Submit {
         return spool.resolve("public").resolve("submit.sock");
     }
 
-    @Override
-    public Result submit(Drop drop, boolean verbose) throws IOException, RefusedException {
+    Result submit(Drop drop, boolean verbose) throws IOException, RefusedException {
         byte[] frame = drop.encode();
         Path sock = socket();
         if (Files.exists(sock)) {

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 
 /** The whole configuration, typed and validated. Built by {@link ConfigLoader}. */
-public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook) {
+public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook, Sendmail sendmail) {
 
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
@@ -36,5 +36,9 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
 
     /** @param secretFile null: requests are not signed */
     public record Webhook(List<java.net.URI> urls, List<String> events, Path secretFile, Duration lifetime) {
+    }
+
+    /** The submit socket's bounds (SPOOL/public/submit.sock, the sendmail command's way in). */
+    public record Sendmail(int maxConnections, int maxConnectionsPerUser, Duration requestTimeout) {
     }
 }

@@ -128,7 +128,10 @@ public final class ConfigLoader {
         if (values.containsKey(Key.SENDMAIL_ORIGIN_DOMAIN.name()) && !Key.isDomainName(origin)) { // read by the sendmail command; checked here so that serve fails fast
             throw at(Key.SENDMAIL_ORIGIN_DOMAIN, "sendmail.origin_domain must be a domain name such as \"example.com\"");
         }
-        return new Config(smtpd, queue, relay, admin(), webhook());
+        return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(
+                (int) positive(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
+                (int) positive(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
+                duration(Key.SENDMAIL_REQUEST_TIMEOUT)));
     }
 
     private Config.Admin admin() throws ConfigException {

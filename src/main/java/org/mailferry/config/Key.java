@@ -85,6 +85,12 @@ public record Key(String name, String defaultValue, String description) {
             "how long a webhook delivery is retried before it is given up");
     public static final Key SENDMAIL_ORIGIN_DOMAIN = new Key("sendmail.origin_domain", "(smtpd.hostname)",
             "domain added to unqualified addresses and to the sender the sendmail command makes up (user@domain)");
+    public static final Key SENDMAIL_MAX_CONNECTIONS = new Key("sendmail.max_connections", "50",
+            "most simultaneous connections to the submit socket (root is not counted); more get a temporary error");
+    public static final Key SENDMAIL_MAX_CONNECTIONS_PER_USER = new Key("sendmail.max_connections_per_user", "10",
+            "most simultaneous submit-socket connections of one local user; more get a temporary error");
+    public static final Key SENDMAIL_REQUEST_TIMEOUT = new Key("sendmail.request_timeout", "10m",
+            "how long one submit-socket request may take in full; then the daemon closes the connection");
 
     public static final Key RELAY_TLS = new Key("relay.tls", "auto",
             "\"starttls\" (required), \"tls\" (implicit), \"none\"; auto: port 465 tls, 587 starttls, "
@@ -129,8 +135,10 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
-            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES, WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
-            SENDMAIL_ORIGIN_DOMAIN);
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
+            WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
+            SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
+            SENDMAIL_REQUEST_TIMEOUT);
 
     /** True for a plausible domain name: letters, digits, '-', '.', and nothing else. */
     public static boolean isDomainName(String s) {
