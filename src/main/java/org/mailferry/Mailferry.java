@@ -68,12 +68,14 @@ public final class Mailferry implements AutoCloseable {
     private InetSocketAddress bound;
     private InetSocketAddress adminBound;
 
-    private Mailferry(Config config, Clock clock) throws IOException {
+    private final java.util.concurrent.CompletableFuture<Integer> stopped = new java.util.concurrent.CompletableFuture<>();
+
+    private Mailferry(Config config, Clock clock, org.mailferry.queue.Disk disk) throws IOException {
         this.config = config;
         this.clock = clock;
         events.add(new MailLog());
         events.add(metrics);
-        spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes());
+        spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
         webhooks = webhooks(config, spool, clock);
         events.add(webhooks);
         runner = new QueueRunner(spool, config.relay(), config.queue(),
@@ -127,14 +129,18 @@ public final class Mailferry implements AutoCloseable {
 
     /** Starts the relay: recovers the spool, starts delivery, then listens. */
     public static Mailferry start(Config config, Clock clock) throws IOException {
-        Mailferry m = new Mailferry(config, clock);
+        return start(config, clock, org.mailferry.queue.Disk.SYSTEM);
+    }
+
+    /** Starts the relay on a given disk (tests: one that fails or loses data on purpose). */
+    public static Mailferry start(Config config, Clock clock, org.mailferry.queue.Disk disk) throws IOException {
+        Mailferry m = new Mailferry(config, clock, disk);
         try {
             m.lock = SpoolLock.tryAcquire(config.queue().spool());
             if (m.lock == null) {
                 throw new IOException("another mailferry daemon uses the spool " + config.queue().spool()
                         + "; stop it first, or give this one its own queue.spool");
             }
-            java.time.Instant startedAt = java.time.Instant.now();
             m.spool.recover();
             m.runner.start();
             m.webhooks.start();
@@ -158,9 +164,20 @@ public final class Mailferry implements AutoCloseable {
                 try {
                     int n = m.runner.recover();
                     LoggerFactory.getLogger("mailferry.qmgr").info("queue recovered: {} message(s)", n);
-                    m.spool.removeOrphanBodies(startedAt);
+                } catch (IOException | RuntimeException e) {
+                    // a relay that does not schedule the messages it holds must not run half-started
+                    LoggerFactory.getLogger("mailferry.qmgr").error("queue recovery failed: {}; stopping: the queued"
+                            + " messages cannot be scheduled. Fix the cause (permissions, disk) and start again",
+                            e.toString());
+                    m.close();
+                    m.stopped.complete(EX_IOERR);
+                    return;
+                }
+                try {
+                    m.spool.removeOrphanBodies();
                 } catch (IOException e) {
-                    LoggerFactory.getLogger("mailferry.qmgr").error("queue recovery failed: {}", e.toString());
+                    LoggerFactory.getLogger("mailferry.qmgr").warn("removing incomplete messages failed: {}",
+                            e.toString());
                 }
             });
             return m;
@@ -197,6 +214,11 @@ public final class Mailferry implements AutoCloseable {
 
     public Events events() {
         return events;
+    }
+
+    /** Completes with the exit status when the relay stopped by itself (a failed queue recovery). */
+    public java.util.concurrent.CompletableFuture<Integer> stopped() {
+        return stopped;
     }
 
     public JournalSpool spool() {
@@ -321,8 +343,10 @@ public final class Mailferry implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(m::close, "shutdown"));
         try {
-            Thread.currentThread().join();
-        } catch (InterruptedException e) {
+            int code = m.stopped.get();
+            err.println("mailferry: stopped: queue recovery failed (see the log)");
+            return code;
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
             Thread.currentThread().interrupt();
         }
         return 0;

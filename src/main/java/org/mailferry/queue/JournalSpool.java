@@ -34,13 +34,18 @@ public final class JournalSpool implements Spool {
 
     /** @param maxJournalBytes the largest message kept in the journal; 0 keeps every message in files */
     public JournalSpool(Path root, Clock clock, long maxJournalBytes) throws IOException {
-        this(root, clock, maxJournalBytes, SEGMENT_BYTES);
+        this(root, clock, maxJournalBytes, Disk.SYSTEM);
     }
 
-    JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes) throws IOException {
-        this.files = new FileSpool(root, clock);
-        this.journal = new Journal(root.resolve("journal"), segmentBytes);
-        this.history = new History(root.resolve("done"), clock);
+    /** @param disk how files are opened and directories synced ({@link Disk#SYSTEM}; tests inject faults) */
+    public JournalSpool(Path root, Clock clock, long maxJournalBytes, Disk disk) throws IOException {
+        this(root, clock, maxJournalBytes, SEGMENT_BYTES, disk);
+    }
+
+    JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes, Disk disk) throws IOException {
+        this.files = new FileSpool(root, clock, disk);
+        this.journal = new Journal(root.resolve("journal"), disk, segmentBytes);
+        this.history = new History(root.resolve("done"), clock, disk);
         this.clock = clock;
         this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
     }
@@ -59,15 +64,19 @@ public final class JournalSpool implements Spool {
         }
     }
 
-    /** Start-up: removes tmp/ leftovers and reads the journal (messages not yet attempted). */
+    /**
+     * Start-up, before anything else uses the spool: removes tmp/ leftovers, notes the bodies
+     * without an envelope, reads the journal (messages not yet attempted).
+     */
     public int recover() throws IOException {
         int removed = files.recover();
         journal();
         return removed;
     }
 
-    public int removeOrphanBodies(Instant startedAt) throws IOException {
-        return files.removeOrphanBodies(startedAt);
+    /** Removes the bodies without an envelope that {@link #recover} found (in the background). */
+    public int removeOrphanBodies() throws IOException {
+        return files.removeOrphanBodies();
     }
 
     /** The journal, read on first use (a command that only lists may never need it). */
