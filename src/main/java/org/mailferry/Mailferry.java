@@ -78,6 +78,7 @@ public final class Mailferry implements AutoCloseable {
         spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
         webhooks = webhooks(config, spool, clock);
         events.add(webhooks);
+        spool.onCommit(new org.mailferry.notify.ReceivedEvents(events));
         runner = new QueueRunner(spool, config.relay(), config.queue(),
                 new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
                 new DsnSender(spool, new DsnComposer(config.smtpd().hostname()), config.queue().delayWarning(),
@@ -120,10 +121,8 @@ public final class Mailferry implements AutoCloseable {
         return spool.sweepFinished(clock.instant().minus(config.admin().historyRetention()));
     }
 
-    /** A message is durably queued: tell everyone, then schedule its first attempt. */
+    /** A message is durably queued (its "received" event told by the spool's commit): schedule it. */
     private void accepted(org.mailferry.message.Envelope env) {
-        events.on(new org.mailferry.notify.DeliveryEvent.Received(env.id(), env.arrival(), env.sender(),
-                env.sizeBytes(), env.recipients().size(), env.client()));
         runner.schedule(env);
     }
 
