@@ -25,8 +25,13 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
                         RelaySecurity security) {
     }
 
-    /** @param listen null when the admin API is off */
-    public record Admin(InetSocketAddress listen, Duration historyRetention) {
+    /**
+     * @param listen     null when the admin API is off
+     * @param group      "" when no admin group is configured
+     * @param mailqUsers "anyone" or user names
+     */
+    public record Admin(InetSocketAddress listen, Duration historyRetention, String group, List<String> mailqUsers,
+                        List<String> hostNames) {
     }
 
     /** @param secretFile null: requests are not signed */

@@ -138,8 +138,13 @@ public final class ConfigLoader {
 
     private Config.Admin admin() throws ConfigException {
         String listen = raw(Key.ADMIN_LISTEN).toString().strip();
+        String group = string(Key.ADMIN_GROUP, "").strip();
+        if (!group.isEmpty() && !group.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
+            throw at(Key.ADMIN_GROUP, "admin.group must be a Unix group name such as \"mailadmin\"");
+        }
         return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
-                duration(Key.ADMIN_HISTORY_RETENTION));
+                duration(Key.ADMIN_HISTORY_RETENTION), group, strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")),
+                strings(Key.ADMIN_HOST_NAMES, List.of()));
     }
 
     private Config.Webhook webhook() throws ConfigException {

@@ -408,6 +408,7 @@ public final class SmtpSession {
                 return refusal;
             }
             if (sink.failure != null) {
+                log.error("{}: spool write failed during DATA: {}", incoming.id(), sink.failure.toString());
                 reset();
                 return spoolFailure(sink.failure);
             }
