@@ -161,6 +161,13 @@ public final class Mailferry implements AutoCloseable {
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
                     out -> org.mailferry.cli.QueueListing.print(m.spool, out, java.time.ZoneId.systemDefault()),
                     m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), config.sendmail(), access(config));
+            try {
+                org.mailferry.cli.PublicConfig.write(m.spoolRoot, config.sendmail().configFile(),
+                        config.sendmail().originDomain());
+            } catch (IOException e) {
+                LoggerFactory.getLogger("mailferry.submit").warn("cannot write the sendmail command's public config "
+                        + "in {}/public: {}; users who may not read the config file cannot send", m.spoolRoot, e.toString());
+            }
             m.pickup = new Pickup(m.spoolRoot, m.local).start();
             Thread.ofVirtual().name("recover").start(() -> {
                 try {

@@ -42,6 +42,10 @@ final class QueueRequest {
                     err.println("mailq: " + listing.substring(DENIED.length()).strip());
                     return Sysexits.EX_NOPERM;
                 }
+                if (listing.startsWith("temp ")) { // the daemon's connection limits
+                    err.print("mailq: " + listing.substring(5));
+                    return Sysexits.EX_TEMPFAIL;
+                }
                 out.print(listing);
                 return 0;
             } catch (Handover.SocketFailure e) {

@@ -38,7 +38,13 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     public record Webhook(List<java.net.URI> urls, List<String> events, Path secretFile, Duration lifetime) {
     }
 
-    /** The submit socket's bounds (SPOOL/public/submit.sock, the sendmail command's way in). */
-    public record Sendmail(int maxConnections, int maxConnectionsPerUser, Duration requestTimeout) {
+    /**
+     * The sendmail command's side: what it reads (published for it by the daemon, cli/PublicConfig)
+     * and the submit socket's bounds (SPOOL/public/submit.sock, its way in).
+     * @param configFile the file the config was read from; null: none, the defaults
+     * @param originDomain sendmail.origin_domain, or its default
+     */
+    public record Sendmail(Path configFile, String originDomain, int maxConnections, int maxConnectionsPerUser,
+                           Duration requestTimeout) {
     }
 }

@@ -19,10 +19,12 @@ import java.util.Map;
 public final class ConfigLoader {
     final Map<String, Toml.Value> values = new HashMap<>();
     String file = "(defaults)";
+    private Path configFile;
 
     /** Loads {@code file}, or only defaults when it is null. */
     public static Config load(Path file, Map<String, String> overrides) throws ConfigException {
         ConfigLoader l = new ConfigLoader();
+        l.configFile = file;
         if (file != null) {
             l.file = file.toString();
             String text;
@@ -108,7 +110,7 @@ public final class ConfigLoader {
                     + "set smtpd.tls_cert and smtpd.tls_key too");
         }
         Config.Queue queue = new Config.Queue(
-                pathOf(Key.QUEUE_SPOOL, string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
+                pathOf(Key.QUEUE_SPOOL, string(Key.QUEUE_SPOOL, DefaultSpool.path().toString())),
                 duration(Key.QUEUE_RETRY_MIN),
                 duration(Key.QUEUE_RETRY_MAX),
                 duration(Key.QUEUE_LIFETIME),
@@ -130,7 +132,7 @@ public final class ConfigLoader {
         if (values.containsKey(Key.SENDMAIL_ORIGIN_DOMAIN.name()) && !Key.isDomainName(origin)) { // read by the sendmail command; checked here so that serve fails fast
             throw at(Key.SENDMAIL_ORIGIN_DOMAIN, "sendmail.origin_domain must be a domain name such as \"example.com\"");
         }
-        return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(
+        return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
                 (int) positive(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
                 (int) positive(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
                 duration(Key.SENDMAIL_REQUEST_TIMEOUT)));

@@ -40,8 +40,8 @@ public record Key(String name, String defaultValue, String description) {
             "PEM private key (unencrypted PKCS#8, BEGIN PRIVATE KEY) for smtpd.tls_cert");
     public static final Key SMTPD_USERS = new Key("smtpd.users", "(none: no AUTH)",
             "users file for SMTP AUTH after STARTTLS, lines from 'mailferry passwd USER'; mode 600");
-    public static final Key QUEUE_SPOOL = new Key("queue.spool", "./var/spool",
-            "spool directory (tmp/, queue/, corrupt/ under it)");
+    public static final Key QUEUE_SPOOL = new Key("queue.spool", "(var/spool beside target/: in the checkout, or /var/spool/mailferry when installed)",
+            "spool directory (tmp/, queue/, corrupt/ under it); relative: to the working directory");
     public static final Key QUEUE_RETRY_MIN = new Key("queue.retry_min", "5m",
             "delay before the first retry (doubles each attempt)");
     public static final Key QUEUE_RETRY_MAX = new Key("queue.retry_max", "1h",

@@ -41,7 +41,7 @@ class ConfigLoaderTest {
         Config c = ConfigLoader.load(null, Map.of());
         assertThat(c.smtpd().listen().getHostString()).isEqualTo("127.0.0.1");
         assertThat(c.smtpd().listen().getPort()).isEqualTo(2525);
-        assertThat(c.queue().spool()).isEqualTo(Path.of("./var/spool"));
+        assertThat(c.queue().spool()).isEqualTo(Path.of("").toAbsolutePath().resolve("var/spool")); // the checkout's
         assertThat(c.relay().smarthosts()).isEmpty();
         assertThat(c.smtpd().maxMessageSizeBytes()).isEqualTo(10L * 1024 * 1024);
         assertThat(c.queue().lifetime()).isEqualTo(Duration.ofDays(5));
