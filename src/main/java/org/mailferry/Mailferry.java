@@ -320,8 +320,9 @@ public final class Mailferry implements AutoCloseable {
                 }
             }
         } catch (java.nio.file.AccessDeniedException e) {
-            err.println("mailferry: " + command + ": " + e.getFile() + " is readable only by " + access(config).operators()
-                    + " (permission denied); mailq lists the queue through the daemon");
+            err.println("mailferry: " + command + ": " + e.getFile() + ": permission denied" + (command.equals("serve")
+                    || command.equals("check") ? "" : "; the spool is for " + access(config).operators()
+                    + "; mailq lists the queue through the daemon"));
             return EX_NOPERM;
         } catch (IOException e) {
             err.println("mailferry: " + e.getMessage());

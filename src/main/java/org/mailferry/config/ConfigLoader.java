@@ -144,6 +144,14 @@ public final class ConfigLoader {
         if (!group.isEmpty() && !group.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
             throw at(Key.ADMIN_GROUP, "admin.group must be a Unix group name such as \"mailadmin\"");
         }
+        if (!group.isEmpty()) {
+            try {
+                java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (java.io.IOException e) {
+                throw at(Key.ADMIN_GROUP, "admin.group: there is no group '" + group + "'; create it (groupadd "
+                        + group + ") and add the service user to it, or remove admin.group");
+            }
+        }
         return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
                 duration(Key.ADMIN_HISTORY_RETENTION), group, strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")),
                 strings(Key.ADMIN_HOST_NAMES, List.of()));
