@@ -33,6 +33,8 @@ import org.mailferry.notify.Metrics;
 import org.mailferry.notify.Webhooks;
 import org.mailferry.queue.JournalSpool;
 import org.mailferry.queue.SpoolLock;
+import org.mailferry.submission.AuthFailures;
+import org.mailferry.submission.ConnectionSlots;
 import org.mailferry.submission.LocalSubmission;
 import org.mailferry.submission.Pickup;
 import org.mailferry.submission.SessionSettings;
@@ -88,8 +90,9 @@ public final class Mailferry implements AutoCloseable {
         admin = new AdminServer(spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), java.util.stream.Stream.concat(
                         config.admin().hostNames().stream(), java.util.stream.Stream.of(config.smtpd().hostname())).toList()));
-        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock), config.smtpd().maxConnections(),
-                spool, this::accepted);
+        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock),
+                new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
+                new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted);
         spoolRoot = config.queue().spool();
         local = new LocalSubmission(SessionSettings.from(config.smtpd(), clock), spool, this::accepted);
     }
@@ -317,8 +320,9 @@ public final class Mailferry implements AutoCloseable {
                 }
             }
         } catch (java.nio.file.AccessDeniedException e) {
-            err.println("mailferry: " + command + ": " + e.getFile() + " is readable only by " + access(config).operators()
-                    + " (permission denied); mailq lists the queue through the daemon");
+            err.println("mailferry: " + command + ": " + e.getFile() + ": permission denied" + (command.equals("serve")
+                    || command.equals("check") ? "" : "; the spool is for " + access(config).operators()
+                    + "; mailq lists the queue through the daemon"));
             return EX_NOPERM;
         } catch (IOException e) {
             err.println("mailferry: " + e.getMessage());

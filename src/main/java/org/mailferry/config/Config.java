@@ -11,7 +11,7 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
                         List<String> mynetworks, Path tlsCert, Path tlsKey, Path users,
-                        int maxConnectionsPerClient) {
+                        int maxConnectionsPerClient, int mynetworksReservedConnections, Duration authFailureDelay) {
     }
 
     /** @param delayWarning zero: no delay warnings */

@@ -98,7 +98,9 @@ public final class ConfigLoader {
                 (int) integer(Key.SMTPD_MAX_LINE_LENGTH),
                 strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")),
                 path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS),
-                (int) positive(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)));
+                (int) positive(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)),
+                reservedConnections((int) positive(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS))),
+                durationOrZero(Key.SMTPD_AUTH_FAILURE_DELAY));
         if ((smtpd.tlsCert() == null) != (smtpd.tlsKey() == null)) {
             throw at(smtpd.tlsCert() == null ? Key.SMTPD_TLS_KEY : Key.SMTPD_TLS_CERT,
                     "smtpd.tls_cert and smtpd.tls_key go together; set both or neither");
@@ -141,6 +143,14 @@ public final class ConfigLoader {
         String group = string(Key.ADMIN_GROUP, "").strip();
         if (!group.isEmpty() && !group.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
             throw at(Key.ADMIN_GROUP, "admin.group must be a Unix group name such as \"mailadmin\"");
+        }
+        if (!group.isEmpty()) {
+            try {
+                java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (java.io.IOException e) {
+                throw at(Key.ADMIN_GROUP, "admin.group: there is no group '" + group + "'; create it (groupadd "
+                        + group + ") and add the service user to it, or remove admin.group");
+            }
         }
         return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
                 duration(Key.ADMIN_HISTORY_RETENTION), group, strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")),
@@ -248,6 +258,20 @@ public final class ConfigLoader {
             out.add(s);
         }
         return List.copyOf(out);
+    }
+
+    /** smtpd.mynetworks_reserved_connections: a tenth of the slots unless set; outsiders keep at least one. */
+    private int reservedConnections(int maxConnections) throws ConfigException {
+        Key key = Key.SMTPD_MYNETWORKS_RESERVED_CONNECTIONS;
+        if (!values.containsKey(key.name())) {
+            return maxConnections / 10;
+        }
+        long n = integer(key);
+        if (n < 0 || n >= maxConnections) {
+            throw at(key, key.name() + " must be from 0 to smtpd.max_connections - 1 (" + (maxConnections - 1)
+                    + "), not " + n);
+        }
+        return (int) n;
     }
 
     private long integer(Key key) throws ConfigException {

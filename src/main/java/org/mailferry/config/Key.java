@@ -28,6 +28,12 @@ public record Key(String name, String defaultValue, String description) {
             "clients allowed to relay without authentication; others get 554 5.7.1 at RCPT");
     public static final Key SMTPD_MAX_CONNECTIONS_PER_CLIENT = new Key("smtpd.max_connections_per_client", "10",
             "most simultaneous connections from one address outside smtpd.mynetworks; more get 421 4.7.0");
+    public static final Key SMTPD_MYNETWORKS_RESERVED_CONNECTIONS = new Key("smtpd.mynetworks_reserved_connections",
+            "(a tenth of smtpd.max_connections)",
+            "connection slots only clients in smtpd.mynetworks may take: outsiders get 421 4.7.0 when the rest are in use");
+    public static final Key SMTPD_AUTH_FAILURE_DELAY = new Key("smtpd.auth_failure_delay", "1s",
+            "a failed AUTH is answered after this delay, doubled for each further failure from the same client "
+                    + "(address, or IPv6 /64) up to 32 times it; forgotten after an hour without failures; 0 disables");
     public static final Key SMTPD_TLS_CERT = new Key("smtpd.tls_cert", "(none: no STARTTLS)",
             "PEM certificate chain for STARTTLS on the listener, leaf first");
     public static final Key SMTPD_TLS_KEY = new Key("smtpd.tls_key", "(none)",
@@ -127,7 +133,8 @@ public record Key(String name, String defaultValue, String description) {
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
-            SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, SMTPD_MAX_CONNECTIONS_PER_CLIENT, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
+            SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, SMTPD_MAX_CONNECTIONS_PER_CLIENT,
+            SMTPD_MYNETWORKS_RESERVED_CONNECTIONS, SMTPD_AUTH_FAILURE_DELAY, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,

@@ -49,6 +49,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void adminAccessKeys() throws Exception {
+        Config.Admin d = ConfigLoader.load(null, Map.of()).admin();
+        assertThat(d.group()).isEmpty();
+        assertThat(d.mailqUsers()).containsExactly("anyone");
+        assertThat(d.hostNames()).isEmpty();
+        Config.Admin a = load("[admin]\ngroup = \"root\"\nmailq_users = [\"alice\"]\nhost_names = [\"relay.example.com\"]\n")
+                .admin();
+        assertThat(a.group()).isEqualTo("root");
+        assertThat(a.mailqUsers()).containsExactly("alice");
+        assertThat(a.hostNames()).containsExactly("relay.example.com");
+        assertThat(error("[admin]\ngroup = \"no-such-group-here\"\n")).startsWith("FILE:2: admin.group: there is no group")
+                .contains("groupadd no-such-group-here");
+        assertThat(error("[admin]\ngroup = \"a b\"\n")).contains("must be a Unix group name");
+    }
+
+    @Test
     void readsAFullFile() throws Exception {
         Config c = load("""
                 # Mailferry
