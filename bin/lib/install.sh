@@ -73,6 +73,11 @@ mailferry_install() {
   cp "$MAILFERRY_HOME"/bin/{mailferry,sendmail,mailq,newaliases} "$lib/bin/"
   cp "$MAILFERRY_HOME"/bin/lib/{env.sh,install.sh} "$lib/bin/lib/"
   cp "$MAILFERRY_JAR" "$lib/target/mailferry.jar"
+  # The default spool is var/spool beside target/ (config/DefaultSpool, the native client alike),
+  # never the working directory's: here, the installed spool. The sendmail command finds the
+  # daemon's public config there (public/sendmail.conf) when it may not read the config file.
+  mkdir -p "$lib/var"
+  ln -sfn /var/spool/mailferry "$lib/var/spool"
   # sendmail's native client (docs/sendmail.md, "Start-up time"): built here when there is a C
   # compiler; without it every message starts a JVM (the same behaviour, slower).
   local native=$MAILFERRY_HOME/target/mailferry-sendmail

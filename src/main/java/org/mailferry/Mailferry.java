@@ -33,6 +33,8 @@ import org.mailferry.notify.Metrics;
 import org.mailferry.notify.Webhooks;
 import org.mailferry.queue.JournalSpool;
 import org.mailferry.queue.SpoolLock;
+import org.mailferry.submission.AuthFailures;
+import org.mailferry.submission.ConnectionSlots;
 import org.mailferry.submission.LocalSubmission;
 import org.mailferry.submission.Pickup;
 import org.mailferry.submission.SessionSettings;
@@ -46,6 +48,7 @@ public final class Mailferry implements AutoCloseable {
     static final int EX_USAGE = 64;
     static final int EX_CONFIG = 78;
     static final int EX_IOERR = 74;
+    static final int EX_NOPERM = 77;
 
     private final Events events = new Events();
     private final JournalSpool spool;
@@ -77,15 +80,19 @@ public final class Mailferry implements AutoCloseable {
         spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
         webhooks = webhooks(config, spool, clock);
         events.add(webhooks);
+        spool.onCommit(new org.mailferry.notify.ReceivedEvents(events));
         runner = new QueueRunner(spool, config.relay(), config.queue(),
                 new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
                 new DsnSender(spool, new DsnComposer(config.smtpd().hostname()), config.queue().delayWarning(),
                         config.queue().lifetime(), config.queue().bounceSizeLimitBytes()),
                 events, clock);
         control = new QueueControl(spool, runner, events, clock, Duration.ofSeconds(30));
-        admin = new AdminServer(spool, control, this::metricsText);
-        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock), config.smtpd().maxConnections(),
-                spool, this::accepted);
+        admin = new AdminServer(spool, control, this::metricsText, config.queue().spool(),
+                new AdminServer.Access(config.admin().group(), java.util.stream.Stream.concat(
+                        config.admin().hostNames().stream(), java.util.stream.Stream.of(config.smtpd().hostname())).toList()));
+        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock),
+                new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
+                new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted);
         spoolRoot = config.queue().spool();
         local = new LocalSubmission(SessionSettings.from(config.smtpd(), clock), spool, this::accepted);
     }
@@ -97,6 +104,12 @@ public final class Mailferry implements AutoCloseable {
                 : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
         return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), secret, w.lifetime()),
                 config.queue().spool().resolve("webhooks"), spool, clock);
+    }
+
+    /** Who may list (mailq) and change the queue through the submit socket. */
+    static org.mailferry.queue.QueueAccess access(Config config) {
+        return new org.mailferry.queue.QueueAccess(org.mailferry.queue.QueueAccess.serviceUserOf(config.queue().spool()),
+                config.admin().group(), config.admin().mailqUsers());
     }
 
     private String metricsText() {
@@ -111,10 +124,8 @@ public final class Mailferry implements AutoCloseable {
         return spool.sweepFinished(clock.instant().minus(config.admin().historyRetention()));
     }
 
-    /** A message is durably queued: tell everyone, then schedule its first attempt. */
+    /** A message is durably queued (its "received" event told by the spool's commit): schedule it. */
     private void accepted(org.mailferry.message.Envelope env) {
-        events.on(new org.mailferry.notify.DeliveryEvent.Received(env.id(), env.arrival(), env.sender(),
-                env.sizeBytes(), env.recipients().size(), env.client()));
         runner.schedule(env);
     }
 
@@ -149,7 +160,14 @@ public final class Mailferry implements AutoCloseable {
             m.bound = m.listener.start(config.smtpd().listen());
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
                     out -> org.mailferry.cli.QueueListing.print(m.spool, out, java.time.ZoneId.systemDefault()),
-                    m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), config.sendmail());
+                    m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), config.sendmail(), access(config));
+            try {
+                org.mailferry.cli.PublicConfig.write(m.spoolRoot, config.sendmail().configFile(),
+                        config.smtpd().hostname(), config.sendmail().originDomain());
+            } catch (IOException e) {
+                LoggerFactory.getLogger("mailferry.submit").warn("cannot write the sendmail command's public config "
+                        + "in {}/public: {}; users who may not read the config file cannot send", m.spoolRoot, e.toString());
+            }
             m.pickup = new Pickup(m.spoolRoot, m.local).start();
             Thread.ofVirtual().name("recover").start(() -> {
                 try {
@@ -288,8 +306,8 @@ public final class Mailferry implements AutoCloseable {
                 }
                 case "queue", "mailq" -> {
                     JournalSpool files = new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
-                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()), out, err)
-                            .run(args.rest());
+                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()),
+                            access(config), out, err).run(args.rest());
                 }
                 case "status" -> {
                     return QueueCommand.status(new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0),
@@ -301,6 +319,11 @@ public final class Mailferry implements AutoCloseable {
                     return EX_USAGE;
                 }
             }
+        } catch (java.nio.file.AccessDeniedException e) {
+            err.println("mailferry: " + command + ": " + e.getFile() + ": permission denied" + (command.equals("serve")
+                    || command.equals("check") ? "" : "; the spool is for " + access(config).operators()
+                    + "; mailq lists the queue through the daemon"));
+            return EX_NOPERM;
         } catch (IOException e) {
             err.println("mailferry: " + e.getMessage());
             return EX_IOERR;

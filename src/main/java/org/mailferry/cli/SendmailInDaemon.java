@@ -47,7 +47,7 @@ public final class SendmailInDaemon implements SubmitSocket.Send {
         try {
             String toml = r.configText() == null ? null
                     : StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(r.configText())).toString();
-            config = SendmailConfig.of(r.configName(), toml);
+            config = SendmailConfig.of(r.configName(), toml, Path.of(r.spool())); // no spool in it: the client's default
             if (!config.spool().equals(Path.of(r.spool()))) {
                 return new SendRequest.Jvm("the client read another spool: " + r.spool());
             }

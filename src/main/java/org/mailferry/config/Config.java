@@ -11,7 +11,7 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
                         List<String> mynetworks, Path tlsCert, Path tlsKey, Path users,
-                        int maxConnectionsPerClient) {
+                        int maxConnectionsPerClient, int mynetworksReservedConnections, Duration authFailureDelay) {
     }
 
     /** @param delayWarning zero: no delay warnings */
@@ -25,15 +25,26 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
                         RelaySecurity security) {
     }
 
-    /** @param listen null when the admin API is off */
-    public record Admin(InetSocketAddress listen, Duration historyRetention) {
+    /**
+     * @param listen     null when the admin API is off
+     * @param group      "" when no admin group is configured
+     * @param mailqUsers "anyone" or user names
+     */
+    public record Admin(InetSocketAddress listen, Duration historyRetention, String group, List<String> mailqUsers,
+                        List<String> hostNames) {
     }
 
     /** @param secretFile null: requests are not signed */
     public record Webhook(List<java.net.URI> urls, List<String> events, Path secretFile, Duration lifetime) {
     }
 
-    /** The submit socket's bounds (SPOOL/public/submit.sock, the sendmail command's way in). */
-    public record Sendmail(int maxConnections, int maxConnectionsPerUser, Duration requestTimeout) {
+    /**
+     * The sendmail command's side: what it reads (published for it by the daemon, cli/PublicConfig)
+     * and the submit socket's bounds (SPOOL/public/submit.sock, its way in).
+     * @param configFile the file the config was read from; null: none, the defaults
+     * @param originDomain sendmail.origin_domain, or its default
+     */
+    public record Sendmail(Path configFile, String originDomain, int maxConnections, int maxConnectionsPerUser,
+                           Duration requestTimeout) {
     }
 }

@@ -287,6 +287,7 @@ public final class QueueRunner implements AutoCloseable {
         List<DeliveryEvent> emitted = new ArrayList<>();
         Duration next = retry.delayAfter(env.attempts() + 1);
         Instant nextAt = now.plus(next);
+        DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts() + 1);
         int p = 0;
         for (Recipient r : env.recipients()) {
             if (r.state() != Recipient.State.PENDING) {
@@ -298,12 +299,12 @@ public final class QueueRunner implements AutoCloseable {
             if (o instanceof DeliveryOutcome.Delivered d) {
                 updated.add(r.with(Recipient.State.DELIVERED, d.text()));
                 history.add(new Attempt(now, r.address().value(), "sent via " + d.relay() + ": " + d.text()));
-                emitted.add(new DeliveryEvent.Delivered(env.id(), now, r.address(), d.relay(), delay,
+                emitted.add(new DeliveryEvent.Delivered(facts, now, r.address(), d.relay(), delay,
                         d.status().toString(), d.text()));
             } else if (o instanceof DeliveryOutcome.PermanentFailure f) {
                 updated.add(r.with(Recipient.State.FAILED, f.text()));
                 history.add(new Attempt(now, r.address().value(), "bounced via " + f.relay() + ": " + f.text()));
-                emitted.add(new DeliveryEvent.Bounced(env.id(), now, r.address(), f.relay(), delay,
+                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), f.relay(), delay,
                         f.status().toString(), f.text(), false));
             } else if (o == null || expiredNow) {
                 String reason = "message expired after " + lifetime.toHours() + "h in the queue"
@@ -311,13 +312,13 @@ public final class QueueRunner implements AutoCloseable {
                 String relayName = o == null ? "none" : o.relay();
                 updated.add(r.with(Recipient.State.FAILED, reason));
                 history.add(new Attempt(now, r.address().value(), "expired: " + reason));
-                emitted.add(new DeliveryEvent.Bounced(env.id(), now, r.address(), relayName, delay, "4.4.7",
+                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), relayName, delay, "4.4.7",
                         reason, true));
             } else {
                 DeliveryOutcome.TemporaryFailure t = (DeliveryOutcome.TemporaryFailure) o;
                 updated.add(r.with(Recipient.State.PENDING, t.text()));
                 history.add(new Attempt(now, r.address().value(), "deferred via " + t.relay() + ": " + t.text()));
-                emitted.add(new DeliveryEvent.Deferred(env.id(), now, r.address(), t.relay(), delay,
+                emitted.add(new DeliveryEvent.Deferred(facts, now, r.address(), t.relay(), delay,
                         t.status().toString(), t.text(), nextAt));
             }
         }
@@ -325,6 +326,13 @@ public final class QueueRunner implements AutoCloseable {
         history.addAll(notices.history());
         emitted.addAll(notices.events());
         Envelope after = env.afterAttempt(updated, nextAt, history);
+        if (after.isFinished()) {
+            emitted.add(new DeliveryEvent.Removed(facts, now));
+        }
+        if (!owe(env, emitted, nextAt)) {
+            notices.queued().forEach(this::schedule); // already queued: sent, though this attempt is made again
+            return;
+        }
         try {
             if (after.isFinished()) {
                 spool.retire(after);
@@ -339,12 +347,24 @@ public final class QueueRunner implements AutoCloseable {
         }
         emitted.forEach(events::on);
         for (Envelope notice : notices.queued()) {
-            events.on(new DeliveryEvent.Received(notice.id(), notice.arrival(), notice.sender(), notice.sizeBytes(),
-                    notice.recipients().size(), notice.client()));
-            schedule(notice);
+            schedule(notice); // its "received" event came with its commit
         }
-        if (after.isFinished()) {
-            events.on(new DeliveryEvent.Removed(env.id(), now));
+    }
+
+    /**
+     * The outbox first: the events an attempt owes are recorded durably (the webhooks' files) before
+     * the attempt's state change, so a crash between the two sends them twice, never zero times.
+     * When they cannot be recorded, neither is the attempt: the message is tried again later.
+     */
+    private boolean owe(Envelope env, List<DeliveryEvent> owed, Instant nextAt) {
+        try {
+            events.prepare(owed);
+            return true;
+        } catch (IOException e) {
+            log.error("{}: cannot record the events of this attempt, so not the attempt either (tried again at {}): {}",
+                    env.id(), nextAt, e.getMessage());
+            schedule(env.withNextAttempt(nextAt));
+            return false;
         }
     }
 
@@ -358,15 +378,17 @@ public final class QueueRunner implements AutoCloseable {
                 .map(r -> r.state() == Recipient.State.PENDING ? r.with(Recipient.State.PENDING, NO_SMARTHOST) : r)
                 .toList();
         Envelope after = env.withRecipients(updated, List.of());
+        DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts());
+        List<DeliveryEvent> owed = env.pending().stream().map(r -> (DeliveryEvent) new DeliveryEvent.Deferred(facts,
+                now, r.address(), "none", Duration.between(env.arrival(), now), "4.3.5", NO_SMARTHOST,
+                env.nextAttempt())).toList();
         try {
+            events.prepare(owed);
             spool.update(after);
         } catch (IOException e) {
             log.error("{}: cannot record the reason: {}", env.id(), e.toString());
         }
-        for (Recipient r : env.pending()) {
-            events.on(new DeliveryEvent.Deferred(env.id(), now, r.address(), "none",
-                    Duration.between(env.arrival(), now), "4.3.5", NO_SMARTHOST, env.nextAttempt()));
-        }
+        owed.forEach(events::on);
     }
 
     public int scheduledCount() {

@@ -203,6 +203,15 @@ public final class FileSpool implements Spool {
         }
     }
 
+    /** The header block of a message being received (before its commit). */
+    byte[] headers(Incoming incoming) throws IOException {
+        FileIncoming in = (FileIncoming) incoming;
+        in.out.flush();
+        try (InputStream body = new java.io.BufferedInputStream(Files.newInputStream(in.bodyTmp), 8192)) {
+            return HeaderBlock.read(body);
+        }
+    }
+
     @Override
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         FileIncoming in = (FileIncoming) incoming;

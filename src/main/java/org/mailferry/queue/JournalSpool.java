@@ -31,6 +31,7 @@ public final class JournalSpool implements Spool {
     private final Clock clock;
     private final long maxBytes;
     private final AtomicLong budget = new AtomicLong(BUDGET_BYTES);
+    private volatile CommitListener commitListener;
 
     /** @param maxJournalBytes the largest message kept in the journal; 0 keeps every message in files */
     public JournalSpool(Path root, Clock clock, long maxJournalBytes) throws IOException {
@@ -94,16 +95,39 @@ public final class JournalSpool implements Spool {
         return new Receiving(QueueId.next(clock.millis()), files, budget, maxBytes);
     }
 
+    /** Who hears of each commit (the daemon's "received" events); set once, before the spool is used. */
+    public void onCommit(CommitListener listener) {
+        this.commitListener = listener;
+    }
+
     @Override
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         Receiving in = (Receiving) incoming;
-        if (in.spilled != null) {
-            files.commit(in.spilled, envelope);
-        } else {
-            journal().append(envelope, in.buffer, in.length);
+        CommitListener listener = commitListener;
+        CommitListener.After after = listener == null ? null : listener.committing(envelope, headers(in));
+        try {
+            if (in.spilled != null) {
+                files.commit(in.spilled, envelope);
+            } else {
+                journal().append(envelope, in.buffer, in.length);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (after != null) {
+                after.failed();
+            }
+            throw e;
         }
         in.committed = true;
         in.release();
+        if (after != null) {
+            after.committed();
+        }
+    }
+
+    /** The header block of a message being received. */
+    private byte[] headers(Receiving in) throws IOException {
+        return in.spilled != null ? files.headers(in.spilled)
+                : HeaderBlock.read(new java.io.ByteArrayInputStream(in.buffer, 0, in.length));
     }
 
     @Override

@@ -40,6 +40,11 @@ public final class LocalSubmission {
         return settings.maxMessageSizeBytes();
     }
 
+    /** smtpd.max_recipients: local submissions obey the SMTP listener's limits. */
+    public int maxRecipients() {
+        return settings.maxRecipients();
+    }
+
     /** The drop's addresses are not usable; the sendmail command checks them first, so rare. */
     public static final class RefusedException extends Exception {
         public RefusedException(String message) {
@@ -69,6 +74,7 @@ public final class LocalSubmission {
      */
     public QueueId submit(Drop.Head head, InputStream body, String user, Check complete)
             throws IOException, RefusedException, Drop.MalformedException {
+        refuseTooManyRecipients(head.recipients().size());
         Address sender;
         List<Recipient> rcpts = new ArrayList<>();
         try {
@@ -112,6 +118,14 @@ public final class LocalSubmission {
             spool.commit(incoming, env);
             queued.accept(env);
             return incoming.id();
+        }
+    }
+
+    /** The SMTP listener answers 452 4.5.3 beyond smtpd.max_recipients; a local submission is refused. */
+    private void refuseTooManyRecipients(int n) throws RefusedException {
+        if (n > settings.maxRecipients()) {
+            throw new RefusedException(n + " recipients exceed the limit of " + settings.maxRecipients()
+                    + " (smtpd.max_recipients); split the message");
         }
     }
 

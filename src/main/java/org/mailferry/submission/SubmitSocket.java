@@ -18,6 +18,7 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.mailferry.config.Config;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.QueueAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * the connection and the client hands its copy of the input to the Java command). A message is
  * streamed to the spool, never held whole: what a connection holds in memory is bounded by the
  * request's small fields and the spool's receiving buffer.
+ * LIST is for admin.mailq_users, FLUSH for the queue's operators ({@link QueueAccess}); anyone
+ * else gets "denied TEXT\n" and a log line.
  */
 public final class SubmitSocket implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.submit");
@@ -74,11 +77,13 @@ public final class SubmitSocket implements AutoCloseable {
     private final Send sending;
     private final java.time.Duration deadline;
     private final SubmitSlots slots;
+    private final QueueAccess access;
 
     private SubmitSocket(Path path, ServerSocketChannel server, LocalSubmission local, Listing listing,
-                         Flush flush, Send sending, Config.Sendmail limits) {
+                         Flush flush, Send sending, Config.Sendmail limits, QueueAccess access) {
         this.deadline = limits.requestTimeout();
         this.slots = new SubmitSlots(limits.maxConnections(), limits.maxConnectionsPerUser(), System::nanoTime);
+        this.access = access;
         this.path = path;
         this.server = server;
         this.local = local;
@@ -94,7 +99,7 @@ public final class SubmitSocket implements AutoCloseable {
 
     /** Binds the socket (replacing a stale one left by a crash) and starts accepting. */
     public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending,
-                                     Config.Sendmail limits) throws IOException {
+                                     Config.Sendmail limits, QueueAccess access) throws IOException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path)) {
             if (listening(path)) {
@@ -109,7 +114,7 @@ public final class SubmitSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             log.warn("cannot make {} writable for all users: {}", path, e.toString());
         }
-        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, limits);
+        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, limits, access);
         Thread.ofPlatform().name("submit-accept").daemon(true).start(s::acceptLoop);
         log.info("sendmail submissions on {}", path);
         return s;
@@ -183,14 +188,17 @@ public final class SubmitSocket implements AutoCloseable {
             switch (verb == null ? "" : verb) {
                 case "SUBMIT" -> out.write(submit(in, user).getBytes(StandardCharsets.UTF_8));
                 case "SEND" -> out.write(send(in, out, user).bytes());
-                case "LIST" -> {
-                    PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
-                    listing.print(ps);
-                    ps.flush();
-                }
-                case "FLUSH" -> {
-                    flush.flushAll();
-                    out.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                case "LIST", "FLUSH" -> {
+                    if (!(verb.equals("LIST") ? access.mayList(user) : access.mayChange(user))) {
+                        out.write(denied(verb, user).getBytes(StandardCharsets.UTF_8));
+                    } else if (verb.equals("LIST")) {
+                        PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
+                        listing.print(ps);
+                        ps.flush();
+                    } else {
+                        flush.flushAll();
+                        out.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                    }
                 }
                 default -> out.write("fail unknown request\n".getBytes(StandardCharsets.US_ASCII));
             }
@@ -201,6 +209,13 @@ public final class SubmitSocket implements AutoCloseable {
         } finally {
             guard.interrupt();
         }
+    }
+
+    private String denied(String verb, String user) {
+        String what = verb.equals("LIST") ? "list the queue (mailq)" : "flush the queue";
+        String who = verb.equals("LIST") ? "admin.mailq_users and " + access.operators() : access.operators();
+        log.warn("local user {} may not {}: refused", user, what);
+        return "denied only " + who + " may " + what + "; you are " + user + "\n";
     }
 
     private String submit(InputStream in, String user) throws IOException {

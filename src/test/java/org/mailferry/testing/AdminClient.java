@@ -5,8 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.mailferry.admin.AdminToken;
 
-/** Requests to a running relay's admin API, as an operator would make them. */
+/** Requests to a running relay's admin API, as an operator would make them (with the token). */
 public final class AdminClient {
     private final RelayFixture relay;
 
@@ -22,8 +23,10 @@ public final class AdminClient {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.relay().adminAddress().getPort() + path));
+    /** With the daemon's token (SPOOL/admin.token), as the queue command sends it. */
+    private HttpRequest.Builder request(String path) throws IOException {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.relay().adminAddress().getPort() + path))
+                .header("Authorization", "Bearer " + AdminToken.read(relay.spool));
     }
 
     private static HttpResponse<String> send(HttpRequest r) throws IOException, InterruptedException {

@@ -42,6 +42,18 @@ public record LocalUser(String name) {
         return new LocalUser(name);
     }
 
+    /** Makes this user a member of {@code group} (created with groupadd when missing). */
+    public LocalUser joining(String group) throws IOException, InterruptedException {
+        if (exec(List.of("getent", "group", group), null).exit() != 0) {
+            exec(List.of("groupadd", group), null);
+        }
+        Result r = exec(List.of("usermod", "-aG", group, name), null);
+        if (r.exit() != 0) {
+            throw new AssertionError("usermod -aG " + group + " " + name + " failed: " + r.all());
+        }
+        return this;
+    }
+
     /** Runs the command as this user; {@code stdin} may be null. */
     public Result run(List<String> command, String stdin) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(List.of("runuser", "-u", name, "--"));
@@ -84,7 +96,7 @@ public record LocalUser(String name) {
      * The test JVM's class path made readable for any user: target/classes as it is, the jars
      * (in the root-only Maven repository) copied to a world-readable directory once.
      */
-    static synchronized String classPath() throws IOException {
+    public static synchronized String classPath() throws IOException {
         if (classPathCache != null) {
             return classPathCache;
         }

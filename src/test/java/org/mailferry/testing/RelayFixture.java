@@ -26,6 +26,7 @@ public final class RelayFixture implements AutoCloseable {
     private Mailferry relay;
     private Clock clock = Clock.systemUTC();
     private org.mailferry.queue.Disk disk = org.mailferry.queue.Disk.SYSTEM;
+    private Path configFile;
 
     public RelayFixture(Path spool) {
         this.spool = spool;
@@ -56,8 +57,14 @@ public final class RelayFixture implements AutoCloseable {
         return set("relay.smarthost", "[127.0.0.1]:" + port);
     }
 
+    /** A config file the relay reads too, under the settings (which win), as 'serve --config FILE'. */
+    public RelayFixture configFile(Path file) {
+        this.configFile = file;
+        return this;
+    }
+
     public Config config() throws ConfigException {
-        return ConfigLoader.load(null, settings);
+        return ConfigLoader.load(configFile, settings);
     }
 
     public RelayFixture start() throws IOException, ConfigException {
