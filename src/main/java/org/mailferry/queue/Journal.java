@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * segment file, and one fdatasync makes every record appended before it durable. So a message
  * costs a write and a share of one sync, not two files, two fsyncs and renames. A message lives here
  * from its commit until its first attempt ends: delivered (a DONE mark), deferred or held (moved to
- * queue files, a MOVED mark) or deleted (a REMOVED mark, synced). DONE and MOVED marks need no sync:
- * losing one replays the message (delivered twice, never lost), and a MOVED message found in
- * queue/ is not replayed.
+ * queue files, a MOVED mark) or deleted (a REMOVED mark). A mark for a message that is not simply
+ * delivered (removed, bounced, expired, deleted by an operator) is synced; DONE after a delivery
+ * and MOVED are not: losing one replays the message (delivered twice, never lost), and a MOVED
+ * message found in queue/ is not replayed.
  * <pre>
  *   SPOOL/journal/NNNNNNNNNNNNNNNN.log   (hex sequence; each process that writes starts a new one)
  *   record: 00 'M' 'J' 01 | type | 12-byte id | int env length | int body length | int CRC32C
@@ -222,10 +223,11 @@ final class Journal {
     }
 
     /**
-     * Ends a live message's stay; false when it was not live. A REMOVED mark is synced (a deleted
-     * message must not come back); DONE and MOVED are not (see the class comment).
+     * Ends a live message's stay; false when it was not live. With {@code durable} the mark is
+     * synced before this returns (a deleted or bounced message must not come back); without, a
+     * lost mark replays the message (see the class comment).
      */
-    boolean end(byte type, QueueId id) throws IOException {
+    boolean end(byte type, QueueId id, boolean durable) throws IOException {
         Entry e = live.remove(id);
         if (e == null) {
             return false;
@@ -250,7 +252,7 @@ final class Journal {
             }
             dropFinishedSegments();
         }
-        if (type == REMOVED) {
+        if (durable) {
             try {
                 s.sync.await(epoch);
             } catch (IOException failed) {
