@@ -73,6 +73,11 @@ mailferry_install() {
   cp "$MAILFERRY_HOME"/bin/{mailferry,sendmail,mailq,newaliases} "$lib/bin/"
   cp "$MAILFERRY_HOME"/bin/lib/{env.sh,install.sh} "$lib/bin/lib/"
   cp "$MAILFERRY_JAR" "$lib/target/mailferry.jar"
+  # The default spool is var/spool beside target/ (config/DefaultSpool, the native client alike),
+  # never the working directory's: here, the installed spool. The sendmail command finds the
+  # daemon's public config there (public/sendmail.conf) when it may not read the config file.
+  mkdir -p "$lib/var"
+  ln -sfn /var/spool/mailferry "$lib/var/spool"
   # sendmail's native client (docs/sendmail.md, "Start-up time"): built here when there is a C
   # compiler; without it every message starts a JVM (the same behaviour, slower).
   local native=$MAILFERRY_HOME/target/mailferry-sendmail
@@ -115,15 +120,15 @@ TOML
   fi
 
   # The spool and its permissions model (docs/sendmail.md): the daemon's user owns everything;
-  # queue/, tmp/, corrupt/, journal/ and done/ are private; anyone may drop a file into maildrop/ but not list it
+  # queue/, tmp/, corrupt/, journal/, done/ and webhooks/ are private (0700; the daemon makes their files 0600); anyone may drop a file into maildrop/ but not list it
   # (1733, like Postfix's maildrop); public/ holds the submit socket (0666).
   local spool=$R/var/spool/mailferry
   install -d -m 0755 "$spool"
-  install -d -m 0700 "$spool/queue" "$spool/tmp" "$spool/corrupt" "$spool/journal" "$spool/done"
+  install -d -m 0700 "$spool/queue" "$spool/tmp" "$spool/corrupt" "$spool/journal" "$spool/done" "$spool/webhooks"
   install -d -m 1733 "$spool/maildrop"
   install -d -m 0755 "$spool/public"
   if [ "$have_user" = 1 ]; then
-    chown "$MF_USER:" "$spool" "$spool"/{queue,tmp,corrupt,journal,done,maildrop,public}
+    chown "$MF_USER:" "$spool" "$spool"/{queue,tmp,corrupt,journal,done,webhooks,maildrop,public}
   fi
   mf_record "spool /var/spool/mailferry"
 

@@ -11,6 +11,11 @@
  * input as it was (untouched, or what was read in a memfd), so the daemon-down case (maildrop) and
  * every other mode stay the Java command's. Standard input is held in memory up to MAX_MESSAGE
  * (sendmail messages are small); a larger one is read on into a memfd for the Java command.
+ * The daemon gets CONNECT_TIMEOUT to take the connection and ANSWER_TIMEOUT for each answer (or
+ * $MAILFERRY_SUBMIT_TIMEOUT seconds for both); a daemon that is busy ("temp", its connection
+ * limits) or does not answer in time is not asked again: the Java command is told so
+ * (MAILFERRY_SUBMIT_SOCKET=off) and writes the message to the maildrop, so the caller (cron, PHP)
+ * never hangs on a wedged daemon.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,7 +38,8 @@
 #define MAX_ARGS 1024
 #define MAX_ARG_BYTES (256u << 10)
 #define MAX_ANSWER (64u << 10)
-#define DEFAULT_SPOOL "./var/spool"   /* config/Key.QUEUE_SPOOL */
+#define CONNECT_TIMEOUT 5.0           /* seconds; docs/sendmail.md, "Timeouts" */
+#define ANSWER_TIMEOUT 30.0
 #define EX_IOERR 74
 #define EX_TEMPFAIL 75
 
@@ -42,6 +49,8 @@ static char **args;                   /* our argv, handed to the Java command */
 static struct buf input;              /* standard input read so far */
 static int input_touched;             /* fd 0 was read: the Java command needs our copy */
 static int spill = -1;                /* a memfd with the input (too large, or for the Java command) */
+static int daemon_unusable;           /* busy or timed out: the Java command goes to the maildrop */
+static char home[PATH_MAX];           /* the directory above this binary's: the checkout, /usr/lib/mailferry */
 
 /* A failure of this client itself, before any answer from the daemon: nothing was accepted. */
 static void die(int code, const char *what, int err) {
@@ -88,6 +97,18 @@ static int write_all(int fd, const char *p, size_t n, int sock) {
     return 0;
 }
 
+/* SO_SNDTIMEO or SO_RCVTIMEO; on a Unix socket SO_SNDTIMEO also bounds the wait in connect(). */
+static void timeout(int fd, int option, double seconds) {
+    struct timeval tv = {.tv_sec = (time_t)seconds, .tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6)};
+    setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
+}
+
+/* After a failed write: marks the daemon unusable when it timed out (it stopped reading); true. */
+static int stalled(void) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) daemon_unusable = 1;
+    return 1;
+}
+
 /* Moves what was read into `spill`: a memfd, or an unlinked file in /tmp where there is none. */
 static void spill_input(void) {
     if (spill >= 0) return;
@@ -112,6 +133,7 @@ static void jvm(void) {
         if (lseek(spill, 0, SEEK_SET) < 0 || dup2(spill, 0) < 0) die(EX_TEMPFAIL, "cannot hand the message over", errno);
     }
     setenv("MAILFERRY_NATIVE", "off", 1);
+    if (daemon_unusable) setenv("MAILFERRY_SUBMIT_SOCKET", "off", 1);
     args[0] = (char *)target;
     execv(target, args);
     fprintf(stderr, "sendmail: cannot run %s: %s\n", target, strerror(errno));
@@ -181,7 +203,7 @@ static int one_line(const char *v, const char *e) {
  * or spool, NUL) returns NULL: the Java command reads the file. The daemon reads the same text with
  * config/Toml and sends us to the Java command if it finds another spool.
  */
-static char *config_spool(const char *text, size_t len) {
+static char *config_spool(const char *text, size_t len, const char *default_spool) {
     const char *end = text + len, *line = text;
     char *spool = NULL;
     int in_queue = 0, queues = 0;
@@ -220,7 +242,7 @@ static char *config_spool(const char *text, size_t len) {
         }
         line = next;
     }
-    return spool ? spool : strdup(DEFAULT_SPOOL);
+    return spool ? spool : strdup(default_spool);
 }
 
 /* Reads the config file as the Java command would; -1 (then the JVM says why) when it cannot. */
@@ -229,12 +251,49 @@ static int read_file(const char *name, struct buf *b) {
     int fd = open(name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     for (ssize_t n; (n = read_some(fd, chunk, sizeof chunk)) != 0; ) {
-        if (n < 0 || b->len + (size_t)n > MAX_CONFIG) return close(fd), -1;
+        if (n < 0 || b->len + (size_t)n > MAX_CONFIG) return close(fd), errno = EFBIG, -1;
         add(b, chunk, (size_t)n);
     }
     add(b, "", 1); /* a NUL after the text, which itself has none (config_spool checks) */
     b->len--;
     return close(fd);
+}
+
+/*
+ * The default spool, as config/DefaultSpool finds it: var/spool in the directory above this
+ * binary's (target/), never the working directory's. 0 when /proc/self/exe cannot tell.
+ */
+static int find_home(void) {
+    ssize_t n = readlink("/proc/self/exe", home, sizeof home - 16);
+    if (n <= 0) return 0;
+    home[n] = 0;
+    for (int i = 0; i < 2; i++) {
+        char *slash = strrchr(home, '/');
+        if (!slash || slash == home) return 0;
+        *slash = 0;
+    }
+    return 1;
+}
+
+/*
+ * The config file `name` is not readable for us (mode 600): the daemon's published part of it,
+ * DEFAULT_SPOOL/public/sendmail.conf (cli/PublicConfig), when its first line names that same file
+ * (config = "REALPATH"), which is then blanked out for config_spool. Its name goes to `*file`.
+ * 0 (then the Java command says why) when there is none for this file.
+ */
+static int published(const char *name, struct buf *b, char *file, size_t size) {
+    char real[PATH_MAX];
+    if (!realpath(name, real) || (size_t)snprintf(file, size, "%s/var/spool/public/sendmail.conf", home) >= size)
+        return 0;
+    b->len = 0;
+    if (read_file(file, b) < 0) return 0;
+    size_t n = strlen(real);
+    char *nl = memchr(b->p, '\n', b->len);
+    if (!nl || (size_t)(nl - b->p) != n + 11 || memcmp(b->p, "config = \"", 10) || memcmp(b->p + 10, real, n)
+        || b->p[10 + n] != '"' || memchr(real, '\\', n) || memchr(real, '"', n))
+        return 0;
+    memset(b->p, ' ', (size_t)(nl - b->p));
+    return 1;
 }
 
 /*
@@ -273,19 +332,22 @@ static int read_input(int dot_ends) {
 /*
  * One answer from the daemon: 'i' for "input D\n" (send the message; D = 1: a lone dot ends it),
  * 'e' for "exit CODE LENGTH\n" + LENGTH bytes of text; 0 for "jvm WHY\n" and for anything else,
- * including a daemon that went away before a complete answer.
+ * including a daemon that went away before a complete answer. A "temp" answer (the daemon is busy)
+ * and no answer within the timeout also give 0, and mark the daemon unusable for this message.
  */
 static int answer(int fd, struct buf *b, int *value) {
     char chunk[4096];
     size_t len;
     b->len = 0;
     for (ssize_t n; (n = read_some(fd, chunk, sizeof chunk)) != 0; ) {
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) daemon_unusable = 1;
         if (n < 0 || b->len + (size_t)n > MAX_ANSWER + 64) return 0;
         add(b, chunk, (size_t)n);
         if (b->len >= 8 && !memcmp(b->p, "input ", 6) && b->p[b->len - 1] == '\n') break;
     }
     add(b, "", 1);
     char *nl = memchr(b->p, '\n', b->len);
+    if (b->len >= 5 && !memcmp(b->p, "temp ", 5)) daemon_unusable = 1;
     if (!nl) return 0;
     if (!strcmp(b->p, "input 0\n") || !strcmp(b->p, "input 1\n")) return *value = b->p[6] == '1', 'i';
     if (sscanf(b->p, "exit %d %zu\n", value, &len) == 2 && *value >= 0 && *value <= 255
@@ -312,12 +374,27 @@ int main(int argc, char **argv) {
     if (!strcmp(base, "mailq") || !strcmp(base, "newaliases") || argc - 1 > MAX_ARGS || !plain_send(argc, argv, &config_opt))
         jvm();
     name = config_opt ? config_opt : getenv("MAILFERRY_CONFIG") ? getenv("MAILFERRY_CONFIG") : "";
-    char *spool = *name ? (read_file(name, &config) < 0 ? NULL : config_spool(config.p, config.len)) : strdup(DEFAULT_SPOOL);
+    char default_spool[PATH_MAX + 16], summary[PATH_MAX + 48];
+    if (!find_home()) jvm();
+    snprintf(default_spool, sizeof default_spool, "%s/var/spool", home);
+    if (*name && read_file(name, &config) < 0) {
+        if (errno != EACCES || !published(name, &config, summary, sizeof summary)) jvm();
+        name = summary; /* sent as the file read: the daemon reads the same text */
+    }
+    char *spool = *name ? config_spool(config.p, config.len, default_spool) : strdup(default_spool);
     if (!spool || !*spool || (size_t)snprintf(addr.sun_path, sizeof addr.sun_path, "%s/public/submit.sock", spool)
                                   >= sizeof addr.sun_path)
         jvm();
-    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+    const char *limit = getenv("MAILFERRY_SUBMIT_TIMEOUT");
+    double wait = limit && *limit ? strtod(limit, NULL) : 0;
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) jvm();
+    timeout(fd, SO_SNDTIMEO, wait > 0 ? wait : CONNECT_TIMEOUT);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        if (errno == EAGAIN || errno == EINPROGRESS) daemon_unusable = 1; /* its backlog stayed full */
         jvm(); /* no daemon: the Java command writes to the maildrop */
+    }
+    timeout(fd, SO_SNDTIMEO, wait > 0 ? wait : ANSWER_TIMEOUT);
+    timeout(fd, SO_RCVTIMEO, wait > 0 ? wait : ANSWER_TIMEOUT);
 
     /* Phase 1: the command line, the config as read, the time zone; the daemon decides. */
     time_t now = time(NULL);
@@ -331,13 +408,13 @@ int main(int argc, char **argv) {
     field(&req, "spool", spool, strlen(spool));
     field(&req, "zone", zone, (size_t)snprintf(zone, sizeof zone, "%ld", localtime_r(&now, &tm) ? (long)tm.tm_gmtoff : 0L));
     add(&req, "\n", 1);
-    if (write_all(fd, req.p, req.len, 1) < 0) jvm();
+    if (write_all(fd, req.p, req.len, 1) < 0 && stalled()) jvm();
     switch (answer(fd, &reply, &value)) {
         case 'e': break;  /* a usage or config error: the Java command would not read stdin either */
         case 'i':         /* Phase 2: the message; value says whether a lone dot ends it */
             if (read_input(value)) jvm();
             size_t n = (size_t)snprintf(zone, sizeof zone, "input %zu\n", input.len);
-            if (write_all(fd, zone, n, 1) < 0 || write_all(fd, input.p, input.len, 1) < 0
+            if ((write_all(fd, zone, n, 1) < 0 && stalled()) || (write_all(fd, input.p, input.len, 1) < 0 && stalled())
                 || shutdown(fd, SHUT_WR) < 0 || answer(fd, &reply, &value) != 'e')
                 jvm();
             break;

@@ -33,6 +33,8 @@ import org.mailferry.notify.Metrics;
 import org.mailferry.notify.Webhooks;
 import org.mailferry.queue.JournalSpool;
 import org.mailferry.queue.SpoolLock;
+import org.mailferry.submission.AuthFailures;
+import org.mailferry.submission.ConnectionSlots;
 import org.mailferry.submission.LocalSubmission;
 import org.mailferry.submission.Pickup;
 import org.mailferry.submission.SessionSettings;
@@ -46,6 +48,7 @@ public final class Mailferry implements AutoCloseable {
     static final int EX_USAGE = 64;
     static final int EX_CONFIG = 78;
     static final int EX_IOERR = 74;
+    static final int EX_NOPERM = 77;
 
     private final Events events = new Events();
     private final JournalSpool spool;
@@ -67,23 +70,29 @@ public final class Mailferry implements AutoCloseable {
     private InetSocketAddress bound;
     private InetSocketAddress adminBound;
 
-    private Mailferry(Config config, Clock clock) throws IOException {
+    private final java.util.concurrent.CompletableFuture<Integer> stopped = new java.util.concurrent.CompletableFuture<>();
+
+    private Mailferry(Config config, Clock clock, org.mailferry.queue.Disk disk) throws IOException {
         this.config = config;
         this.clock = clock;
         events.add(new MailLog());
         events.add(metrics);
-        spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes());
+        spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
         webhooks = webhooks(config, spool, clock);
         events.add(webhooks);
+        spool.onCommit(new org.mailferry.notify.ReceivedEvents(events));
         runner = new QueueRunner(spool, config.relay(), config.queue(),
                 new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
                 new DsnSender(spool, new DsnComposer(config.smtpd().hostname()), config.queue().delayWarning(),
                         config.queue().lifetime(), config.queue().bounceSizeLimitBytes()),
                 events, clock);
         control = new QueueControl(spool, runner, events, clock, Duration.ofSeconds(30));
-        admin = new AdminServer(spool, control, this::metricsText);
-        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock), config.smtpd().maxConnections(),
-                spool, this::accepted);
+        admin = new AdminServer(spool, control, this::metricsText, config.queue().spool(),
+                new AdminServer.Access(config.admin().group(), java.util.stream.Stream.concat(
+                        config.admin().hostNames().stream(), java.util.stream.Stream.of(config.smtpd().hostname())).toList()));
+        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock),
+                new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
+                new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted);
         spoolRoot = config.queue().spool();
         local = new LocalSubmission(SessionSettings.from(config.smtpd(), clock), spool, this::accepted);
     }
@@ -95,6 +104,12 @@ public final class Mailferry implements AutoCloseable {
                 : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
         return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), secret, w.lifetime()),
                 config.queue().spool().resolve("webhooks"), spool, clock);
+    }
+
+    /** Who may list (mailq) and change the queue through the submit socket. */
+    static org.mailferry.queue.QueueAccess access(Config config) {
+        return new org.mailferry.queue.QueueAccess(org.mailferry.queue.QueueAccess.serviceUserOf(config.queue().spool()),
+                config.admin().group(), config.admin().mailqUsers());
     }
 
     private String metricsText() {
@@ -109,23 +124,25 @@ public final class Mailferry implements AutoCloseable {
         return spool.sweepFinished(clock.instant().minus(config.admin().historyRetention()));
     }
 
-    /** A message is durably queued: tell everyone, then schedule its first attempt. */
+    /** A message is durably queued (its "received" event told by the spool's commit): schedule it. */
     private void accepted(org.mailferry.message.Envelope env) {
-        events.on(new org.mailferry.notify.DeliveryEvent.Received(env.id(), env.arrival(), env.sender(),
-                env.sizeBytes(), env.recipients().size(), env.client()));
         runner.schedule(env);
     }
 
     /** Starts the relay: recovers the spool, starts delivery, then listens. */
     public static Mailferry start(Config config, Clock clock) throws IOException {
-        Mailferry m = new Mailferry(config, clock);
+        return start(config, clock, org.mailferry.queue.Disk.SYSTEM);
+    }
+
+    /** Starts the relay on a given disk (tests: one that fails or loses data on purpose). */
+    public static Mailferry start(Config config, Clock clock, org.mailferry.queue.Disk disk) throws IOException {
+        Mailferry m = new Mailferry(config, clock, disk);
         try {
             m.lock = SpoolLock.tryAcquire(config.queue().spool());
             if (m.lock == null) {
                 throw new IOException("another mailferry daemon uses the spool " + config.queue().spool()
                         + "; stop it first, or give this one its own queue.spool");
             }
-            java.time.Instant startedAt = java.time.Instant.now();
             m.spool.recover();
             m.runner.start();
             m.webhooks.start();
@@ -143,15 +160,33 @@ public final class Mailferry implements AutoCloseable {
             m.bound = m.listener.start(config.smtpd().listen());
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
                     out -> org.mailferry.cli.QueueListing.print(m.spool, out, java.time.ZoneId.systemDefault()),
-                    m.control::flushAll, new org.mailferry.cli.SendmailInDaemon());
+                    m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), config.sendmail(), access(config));
+            try {
+                org.mailferry.cli.PublicConfig.write(m.spoolRoot, config.sendmail().configFile(),
+                        config.sendmail().originDomain());
+            } catch (IOException e) {
+                LoggerFactory.getLogger("mailferry.submit").warn("cannot write the sendmail command's public config "
+                        + "in {}/public: {}; users who may not read the config file cannot send", m.spoolRoot, e.toString());
+            }
             m.pickup = new Pickup(m.spoolRoot, m.local).start();
             Thread.ofVirtual().name("recover").start(() -> {
                 try {
                     int n = m.runner.recover();
                     LoggerFactory.getLogger("mailferry.qmgr").info("queue recovered: {} message(s)", n);
-                    m.spool.removeOrphanBodies(startedAt);
+                } catch (IOException | RuntimeException e) {
+                    // a relay that does not schedule the messages it holds must not run half-started
+                    LoggerFactory.getLogger("mailferry.qmgr").error("queue recovery failed: {}; stopping: the queued"
+                            + " messages cannot be scheduled. Fix the cause (permissions, disk) and start again",
+                            e.toString());
+                    m.close();
+                    m.stopped.complete(EX_IOERR);
+                    return;
+                }
+                try {
+                    m.spool.removeOrphanBodies();
                 } catch (IOException e) {
-                    LoggerFactory.getLogger("mailferry.qmgr").error("queue recovery failed: {}", e.toString());
+                    LoggerFactory.getLogger("mailferry.qmgr").warn("removing incomplete messages failed: {}",
+                            e.toString());
                 }
             });
             return m;
@@ -188,6 +223,11 @@ public final class Mailferry implements AutoCloseable {
 
     public Events events() {
         return events;
+    }
+
+    /** Completes with the exit status when the relay stopped by itself (a failed queue recovery). */
+    public java.util.concurrent.CompletableFuture<Integer> stopped() {
+        return stopped;
     }
 
     public JournalSpool spool() {
@@ -266,8 +306,8 @@ public final class Mailferry implements AutoCloseable {
                 }
                 case "queue", "mailq" -> {
                     JournalSpool files = new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
-                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()), out, err)
-                            .run(args.rest());
+                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()),
+                            access(config), out, err).run(args.rest());
                 }
                 case "status" -> {
                     return QueueCommand.status(new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0),
@@ -279,6 +319,11 @@ public final class Mailferry implements AutoCloseable {
                     return EX_USAGE;
                 }
             }
+        } catch (java.nio.file.AccessDeniedException e) {
+            err.println("mailferry: " + command + ": " + e.getFile() + ": permission denied" + (command.equals("serve")
+                    || command.equals("check") ? "" : "; the spool is for " + access(config).operators()
+                    + "; mailq lists the queue through the daemon"));
+            return EX_NOPERM;
         } catch (IOException e) {
             err.println("mailferry: " + e.getMessage());
             return EX_IOERR;
@@ -308,8 +353,10 @@ public final class Mailferry implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(m::close, "shutdown"));
         try {
-            Thread.currentThread().join();
-        } catch (InterruptedException e) {
+            int code = m.stopped.get();
+            err.println("mailferry: stopped: queue recovery failed (see the log)");
+            return code;
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
             Thread.currentThread().interrupt();
         }
         return 0;

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.notify.DeliveryEvent;
 import org.mailferry.notify.EventType;
+import org.mailferry.testing.AdminClient;
 import org.mailferry.testing.RelayFixture;
 import org.mailferry.testing.Submit;
 import org.mailferry.testing.TestSmarthost;
@@ -30,7 +28,6 @@ class QueueOperationsTest {
     @TempDir
     Path dir;
     private TestSmarthost smarthost;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
     void start() {
@@ -40,7 +37,6 @@ class QueueOperationsTest {
     @AfterEach
     void stop() {
         smarthost.close();
-        http.close();
     }
 
     /** Exit code, standard output and standard error of one CLI run. */
@@ -58,8 +54,7 @@ class QueueOperationsTest {
     }
 
     private HttpResponse<String> get(RelayFixture f, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.relay().adminAddress().getPort()
-                + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return new AdminClient(f).get(path);
     }
 
     private RelayFixture relay() {
@@ -119,9 +114,7 @@ class QueueOperationsTest {
             assertThat(cli("queue", "flush", a).code()).isZero();
             f.await(DeliveryEvent.Delivered.class, a, 10, TimeUnit.SECONDS);
 
-            HttpResponse<String> delete = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + f.relay().adminAddress().getPort() + "/messages/" + b + "/delete"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> delete = new AdminClient(f).post("/messages/" + b + "/delete");
             assertThat(delete.statusCode()).isEqualTo(200);
             DeliveryEvent.Deleted deleted = f.await(DeliveryEvent.Deleted.class, b, 10, TimeUnit.SECONDS);
             assertThat(deleted.recipient().value()).isEqualTo("b@example.net");

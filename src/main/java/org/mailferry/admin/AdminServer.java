@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -30,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *   POST /queue/flush                 retry every queued message now
  *   POST /queue/delete-failed         delete every message with a failed attempt
  * </pre>
- * Requests that carry an {@code Origin} header (a web browser's) are refused: a web page must not
- * be able to drive the queue of the machine it runs on.
+ * Every request passes {@link RequestCheck} first: a {@code Host} naming this listener (421
+ * otherwise: DNS rebinding), no foreign {@code Origin} (403: a web page must not drive the queue of
+ * the machine it runs on), and, for all but /health and /metrics, the bearer token of
+ * {@code SPOOL/admin.token} (401), which only root, the service user and admin.group may read.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.admin");
@@ -39,19 +42,36 @@ public final class AdminServer implements AutoCloseable {
     private final Spool spool;
     private final QueueControl control;
     private final Supplier<String> metrics;
+    private final Path spoolRoot;
+    private final Access access;
+    private RequestCheck check;
     private HttpServer server;
     private ExecutorService executor;
 
-    public AdminServer(Spool spool, QueueControl control, Supplier<String> metrics) {
+    /**
+     * Who may use the API besides the open paths.
+     *
+     * @param group     admin.group ("" for none): may read the token file
+     * @param hostNames the names the Host header may carry besides the listener's own address and localhost
+     */
+    public record Access(String group, List<String> hostNames) {
+    }
+
+    public AdminServer(Spool spool, QueueControl control, Supplier<String> metrics, Path spoolRoot, Access access) {
         this.spool = spool;
         this.control = control;
         this.metrics = metrics;
+        this.spoolRoot = spoolRoot;
+        this.access = access;
     }
 
     public InetSocketAddress start(InetSocketAddress listen) throws IOException {
         InetSocketAddress at = listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort())
                 : listen;
+        String token = AdminToken.create(spoolRoot, access.group());
         server = HttpServer.create(at, 50);
+        check = new RequestCheck(token, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
+                access.hostNames()), server.getAddress().getPort());
         executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -72,9 +92,18 @@ public final class AdminServer implements AutoCloseable {
     private void handle(HttpExchange x) throws IOException {
         Answer a;
         try {
-            a = x.getRequestHeaders().containsKey("Origin")
-                    ? Answer.error(403, "requests from web pages are refused")
-                    : route(x.getRequestMethod(), x.getRequestURI().getRawPath());
+            RequestCheck.Refusal no = check.check(x.getRequestMethod(), x.getRequestURI().getRawPath(),
+                    x.getRequestHeaders());
+            if (no != null) {
+                log.warn("admin: refused {} {} from {}: {}", x.getRequestMethod(), x.getRequestURI().getRawPath(),
+                        x.getRemoteAddress(), no.reason());
+                a = Answer.error(no.code(), no.reason());
+                if (no.code() == 401) {
+                    x.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"mailferry\"");
+                }
+            } else {
+                a = route(x.getRequestMethod(), x.getRequestURI().getRawPath());
+            }
         } catch (IOException | RuntimeException e) {
             log.warn("admin request {} {} failed: {}", x.getRequestMethod(), x.getRequestURI(), e.toString());
             a = Answer.error(500, "internal error; see the relay's log");

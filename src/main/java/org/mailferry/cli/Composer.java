@@ -1,7 +1,6 @@
 package org.mailferry.cli;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,6 +24,21 @@ final class Composer {
         }
     }
 
+    /** The envelope and the finished message, whose body is still to be read ({@link MessageText#stream}). */
+    record Composed(String sender, List<String> recipients, String dsnNotify, String ret, String envId,
+                    MessageText text) {
+        /** The envelope as the daemon's spool takes it, with the body streamed after it. */
+        Drop.Head head() {
+            return new Drop.Head(sender, recipients, dsnNotify, ret, envId, -1,
+                    java.util.Collections.nCopies(recipients.size(), new Drop.RecipientDsn("", "")));
+        }
+
+        /** The whole drop in memory: the sendmail command's own process hands it over so. */
+        Drop toDrop() throws java.io.IOException {
+            return new Drop(sender, recipients, dsnNotify, ret, envId, text.toBytes());
+        }
+    }
+
     private final String user;
     private final String originDomain;
     private final java.util.TimeZone zone;
@@ -40,7 +54,7 @@ final class Composer {
         this.zone = zone;
     }
 
-    Drop compose(SendmailOptions o, MessageText m, long nowMillis) throws RefusedException {
+    Composed compose(SendmailOptions o, MessageText m, long nowMillis) throws RefusedException {
         String sender = sender(o.sender());
         Set<String> rcpts = new LinkedHashSet<>();
         for (String arg : o.recipients()) {
@@ -73,7 +87,7 @@ final class Composer {
             m.add("Message-ID", "<" + nowMillis + "." + pid() + "."
                     + Long.toString(System.nanoTime() & Long.MAX_VALUE, 36) + "@" + originDomain + ">"); // not ThreadLocalRandom: its set-up spins lambdas
         }
-        return new Drop(sender, new ArrayList<>(rcpts), o.dsnNotify(), o.dsnRet(), o.envId(), m.toBytes());
+        return new Composed(sender, List.copyOf(rcpts), o.dsnNotify(), o.dsnRet(), o.envId(), m);
     }
 
     /** The process id from /proc/self; ProcessHandle's set-up (an executor, lambdas) would cost start-up time. */

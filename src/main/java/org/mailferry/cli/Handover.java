@@ -3,7 +3,6 @@ package org.mailferry.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -26,10 +25,13 @@ import org.mailferry.submission.Drop;
  * Hands a message to Mailferry so that nothing is lost: to the daemon over SPOOL/public/submit.sock
  * (it answers only after its fsync), or, when no daemon answers, as a file in SPOOL/maildrop written
  * under a temporary name, fsynced and renamed, for the daemon's pickup. If the daemon fails after
- * the connection was made, the message goes to the maildrop as well: at worst delivered twice,
- * never lost.
+ * the connection was made, is busy ("temp": its connection limits, or its spool cannot take the
+ * message now) or does not answer in time ({@link SocketTimer}), the message goes to the maildrop
+ * as well: at worst delivered twice, never lost, and the caller never hangs. With
+ * MAILFERRY_SUBMIT_SOCKET=off (set by the native client when the daemon was busy or silent) the
+ * socket is not tried again.
  */
-final class Handover implements Sendmail.Submit {
+final class Handover {
     /** How the message was handed over: "queued as ID" or "maildrop NAME". */
     record Result(String where) {
     }
@@ -51,11 +53,10 @@ final class Handover implements Sendmail.Submit {
         return spool.resolve("public").resolve("submit.sock");
     }
 
-    @Override
-    public Result submit(Drop drop, boolean verbose) throws IOException, RefusedException {
+    Result submit(Drop drop, boolean verbose) throws IOException, RefusedException {
         byte[] frame = drop.encode();
         Path sock = socket();
-        if (Files.exists(sock)) {
+        if (!"off".equals(System.getenv("MAILFERRY_SUBMIT_SOCKET")) && Files.exists(sock)) {
             try {
                 String reply = request(sock, "SUBMIT", frame);
                 if (reply.startsWith("ok ")) {
@@ -64,10 +65,8 @@ final class Handover implements Sendmail.Submit {
                 if (reply.startsWith("fail ")) {
                     throw new RefusedException(reply.substring(5));
                 }
-                if (reply.startsWith("temp ")) {
-                    throw new IOException("the daemon cannot queue the message now: " + reply.substring(5));
-                }
-                throw new IOException("unexpected answer from the daemon: " + reply);
+                throw new SocketFailure(reply.startsWith("temp ") ? "the daemon cannot take it now: "
+                        + reply.substring(5) : "unexpected answer from the daemon: " + reply);
             } catch (SocketFailure e) {
                 if (verbose) {
                     System.err.println("sendmail: daemon not reachable (" + e.getMessage() + "); using the maildrop");
@@ -84,30 +83,46 @@ final class Handover implements Sendmail.Submit {
         }
     }
 
-    /** Sends one request; returns the daemon's first answer line (or all of it for LIST). */
+    /**
+     * Sends one request; returns the daemon's first answer line (or all of it for LIST). The daemon
+     * has {@link SocketTimer}'s time to take the connection and, after that, for each step.
+     */
     static String request(Path sock, String verb, byte[] payload) throws SocketFailure {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        SocketChannel ch;
+        try {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        } catch (IOException e) {
+            throw new SocketFailure(e.toString());
+        }
+        SocketTimer timer = new SocketTimer(ch);
+        try (ch; timer) {
             ch.connect(UnixDomainSocketAddress.of(sock));
-            OutputStream out = Channels.newOutputStream(ch);
+            timer.progress();
             byte[] head = (verb + "\n").getBytes(StandardCharsets.US_ASCII);
-            if (payload == null) {
-                out.write(head);
-            } else {
-                ByteBuffer[] bufs = {ByteBuffer.wrap(head), ByteBuffer.wrap(payload)};
-                while (bufs[1].hasRemaining()) {
-                    ch.write(bufs);
-                }
+            ByteBuffer[] bufs = {ByteBuffer.wrap(head), ByteBuffer.wrap(payload == null ? new byte[0] : payload)};
+            while (bufs[1].hasRemaining() || bufs[0].hasRemaining()) {
+                ch.write(bufs);
+                timer.progress();
             }
             ch.shutdownOutput();
             InputStream in = Channels.newInputStream(ch);
             ByteArrayOutputStream reply = new ByteArrayOutputStream(64);
-            in.transferTo(reply);
+            byte[] chunk = new byte[8192];
+            for (int n; (n = in.read(chunk)) >= 0; ) {
+                reply.write(chunk, 0, n);
+                timer.progress();
+            }
             String s = reply.toString(StandardCharsets.UTF_8);
             if (s.isEmpty()) {
                 throw new SocketFailure("the daemon closed the connection without an answer");
             }
             return verb.equals("LIST") ? s : s.strip();
         } catch (IOException e) {
+            if (timer.fired()) {
+                throw new SocketFailure("the daemon did not answer in time (MAILFERRY_SUBMIT_TIMEOUT; "
+                        + "default " + (int) SocketTimer.CONNECT_SECONDS + " s to connect, "
+                        + (int) SocketTimer.ANSWER_SECONDS + " s to answer)");
+            }
             throw new SocketFailure(e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }

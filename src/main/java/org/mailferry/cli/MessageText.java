@@ -10,10 +10,23 @@ import java.util.List;
 /**
  * A message as read from standard input: lines split at LF (a CR before it dropped), ended by end of
  * input or, without -i, by a line with a single dot. The header section is kept as fields (a field
- * with its continuation lines) so that -t can read To/Cc/Bcc and Bcc can be removed; the body is
- * kept as lines. Lines are ISO-8859-1 strings, so every byte survives unchanged.
+ * with its continuation lines) so that -t can read To/Cc/Bcc and Bcc can be removed; header lines
+ * are ISO-8859-1 strings, so every byte survives unchanged. The header is held in memory up to
+ * {@link #MAX_HEADER_BYTES} (beyond, the rest is body, as Postfix's header_size_limit bounds it);
+ * the body is never held: {@link #stream} converts it line by line as it is read ({@link BodyLines}),
+ * so the daemon streams a message from its socket to the spool.
  */
 final class MessageText {
+    /** The most header bytes kept in memory; a longer header's rest is read as body. */
+    static final int MAX_HEADER_BYTES = 256 << 10;
+
+    /** Standard input (or the client's connection) failed while the message was read. */
+    static final class InputException extends IOException {
+        InputException(IOException cause) {
+            super(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
+        }
+    }
+
     /** One header field: its name and its raw lines (the first one, then continuations). */
     record Field(String name, List<String> lines) {
         /** The unfolded value (line breaks removed), decoded as UTF-8. */
@@ -32,43 +45,80 @@ final class MessageText {
     }
 
     final List<Field> header = new ArrayList<>();
-    final List<String> body = new ArrayList<>();
+    /** The body's input, not read yet: raw bytes, lines still to be split; null when the input ended. */
+    private InputStream body;
+    private boolean ignoreDots;
 
+    /** Reads the header; the body stays in {@code in} until {@link #stream} is read. */
     static MessageText read(InputStream in, boolean ignoreDots) throws IOException {
         MessageText m = new MessageText();
-        boolean inHeader = true;
+        m.ignoreDots = ignoreDots;
+        int budget = MAX_HEADER_BYTES;
         boolean first = true;
-        String line;
-        while ((line = line(in)) != null) {
-            if (!ignoreDots && line.equals(".")) {
-                break;
+        while (true) {
+            byte[] raw = rawLine(in, budget);
+            if (raw == null) {
+                return m; // end of input: no body
+            }
+            budget -= raw.length;
+            boolean whole = raw[raw.length - 1] == '\n' || budget > 0; // ended by LF or by the input, not cut
+            String line = text(raw);
+            if (!ignoreDots && line.equals(".") && whole) {
+                return m;
             }
             if (first && line.startsWith("From ")) {
                 first = false;
                 continue; // an mbox separator, as Postfix's sendmail drops it
             }
             first = false;
-            if (inHeader) {
-                if (line.isEmpty()) {
-                    inHeader = false;
-                    continue;
-                }
-                if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && !m.header.isEmpty()) {
-                    m.header.get(m.header.size() - 1).lines().add(line);
-                    continue;
-                }
-                String name = fieldName(line);
-                if (name != null) {
-                    List<String> lines = new ArrayList<>(2);
-                    lines.add(line);
-                    m.header.add(new Field(name, lines));
-                    continue;
-                }
-                inHeader = false; // not a header line: the body starts here
+            if (line.isEmpty() && whole) {
+                m.body = in;
+                return m;
             }
-            m.body.add(line);
+            if (whole && (line.charAt(0) == ' ' || line.charAt(0) == '\t') && !m.header.isEmpty()) {
+                m.header.get(m.header.size() - 1).lines().add(line);
+                continue;
+            }
+            String name = whole ? fieldName(line) : null;
+            if (name != null) {
+                List<String> lines = new ArrayList<>(2);
+                lines.add(line);
+                m.header.add(new Field(name, lines));
+                continue;
+            }
+            // not a header line (or one past the header's bound): the body starts with it, as read
+            m.body = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(raw), in);
+            return m;
         }
-        return m;
+    }
+
+    /** A line's text: LF and a CR before it dropped (a CR at the end of input too). */
+    private static String text(byte[] raw) {
+        int n = raw.length;
+        if (n > 0 && raw[n - 1] == '\n') {
+            n--;
+        }
+        if (n > 0 && raw[n - 1] == '\r') {
+            n--;
+        }
+        return new String(raw, 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    /** One line with its LF, or what there is up to end of input or {@code max} bytes; null at the end. */
+    private static byte[] rawLine(InputStream in, int max) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(128);
+        int c;
+        try {
+            while (b.size() < max && (c = in.read()) != -1) {
+                b.write(c);
+                if (c == '\n') {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new InputException(e);
+        }
+        return b.size() == 0 ? null : b.toByteArray();
     }
 
     /** The name of a header field line ("Subject: x" → "Subject"), or null if it is not one. */
@@ -84,19 +134,6 @@ final class MessageText {
             }
         }
         return line.substring(0, colon);
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(128);
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            b.write(c);
-        }
-        if (c == -1 && b.size() == 0) {
-            return null;
-        }
-        String s = b.toString(StandardCharsets.ISO_8859_1);
-        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 
     boolean has(String name) {
@@ -136,18 +173,24 @@ final class MessageText {
         header.add(new Field(name, lines));
     }
 
-    /** The message with CRLF line ends: header, an empty line, body. */
-    byte[] toBytes() {
-        StringBuilder sb = new StringBuilder(4096);
+    /**
+     * The message with CRLF line ends: header, an empty line, body; the body is read from the input
+     * as the stream is read (once). A failure of the input is an {@link InputException}.
+     */
+    InputStream stream() {
+        StringBuilder sb = new StringBuilder(1024);
         for (Field f : header) {
             for (String l : f.lines()) {
                 sb.append(l).append("\r\n");
             }
         }
         sb.append("\r\n");
-        for (String l : body) {
-            sb.append(l).append("\r\n");
-        }
-        return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+        InputStream head = new java.io.ByteArrayInputStream(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        return body == null ? head : new java.io.SequenceInputStream(head, new BodyLines(body, ignoreDots));
+    }
+
+    /** The whole message in memory: for the sendmail command's own process, not for the daemon. */
+    byte[] toBytes() throws IOException {
+        return stream().readAllBytes();
     }
 }

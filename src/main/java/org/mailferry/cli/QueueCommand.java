@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mailferry.admin.AdminToken;
 import org.mailferry.admin.MessageStatus;
 import org.mailferry.config.Config;
 import org.mailferry.delivery.QueueControl;
@@ -24,6 +25,7 @@ import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.QueueAccess;
 import org.mailferry.queue.SpoolLock;
 
 /**
@@ -38,6 +40,7 @@ public final class QueueCommand {
     static final int EX_USAGE = 64;
     static final int EX_UNAVAILABLE = 69;
     static final int EX_TEMPFAIL = 75;
+    static final int EX_NOPERM = 77;
 
     /** Makes the event listener used when the daemon is down (the webhook outbox). */
     @FunctionalInterface
@@ -48,13 +51,16 @@ public final class QueueCommand {
     private final Config config;
     private final JournalSpool spool;
     private final OfflineEvents offline;
+    private final QueueAccess access;
     private final PrintStream out;
     private final PrintStream err;
 
-    public QueueCommand(Config config, JournalSpool spool, OfflineEvents offline, PrintStream out, PrintStream err) {
+    public QueueCommand(Config config, JournalSpool spool, OfflineEvents offline, QueueAccess access, PrintStream out,
+                        PrintStream err) {
         this.config = config;
         this.spool = spool;
         this.offline = offline;
+        this.access = access;
         this.out = out;
         this.err = err;
     }
@@ -142,9 +148,20 @@ public final class QueueCommand {
     }
 
     private int change(String sub, String arg) throws IOException {
+        String user = System.getProperty("user.name");
+        if (!access.mayChange(user)) {
+            return notPermitted(sub, user);
+        }
         try (SpoolLock lock = SpoolLock.tryAcquire(config.queue().spool())) {
             if (lock != null) {
                 return direct(sub, arg);
+            }
+        } catch (java.nio.file.AccessDeniedException e) {
+            // an admin.group member: not the files' owner, so only through a running daemon
+            if (!SpoolLock.isHeld(config.queue().spool())) {
+                err.println("mailferry: queue " + sub + ": the daemon is not running, and with it stopped only root "
+                        + "and the spool's owner may change the queue's files; start it (systemctl start mailferry)");
+                return EX_UNAVAILABLE;
             }
         }
         InetSocketAddress admin = SpoolLock.adminAddress(config.queue().spool());
@@ -179,7 +196,23 @@ public final class QueueCommand {
         };
     }
 
+    private int notPermitted(String sub, String user) {
+        err.println("mailferry: queue " + sub + ": only " + access.operators() + " may hold, release, flush or "
+                + "delete messages; you are " + user);
+        return EX_NOPERM;
+    }
+
     private int viaApi(InetSocketAddress admin, String sub, String arg) throws IOException {
+        String token;
+        try {
+            token = AdminToken.read(config.queue().spool());
+        } catch (java.nio.file.AccessDeniedException e) {
+            return notPermitted(sub, System.getProperty("user.name"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            err.println("mailferry: the daemon holds the spool lock but has not written " + e.getFile()
+                    + "; is it starting? try again");
+            return EX_TEMPFAIL;
+        }
         String path = arg == null ? "/queue/flush" : arg.equals("--all-failed") ? "/queue/delete-failed"
                 : "/messages/" + arg + "/" + sub;
         URI uri = URI.create("http://" + (admin.getAddress() instanceof java.net.Inet6Address
@@ -188,7 +221,7 @@ public final class QueueCommand {
         HttpResponse<String> r;
         try (HttpClient http = HttpClient.newHttpClient()) {
             r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.net.ConnectException e) {
             err.println("mailferry: the daemon holds the spool lock but its admin API at " + uri.getAuthority()
                     + " does not answer; is it starting or stopping? try again");
@@ -211,6 +244,11 @@ public final class QueueCommand {
             case 409 -> {
                 err.println("mailferry: " + text);
                 return EX_TEMPFAIL;
+            }
+            case 401 -> {
+                err.println("mailferry: the admin API refused the token in " + AdminToken.of(config.queue().spool())
+                        + " (did the daemon restart meanwhile? try again): " + text);
+                return EX_NOPERM;
             }
             default -> {
                 err.println("mailferry: the admin API answered " + r.statusCode() + ": " + text);

@@ -22,6 +22,9 @@ import org.mailferry.submission.SmtpSession;
  * like sendmail's). Not on the hot path, so they may load logging and the spool classes.
  */
 final class QueueRequest {
+    /** The daemon's answer to LIST or FLUSH from a user who may not (admin.mailq_users, QueueAccess). */
+    private static final String DENIED = "denied ";
+
     private QueueRequest() {
     }
 
@@ -34,7 +37,16 @@ final class QueueRequest {
     static int list(Handover handover, Path spool, PrintStream out, PrintStream err) {
         if (Files.exists(handover.socket())) {
             try {
-                out.print(Handover.request(handover.socket(), "LIST", null));
+                String listing = Handover.request(handover.socket(), "LIST", null);
+                if (listing.startsWith(DENIED)) {
+                    err.println("mailq: " + listing.substring(DENIED.length()).strip());
+                    return Sysexits.EX_NOPERM;
+                }
+                if (listing.startsWith("temp ")) { // the daemon's connection limits
+                    err.print("mailq: " + listing.substring(5));
+                    return Sysexits.EX_TEMPFAIL;
+                }
+                out.print(listing);
                 return 0;
             } catch (Handover.SocketFailure e) {
                 // fall through to the spool
@@ -65,6 +77,10 @@ final class QueueRequest {
             String reply = Handover.request(handover.socket(), "FLUSH", null);
             if (reply.equals("ok")) {
                 return 0;
+            }
+            if (reply.startsWith(DENIED)) {
+                err.println("sendmail: " + reply.substring(DENIED.length()));
+                return Sysexits.EX_NOPERM;
             }
             err.println("sendmail: the daemon did not flush: " + reply);
             return Sysexits.EX_SOFTWARE;

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.mailferry.config.ConfigException;
-import org.mailferry.submission.Drop;
 
 /**
  * The sendmail-compatible command (also mailq and newaliases, by -Dmailferry.command). Library-free
@@ -42,9 +41,9 @@ public final class Sendmail {
         System.exit(code);
     }
 
-    /** Hands a composed message over: {@link Handover} here, the spool itself in the daemon. */
+    /** Hands a composed message over: {@link Handover} here, the spool itself (streamed) in the daemon. */
     interface Submit {
-        Handover.Result submit(Drop drop, boolean verbose) throws IOException, Handover.RefusedException;
+        Handover.Result submit(Composer.Composed message, boolean verbose) throws IOException, Handover.RefusedException;
     }
 
     static int run(String command, List<String> argv, InputStream in, PrintStream out, PrintStream err) {
@@ -60,8 +59,8 @@ public final class Sendmail {
         }
         Handover handover = new Handover(config.spool());
         return switch (o.mode()) {
-            case SEND -> send(o, new Composer(System.getProperty("user.name"), config.originDomain()), handover,
-                    config.spool(), in, err);
+            case SEND -> send(o, new Composer(System.getProperty("user.name"), config.originDomain()),
+                    (c, verbose) -> handover.submit(c.toDrop(), verbose), config.spool(), in, err);
             case LIST -> QueueRequest.list(handover, config.spool(), out, err);
             case FLUSH -> QueueRequest.flush(handover, err);
             case SMTP -> QueueRequest.smtp(handover, config, in, out, err);
@@ -99,7 +98,7 @@ public final class Sendmail {
             err.println("sendmail: cannot read the message from standard input: " + e.getMessage());
             return Sysexits.EX_IOERR;
         }
-        Drop drop;
+        Composer.Composed drop;
         try {
             drop = composer.compose(o, m, System.currentTimeMillis());
         } catch (Composer.RefusedException e) {
@@ -118,6 +117,9 @@ public final class Sendmail {
         } catch (Handover.RefusedException e) {
             err.println("sendmail: message refused: " + e.getMessage());
             return Sysexits.EX_DATAERR;
+        } catch (MessageText.InputException e) {
+            err.println("sendmail: cannot read the message from standard input: " + e.getMessage());
+            return Sysexits.EX_IOERR;
         } catch (IOException e) {
             Path dir = spool.resolve("maildrop");
             err.println("sendmail: cannot queue the message (daemon not reachable and " + dir + " not writable: "

@@ -2,11 +2,13 @@ package org.mailferry.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.mailferry.config.ConfigException;
+import org.mailferry.config.DefaultSpool;
 import org.mailferry.config.Hostname;
 import org.mailferry.config.Key;
 import org.mailferry.config.Toml;
@@ -15,6 +17,9 @@ import org.mailferry.config.Toml;
  * The few keys the sendmail command needs (queue.spool, sendmail.origin_domain, smtpd.hostname),
  * read with the library-free {@link Toml} reader; everything else is the daemon's business. The
  * file is -C FILE, else $MAILFERRY_CONFIG, else none (the built-in defaults, as 'mailferry serve').
+ * A file this user may not read (mode 600) is stood in for by what the daemon published of it
+ * ({@link PublicConfig}). Without a spool in the file, the spool is the default one, anchored to
+ * the installation ({@link DefaultSpool}), never the working directory.
  */
 record SendmailConfig(Path spool, String originDomain, String hostname) {
 
@@ -31,6 +36,10 @@ record SendmailConfig(Path spool, String originDomain, String hostname) {
         if (name != null && !name.isEmpty()) {
             try {
                 text = Files.readString(Path.of(name), StandardCharsets.UTF_8);
+            } catch (AccessDeniedException e) {
+                Path spool = DefaultSpool.path();
+                String published = PublicConfig.read(name, spool);
+                return of(PublicConfig.in(spool).toString(), published);
             } catch (NoSuchFileException e) {
                 throw new MissingException(name + ": no such config file; give an existing file with -C");
             } catch (IOException e) {
@@ -42,8 +51,16 @@ record SendmailConfig(Path spool, String originDomain, String hostname) {
 
     /** The config from the text of the file {@code name}; null text: no file, the built-in defaults. */
     static SendmailConfig of(String name, String text) throws ConfigException {
+        return of(name, text, null);
+    }
+
+    /** As {@link #of(String, String)}, with the spool to use when the file names none (null: the default). */
+    static SendmailConfig of(String name, String text, Path defaultSpool) throws ConfigException {
         Map<String, Toml.Value> values = text == null ? Map.of() : Toml.parse(name, text);
-        String spool = string(name, values, Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue());
+        String spool = string(name, values, Key.QUEUE_SPOOL, null);
+        if (spool == null) {
+            spool = (defaultSpool != null ? defaultSpool : DefaultSpool.path()).toString();
+        }
         String hostname = string(name, values, Key.SMTPD_HOSTNAME, null);
         String origin = string(name, values, Key.SENDMAIL_ORIGIN_DOMAIN, null);
         if (hostname == null) {

@@ -1,6 +1,5 @@
 package org.mailferry.cli;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -48,7 +47,7 @@ public final class SendmailInDaemon implements SubmitSocket.Send {
         try {
             String toml = r.configText() == null ? null
                     : StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(r.configText())).toString();
-            config = SendmailConfig.of(r.configName(), toml);
+            config = SendmailConfig.of(r.configName(), toml, Path.of(r.spool())); // no spool in it: the client's default
             if (!config.spool().equals(Path.of(r.spool()))) {
                 return new SendRequest.Jvm("the client read another spool: " + r.spool());
             }
@@ -64,18 +63,21 @@ public final class SendmailInDaemon implements SubmitSocket.Send {
         return new SendRequest.NeedInput(!o.ignoreDots(), message -> {
             try {
                 return exit(Sendmail.send(o, composer, (drop, verbose) -> submit(queue, drop),
-                        config.spool(), new ByteArrayInputStream(message), err), text);
+                        config.spool(), message, err), text);
             } catch (UncheckedIOException e) {
                 return new SendRequest.Jvm("the spool cannot take the message now: " + e.getCause().getMessage());
             }
         });
     }
 
-    /** Commits; a refusal is the Java command's "message refused"; a spool failure goes back to it. */
-    private static Handover.Result submit(SubmitSocket.Queue queue, org.mailferry.submission.Drop drop)
+    /**
+     * Commits, the body streamed from the connection to the spool; a refusal is the Java command's
+     * "message refused"; a spool failure goes back to it.
+     */
+    private static Handover.Result submit(SubmitSocket.Queue queue, Composer.Composed message)
             throws Handover.RefusedException {
         try {
-            return new Handover.Result("queued as " + queue.submit(drop));
+            return new Handover.Result("queued as " + queue.submit(message.head(), message.text().stream()));
         } catch (LocalSubmission.RefusedException e) {
             throw new Handover.RefusedException(e.getMessage());
         } catch (IOException e) {

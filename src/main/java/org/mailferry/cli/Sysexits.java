@@ -17,6 +17,8 @@ public final class Sysexits {
     public static final int EX_IOERR = 74;
     /** Could not hand the message over (daemon busy, maildrop not writable, disk full): try again later. */
     public static final int EX_TEMPFAIL = 75;
+    /** The user may not do this: mailq outside admin.mailq_users, -q or a queue change by a non-operator. */
+    public static final int EX_NOPERM = 77;
     /** The config file is malformed. */
     public static final int EX_CONFIG = 78;
 

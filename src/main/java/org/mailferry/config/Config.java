@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.util.List;
 
 /** The whole configuration, typed and validated. Built by {@link ConfigLoader}. */
-public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook) {
+public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook, Sendmail sendmail) {
 
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
                         List<String> mynetworks, Path tlsCert, Path tlsKey, Path users,
-                        int maxConnectionsPerClient) {
+                        int maxConnectionsPerClient, int mynetworksReservedConnections, Duration authFailureDelay) {
     }
 
     /** @param delayWarning zero: no delay warnings */
@@ -25,11 +25,26 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
                         RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax) {
     }
 
-    /** @param listen null when the admin API is off */
-    public record Admin(InetSocketAddress listen, Duration historyRetention) {
+    /**
+     * @param listen     null when the admin API is off
+     * @param group      "" when no admin group is configured
+     * @param mailqUsers "anyone" or user names
+     */
+    public record Admin(InetSocketAddress listen, Duration historyRetention, String group, List<String> mailqUsers,
+                        List<String> hostNames) {
     }
 
     /** @param secretFile null: requests are not signed */
     public record Webhook(List<java.net.URI> urls, List<String> events, Path secretFile, Duration lifetime) {
+    }
+
+    /**
+     * The sendmail command's side: what it reads (published for it by the daemon, cli/PublicConfig)
+     * and the submit socket's bounds (SPOOL/public/submit.sock, its way in).
+     * @param configFile the file the config was read from; null: none, the defaults
+     * @param originDomain sendmail.origin_domain, or its default
+     */
+    public record Sendmail(Path configFile, String originDomain, int maxConnections, int maxConnectionsPerUser,
+                           Duration requestTimeout) {
     }
 }

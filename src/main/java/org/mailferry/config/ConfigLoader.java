@@ -19,10 +19,12 @@ import java.util.Map;
 public final class ConfigLoader {
     final Map<String, Toml.Value> values = new HashMap<>();
     String file = "(defaults)";
+    private Path configFile;
 
     /** Loads {@code file}, or only defaults when it is null. */
     public static Config load(Path file, Map<String, String> overrides) throws ConfigException {
         ConfigLoader l = new ConfigLoader();
+        l.configFile = file;
         if (file != null) {
             l.file = file.toString();
             String text;
@@ -96,7 +98,9 @@ public final class ConfigLoader {
                 (int) integer(Key.SMTPD_MAX_LINE_LENGTH),
                 strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")),
                 path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS),
-                (int) positive(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)));
+                (int) positive(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)),
+                reservedConnections((int) positive(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS))),
+                durationOrZero(Key.SMTPD_AUTH_FAILURE_DELAY));
         if ((smtpd.tlsCert() == null) != (smtpd.tlsKey() == null)) {
             throw at(smtpd.tlsCert() == null ? Key.SMTPD_TLS_KEY : Key.SMTPD_TLS_CERT,
                     "smtpd.tls_cert and smtpd.tls_key go together; set both or neither");
@@ -106,7 +110,7 @@ public final class ConfigLoader {
                     + "set smtpd.tls_cert and smtpd.tls_key too");
         }
         Config.Queue queue = new Config.Queue(
-                pathOf(Key.QUEUE_SPOOL, string(Key.QUEUE_SPOOL, Key.QUEUE_SPOOL.defaultValue())),
+                pathOf(Key.QUEUE_SPOOL, string(Key.QUEUE_SPOOL, DefaultSpool.path().toString())),
                 duration(Key.QUEUE_RETRY_MIN),
                 duration(Key.QUEUE_RETRY_MAX),
                 duration(Key.QUEUE_LIFETIME),
@@ -134,13 +138,29 @@ public final class ConfigLoader {
         if (values.containsKey(Key.SENDMAIL_ORIGIN_DOMAIN.name()) && !Key.isDomainName(origin)) { // read by the sendmail command; checked here so that serve fails fast
             throw at(Key.SENDMAIL_ORIGIN_DOMAIN, "sendmail.origin_domain must be a domain name such as \"example.com\"");
         }
-        return new Config(smtpd, queue, relay, admin(), webhook());
+        return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
+                (int) positive(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
+                (int) positive(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
+                duration(Key.SENDMAIL_REQUEST_TIMEOUT)));
     }
 
     private Config.Admin admin() throws ConfigException {
         String listen = raw(Key.ADMIN_LISTEN).toString().strip();
+        String group = string(Key.ADMIN_GROUP, "").strip();
+        if (!group.isEmpty() && !group.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
+            throw at(Key.ADMIN_GROUP, "admin.group must be a Unix group name such as \"mailadmin\"");
+        }
+        if (!group.isEmpty()) {
+            try {
+                java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (java.io.IOException e) {
+                throw at(Key.ADMIN_GROUP, "admin.group: there is no group '" + group + "'; create it (groupadd "
+                        + group + ") and add the service user to it, or remove admin.group");
+            }
+        }
         return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
-                duration(Key.ADMIN_HISTORY_RETENTION));
+                duration(Key.ADMIN_HISTORY_RETENTION), group, strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")),
+                strings(Key.ADMIN_HOST_NAMES, List.of()));
     }
 
     private Config.Webhook webhook() throws ConfigException {
@@ -244,6 +264,20 @@ public final class ConfigLoader {
             out.add(s);
         }
         return List.copyOf(out);
+    }
+
+    /** smtpd.mynetworks_reserved_connections: a tenth of the slots unless set; outsiders keep at least one. */
+    private int reservedConnections(int maxConnections) throws ConfigException {
+        Key key = Key.SMTPD_MYNETWORKS_RESERVED_CONNECTIONS;
+        if (!values.containsKey(key.name())) {
+            return maxConnections / 10;
+        }
+        long n = integer(key);
+        if (n < 0 || n >= maxConnections) {
+            throw at(key, key.name() + " must be from 0 to smtpd.max_connections - 1 (" + (maxConnections - 1)
+                    + "), not " + n);
+        }
+        return (int) n;
     }
 
     private long integer(Key key) throws ConfigException {

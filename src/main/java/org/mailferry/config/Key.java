@@ -28,14 +28,20 @@ public record Key(String name, String defaultValue, String description) {
             "clients allowed to relay without authentication; others get 554 5.7.1 at RCPT");
     public static final Key SMTPD_MAX_CONNECTIONS_PER_CLIENT = new Key("smtpd.max_connections_per_client", "10",
             "most simultaneous connections from one address outside smtpd.mynetworks; more get 421 4.7.0");
+    public static final Key SMTPD_MYNETWORKS_RESERVED_CONNECTIONS = new Key("smtpd.mynetworks_reserved_connections",
+            "(a tenth of smtpd.max_connections)",
+            "connection slots only clients in smtpd.mynetworks may take: outsiders get 421 4.7.0 when the rest are in use");
+    public static final Key SMTPD_AUTH_FAILURE_DELAY = new Key("smtpd.auth_failure_delay", "1s",
+            "a failed AUTH is answered after this delay, doubled for each further failure from the same client "
+                    + "(address, or IPv6 /64) up to 32 times it; forgotten after an hour without failures; 0 disables");
     public static final Key SMTPD_TLS_CERT = new Key("smtpd.tls_cert", "(none: no STARTTLS)",
             "PEM certificate chain for STARTTLS on the listener, leaf first");
     public static final Key SMTPD_TLS_KEY = new Key("smtpd.tls_key", "(none)",
             "PEM private key (unencrypted PKCS#8, BEGIN PRIVATE KEY) for smtpd.tls_cert");
     public static final Key SMTPD_USERS = new Key("smtpd.users", "(none: no AUTH)",
             "users file for SMTP AUTH after STARTTLS, lines from 'mailferry passwd USER'; mode 600");
-    public static final Key QUEUE_SPOOL = new Key("queue.spool", "./var/spool",
-            "spool directory (tmp/, queue/, corrupt/ under it)");
+    public static final Key QUEUE_SPOOL = new Key("queue.spool", "(var/spool beside target/: in the checkout, or /var/spool/mailferry when installed)",
+            "spool directory (tmp/, queue/, corrupt/ under it); relative: to the working directory");
     public static final Key QUEUE_RETRY_MIN = new Key("queue.retry_min", "5m",
             "delay before the first retry (doubles each attempt)");
     public static final Key QUEUE_RETRY_MAX = new Key("queue.retry_max", "1h",
@@ -68,6 +74,15 @@ public record Key(String name, String defaultValue, String description) {
             "address:port of the admin HTTP API (status, queue commands, /metrics); \"off\" disables it");
     public static final Key ADMIN_HISTORY_RETENTION = new Key("admin.history_retention", "7d",
             "how long a finished message's status and history stay available (SPOOL/done/)");
+    public static final Key ADMIN_GROUP = new Key("admin.group", "(none)",
+            "Unix group whose members may change the queue (hold, release, flush, delete) and read SPOOL/admin.token, "
+            + "besides root and the service user");
+    public static final Key ADMIN_MAILQ_USERS = new Key("admin.mailq_users", "[\"anyone\"]",
+            "local users who may list the queue with mailq (as Postfix's authorized_mailq_users); "
+            + "\"anyone\", or user names; root, the service user and admin.group always may");
+    public static final Key ADMIN_HOST_NAMES = new Key("admin.host_names", "[]",
+            "more names the admin API answers to in the Host header (a DNS name, a proxy's); its own address, "
+            + "localhost and smtpd.hostname always");
     public static final Key WEBHOOK_URL = new Key("webhook.url", "[]",
             "http(s) URLs that receive each event as a signed JSON POST; empty: no webhooks");
     public static final Key WEBHOOK_EVENTS = new Key("webhook.events",
@@ -80,6 +95,12 @@ public record Key(String name, String defaultValue, String description) {
             "how long a webhook delivery is retried before it is given up");
     public static final Key SENDMAIL_ORIGIN_DOMAIN = new Key("sendmail.origin_domain", "(smtpd.hostname)",
             "domain added to unqualified addresses and to the sender the sendmail command makes up (user@domain)");
+    public static final Key SENDMAIL_MAX_CONNECTIONS = new Key("sendmail.max_connections", "50",
+            "most simultaneous connections to the submit socket (root is not counted); more get a temporary error");
+    public static final Key SENDMAIL_MAX_CONNECTIONS_PER_USER = new Key("sendmail.max_connections_per_user", "10",
+            "most simultaneous submit-socket connections of one local user; more get a temporary error");
+    public static final Key SENDMAIL_REQUEST_TIMEOUT = new Key("sendmail.request_timeout", "10m",
+            "how long one submit-socket request may take in full; then the daemon closes the connection");
 
     public static final Key RELAY_TLS = new Key("relay.tls", "auto",
             "\"starttls\" (required), \"tls\" (implicit), \"none\"; auto: port 465 tls, 587 starttls, "
@@ -116,7 +137,8 @@ public record Key(String name, String defaultValue, String description) {
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
-            SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, SMTPD_MAX_CONNECTIONS_PER_CLIENT, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
+            SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, SMTPD_MAX_CONNECTIONS_PER_CLIENT,
+            SMTPD_MYNETWORKS_RESERVED_CONNECTIONS, SMTPD_AUTH_FAILURE_DELAY, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
@@ -125,8 +147,10 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
-            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
-            SENDMAIL_ORIGIN_DOMAIN);
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
+            WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
+            SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
+            SENDMAIL_REQUEST_TIMEOUT);
 
     /** True for a plausible domain name: letters, digits, '-', '.', and nothing else. */
     public static boolean isDomainName(String s) {

@@ -97,8 +97,9 @@ public final class DsnSender {
         List<DeliveryEvent> events = new ArrayList<>();
         if (delayWarningDue(env, stillPending, now)) {
             Duration delay = Duration.between(env.arrival(), now);
+            DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts() + 1);
             for (Recipient r : stillPending) {
-                events.add(new DeliveryEvent.Delayed(env.id(), now, r.address(), delay, r.lastReply()));
+                events.add(new DeliveryEvent.Delayed(facts, now, r.address(), delay, r.lastReply()));
                 if (DsnParameters.wants(r.dsnNotify(), DsnParameters.DELAY)) {
                     reports.add(new RecipientReport(r.address(), r.orcpt(), Action.DELAYED, "4.4.7", "",
                             r.lastReply(), now));

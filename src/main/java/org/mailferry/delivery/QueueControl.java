@@ -102,6 +102,7 @@ public final class QueueControl {
     public Result delete(QueueId id) throws IOException {
         return change(id, env -> {
             Instant now = clock.instant();
+            DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts());
             List<Recipient> updated = new ArrayList<>();
             List<Attempt> history = new ArrayList<>();
             List<DeliveryEvent> emitted = new ArrayList<>();
@@ -109,14 +110,15 @@ public final class QueueControl {
                 if (r.state() == Recipient.State.PENDING) {
                     updated.add(r.with(Recipient.State.DELETED, DELETED_REASON));
                     history.add(new Attempt(now, r.address().value(), DELETED_REASON));
-                    emitted.add(new DeliveryEvent.Deleted(id, now, r.address(), DELETED_REASON));
+                    emitted.add(new DeliveryEvent.Deleted(facts, now, r.address(), DELETED_REASON));
                 } else {
                     updated.add(r);
                 }
             }
+            emitted.add(new DeliveryEvent.Removed(facts, now));
+            events.prepare(emitted); // the webhook outbox before the change (see QueueRunner.owe)
             spool.retire(env.withRecipients(updated, history));
             emitted.forEach(events::on);
-            events.on(new DeliveryEvent.Removed(id, now));
             return Result.done(id, "deleted");
         });
     }

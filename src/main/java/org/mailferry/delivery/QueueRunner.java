@@ -73,7 +73,7 @@ public final class QueueRunner implements AutoCloseable {
         this.sites = new Sites(clock, relay.siteBackoffMin(), relay.siteBackoffMax());
         this.transport = new Transport(spool, relay, ClientSecurity.from(relay.security() == null
                 ? RelaySecurity.DEFAULT : relay.security(), clock), sites);
-        this.recorder = new Recorder(spool, lifetime, retry, dsn);
+        this.recorder = new Recorder(spool, lifetime, retry, dsn, events);
     }
 
     public void start() {

@@ -9,6 +9,7 @@ import org.mailferry.message.Attempt;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.DeliveryEvent;
+import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Spool;
 import org.mailferry.smtp.EnhancedStatus;
 import org.slf4j.Logger;
@@ -34,17 +35,25 @@ final class Recorder {
     private final Duration lifetime;
     private final RetrySchedule retry;
     private final DsnSender dsn;
+    private final EventListener events;
 
-    Recorder(Spool spool, Duration lifetime, RetrySchedule retry, DsnSender dsn) {
+    /** @param events told of the events owed before each change ({@link EventListener#prepare}) */
+    Recorder(Spool spool, Duration lifetime, RetrySchedule retry, DsnSender dsn, EventListener events) {
         this.spool = spool;
         this.lifetime = lifetime;
         this.retry = retry;
         this.dsn = dsn;
+        this.events = events;
     }
 
-    /** Applies the outcomes (null: expired) to the envelope, stores or retires it. */
+    /**
+     * Applies the outcomes (null: expired) to the envelope, stores or retires it. When the events
+     * it owes cannot be recorded first (the webhook outbox), neither is the attempt: the envelope
+     * is returned unchanged but for its next attempt, with no events, to be tried again then.
+     */
     Recorded record(Envelope env, List<DeliveryOutcome> outcomes, boolean dsnOffered, Instant now) {
         Duration delay = Duration.between(env.arrival(), now);
+        DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts() + 1);
         boolean expiredNow = !now.isBefore(env.arrival().plus(lifetime));
         List<Recipient> updated = new ArrayList<>();
         List<Attempt> history = new ArrayList<>();
@@ -62,12 +71,12 @@ final class Recorder {
             if (o instanceof DeliveryOutcome.Delivered d) {
                 updated.add(r.with(Recipient.State.DELIVERED, d.text()));
                 history.add(new Attempt(now, r.address().value(), "sent via " + d.relay() + ": " + d.text()));
-                emitted.add(new DeliveryEvent.Delivered(env.id(), now, r.address(), d.relay(), delay,
+                emitted.add(new DeliveryEvent.Delivered(facts, now, r.address(), d.relay(), delay,
                         d.status().toString(), d.text()));
             } else if (o instanceof DeliveryOutcome.PermanentFailure f) {
                 updated.add(r.with(Recipient.State.FAILED, f.text()));
                 history.add(new Attempt(now, r.address().value(), "bounced via " + f.relay() + ": " + f.text()));
-                emitted.add(new DeliveryEvent.Bounced(env.id(), now, r.address(), f.relay(), delay,
+                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), f.relay(), delay,
                         f.status().toString(), f.text(), false));
             } else if (o == null || expiredNow) {
                 String reason = "message expired after " + lifetime.toHours() + "h in the queue"
@@ -75,13 +84,13 @@ final class Recorder {
                 String relayName = o == null ? "none" : o.relay();
                 updated.add(r.with(Recipient.State.FAILED, reason));
                 history.add(new Attempt(now, r.address().value(), "expired: " + reason));
-                emitted.add(new DeliveryEvent.Bounced(env.id(), now, r.address(), relayName, delay, "4.4.7",
+                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), relayName, delay, "4.4.7",
                         reason, true));
             } else {
                 DeliveryOutcome.TemporaryFailure t = (DeliveryOutcome.TemporaryFailure) o;
                 updated.add(r.with(Recipient.State.PENDING, t.text()));
                 history.add(new Attempt(now, r.address().value(), "deferred via " + t.relay() + ": " + t.text()));
-                emitted.add(new DeliveryEvent.Deferred(env.id(), now, r.address(), t.relay(), delay,
+                emitted.add(new DeliveryEvent.Deferred(facts, now, r.address(), t.relay(), delay,
                         t.status().toString(), t.text(), nextAt));
             }
         }
@@ -89,6 +98,12 @@ final class Recorder {
         history.addAll(notices.history());
         emitted.addAll(notices.events());
         Envelope after = env.afterAttempt(updated, nextAt, history);
+        if (after.isFinished()) {
+            emitted.add(new DeliveryEvent.Removed(facts, now));
+        }
+        if (!owe(env, emitted, nextAt)) {
+            return new Recorded(env.withNextAttempt(nextAt), List.of(), notices.queued());
+        }
         try {
             if (after.isFinished()) {
                 spool.retire(after);
@@ -98,14 +113,24 @@ final class Recorder {
         } catch (IOException e) {
             log.error("{}: cannot record the attempt: {}", env.id(), e.toString());
         }
-        for (Envelope notice : notices.queued()) {
-            emitted.add(new DeliveryEvent.Received(notice.id(), notice.arrival(), notice.sender(),
-                    notice.sizeBytes(), notice.recipients().size(), notice.client()));
-        }
-        if (after.isFinished()) {
-            emitted.add(new DeliveryEvent.Removed(env.id(), now));
-        }
+        // each notice's "received" event came with its commit
         return new Recorded(after, emitted, notices.queued());
+    }
+
+    /**
+     * The outbox first: the events an attempt owes are recorded durably (the webhooks' files) before
+     * the attempt's state change, so a crash between the two sends them twice, never zero times.
+     * When they cannot be recorded, neither is the attempt: the message is tried again later.
+     */
+    private boolean owe(Envelope env, List<DeliveryEvent> owed, Instant nextAt) {
+        try {
+            events.prepare(owed);
+            return true;
+        } catch (IOException e) {
+            log.error("{}: cannot record the events of this attempt, so not the attempt either (tried again at {}): {}",
+                    env.id(), nextAt, e.getMessage());
+            return false;
+        }
     }
 
     /**
@@ -120,12 +145,14 @@ final class Recorder {
                 .toList();
         List<Attempt> history = new ArrayList<>();
         List<DeliveryEvent> emitted = new ArrayList<>();
+        DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts());
         for (Recipient r : env.pending()) {
             history.add(new Attempt(now, r.address().value(), "deferred: " + reason));
-            emitted.add(new DeliveryEvent.Deferred(env.id(), now, r.address(), "none",
+            emitted.add(new DeliveryEvent.Deferred(facts, now, r.address(), "none",
                     Duration.between(env.arrival(), now), status.toString(), reason, nextAt));
         }
         Envelope after = env.withRecipients(updated, history).withNextAttempt(nextAt);
+        events.prepare(emitted);
         spool.update(after);
         return new Recorded(after, emitted, List.of());
     }

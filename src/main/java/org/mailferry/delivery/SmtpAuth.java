@@ -16,7 +16,8 @@ import org.mailferry.smtp.Reply;
 /**
  * Client side of SMTP AUTH (RFC 4954): picks the first mechanism of the login's preference list
  * that the smarthost offers and we have credentials for, and runs PLAIN (RFC 4616), LOGIN,
- * CRAM-MD5 (RFC 2195), XOAUTH2 or OAUTHBEARER (RFC 7628). Nothing it sends is ever logged.
+ * CRAM-MD5 (RFC 2195), XOAUTH2 or OAUTHBEARER (RFC 7628). Nothing it sends is ever logged, and the
+ * replies it returns or quotes are scrubbed of any echo of it ({@link AuthEchoes}).
  */
 final class SmtpAuth {
     static final EnhancedStatus TEMP_AUTH = new EnhancedStatus(4, 7, 8);
@@ -41,7 +42,7 @@ final class SmtpAuth {
     }
 
     /** Authenticates or throws; returns the 235 reply. */
-    static Reply authenticate(Channel ch, Login login, String mechanism, String host, int port, String relay)
+    static Reply authenticate(Channel plain, Login login, String mechanism, String host, int port, String relay)
             throws IOException, SecurityFailure {
         Reply r;
         String secret = null;
@@ -55,6 +56,7 @@ final class SmtpAuth {
                     TEMP_AUTH, false, null);
         }
         String user = login.user();
+        Channel ch = new AuthEchoes(secret).wrap(plain); // every reply below is free of what we sent
         switch (mechanism) {
             case "PLAIN" -> r = ch.exchange("AUTH PLAIN " + b64(login.authzId() + "\0" + user + "\0" + secret));
             case "LOGIN" -> {

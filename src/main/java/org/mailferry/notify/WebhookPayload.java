@@ -1,39 +1,29 @@
 package org.mailferry.notify;
 
-import java.io.IOException;
-import org.mailferry.message.Envelope;
-import org.mailferry.queue.HeaderBlock;
-import org.mailferry.queue.Spool;
-
 /**
- * The JSON body of one webhook: the event, its time, the message (queue id, Message-ID header,
- * envelope sender), the recipient, the attempt number, the smarthost's reply and enhanced status.
- * Sender, attempt and Message-ID come from the spool, where the event's state is already stored.
+ * The JSON body of one webhook: the event's id (the same on every retry and for a remade
+ * transition), type and time; the message's facts as the event carries them (queue id, Message-ID
+ * header, envelope sender, size, attempt number); the recipient, the smarthost's reply and
+ * enhanced status. Nothing is read from the spool.
  */
 final class WebhookPayload {
     private WebhookPayload() {
     }
 
-    static String of(String deliveryId, DeliveryEvent event, Spool spool) {
-        Envelope env = null;
-        String messageId = null;
-        try {
-            env = spool.find(event.id());
-            messageId = HeaderBlock.field(spool.headers(event.id()), "Message-ID");
-        } catch (IOException e) {
-            // the event is still worth telling without these
-        }
+    static String of(DeliveryEvent event) {
+        DeliveryEvent.Facts f = event.facts();
         Json j = Json.object()
-                .field("id", deliveryId)
+                .field("id", event.eventId())
                 .field("event", EventType.of(event))
                 .field("time", event.time())
-                .field("queue_id", event.id().value())
-                .field("message_id", messageId)
-                .field("sender", env == null ? null : env.sender().value())
-                .field("attempt", env == null ? 0 : env.attempts());
+                .field("queue_id", f.id().value())
+                .field("message_id", f.messageId())
+                .field("sender", f.sender().value())
+                .field("size", f.sizeBytes())
+                .field("attempt", f.attempt());
         switch (event) {
-            case DeliveryEvent.Received r -> j.field("recipient", (String) null).field("client", r.client())
-                    .field("size", r.sizeBytes());
+            case DeliveryEvent.Received r -> j.field("recipient", (String) null).field("recipients", r.recipients())
+                    .field("client", r.client());
             case DeliveryEvent.Delivered d -> j.field("recipient", d.recipient().value()).field("relay", d.relay())
                     .field("reply", d.reply()).field("enhanced_status", d.dsn());
             case DeliveryEvent.Deferred d -> j.field("recipient", d.recipient().value()).field("relay", d.relay())
@@ -43,7 +33,7 @@ final class WebhookPayload {
                     .field("reply", b.reason()).field("enhanced_status", b.dsn());
             case DeliveryEvent.Deleted d -> j.field("recipient", d.recipient().value()).field("reply", d.reason());
             case DeliveryEvent.Delayed d -> j.field("recipient", d.recipient().value()).field("reply", d.reason());
-            default -> j.field("recipient", (String) null); // message-wide events (removed)
+            case DeliveryEvent.Removed r -> j.field("recipient", (String) null);
         }
         return j.end();
     }

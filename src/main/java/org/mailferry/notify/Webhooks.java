@@ -5,36 +5,39 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.mailferry.message.QueueId;
 import org.mailferry.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Webhooks: each event that passes the filter becomes one small file per URL under
- * {@code SPOOL/webhooks/} (written under a temporary name, fsynced, renamed: a restart loses
- * nothing), then one sender thread POSTs them in order, signed, retrying with backoff (5 s
- * doubling up to 10 min) until a 2xx or until {@code lifetime} has passed.
+ * Webhooks, through an outbox in the spool: for each event that passes the filter, one small file
+ * per URL under {@code SPOOL/webhooks/} ({@link WebhookOutbox}: fsynced, renamed, directory fsynced), written in
+ * {@link #prepare} before the state change the event describes is made durable, and queued for
+ * sending in {@link #on} after it. A crash between the two leaves the file: the next start sends it
+ * (at least once, never zero times), unless it is a "received" event whose message is not in the
+ * spool, i.e. a commit that never happened. The file is named by the event's id, which a redo of the
+ * same transition gives again. One sender thread POSTs them in order, signed, retrying with backoff
+ * (5 s doubling up to 10 min) until a 2xx or until {@code lifetime} has passed.
  * Without {@link #start()} (the command line) events are only stored, for the daemon to send.
  */
 public final class Webhooks implements EventListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.webhook");
-    static final String SUFFIX = ".hook";
+    /** The request header with the event's id (also the body's "id"). */
+    public static final String EVENT_ID = "Mailferry-Event-Id";
     private static final Duration FIRST_RETRY = Duration.ofSeconds(5);
     private static final Duration MAX_RETRY = Duration.ofMinutes(10);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -47,33 +50,31 @@ public final class Webhooks implements EventListener, AutoCloseable {
         }
     }
 
-    /** One stored delivery: the file, where it goes, the body, when it was made, retry state. */
+    /** One stored delivery with its retry state. */
     private static final class Pending {
-        final Path file;
-        final String id;
-        final URI url;
-        final String event;
-        final String body;
-        final Instant created;
+        final WebhookOutbox.Stored stored;
+        final long sequence;
         int attempts;
         Instant due;
 
-        Pending(Path file, String id, URI url, String event, String body, Instant created, Instant due) {
-            this.file = file;
-            this.id = id;
-            this.url = url;
-            this.event = event;
-            this.body = body;
-            this.created = created;
-            this.due = due;
+        Pending(WebhookOutbox.Stored stored, long sequence) {
+            this.stored = stored;
+            this.sequence = sequence;
+            this.due = stored.created();
         }
     }
 
     private final Settings settings;
-    private final Path dir;
+    private final WebhookOutbox outbox;
     private final Spool spool;
     private final Clock clock;
+    private final AtomicLong sequence = new AtomicLong();
+    /** Sending order: due time, then the order they were made in. */
     private final List<Pending> pending = new ArrayList<>();
+    /** Stored in {@link #prepare}, by event id; sent once {@link #on} says the state change happened. */
+    private final Map<String, List<Pending>> prepared = new HashMap<>();
+    /** Event ids in {@link #pending}, with how many deliveries (one per URL) are left. */
+    private final Map<String, Integer> queued = new HashMap<>();
     private HttpClient http;
     private Thread sender;
     private volatile boolean running;
@@ -82,78 +83,123 @@ public final class Webhooks implements EventListener, AutoCloseable {
 
     public Webhooks(Settings settings, Path dir, Spool spool, Clock clock) throws IOException {
         this.settings = settings;
-        this.dir = dir;
+        this.outbox = new WebhookOutbox(dir);
         this.spool = spool;
         this.clock = clock;
-        Files.createDirectories(dir);
     }
 
+    private boolean wanted(DeliveryEvent event) {
+        return !settings.urls().isEmpty() && settings.events().contains(EventType.of(event));
+    }
+
+    /** Stores the events' deliveries durably (one directory fsync for all); none is sent yet. */
+    @Override
+    public void prepare(List<DeliveryEvent> owed) throws IOException {
+        Map<String, List<Pending>> stored = new LinkedHashMap<>();
+        try {
+            for (DeliveryEvent event : owed) {
+                if (!wanted(event)) {
+                    continue;
+                }
+                String id = event.eventId();
+                synchronized (this) {
+                    if (prepared.containsKey(id) || queued.containsKey(id) || stored.containsKey(id)) {
+                        continue; // a transition remade after a crash: its delivery is still here
+                    }
+                }
+                String type = EventType.of(event);
+                String body = WebhookPayload.of(event);
+                Instant now = clock.instant();
+                List<Pending> each = new ArrayList<>();
+                stored.put(id, each);
+                for (int i = 0; i < settings.urls().size(); i++) {
+                    each.add(new Pending(outbox.store(id, i, settings.urls().get(i), type, body, now),
+                            sequence.getAndIncrement()));
+                }
+            }
+            if (!stored.isEmpty()) {
+                outbox.sync();
+            }
+        } catch (IOException e) {
+            stored.values().forEach(Webhooks::delete);
+            throw new IOException("webhook outbox " + outbox.directory() + ": " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            prepared.putAll(stored);
+        }
+    }
+
+    /** The state change happened: its stored deliveries are sent. An event not prepared is stored now. */
     @Override
     public void on(DeliveryEvent event) {
-        String type = EventType.of(event);
-        if (settings.urls().isEmpty() || !settings.events().contains(type)) {
+        if (!wanted(event)) {
             return;
         }
-        String id = QueueId.next(clock.millis()).value();
-        String body = WebhookPayload.of(id, event, spool);
-        Instant now = clock.instant();
-        for (int i = 0; i < settings.urls().size(); i++) {
-            URI url = settings.urls().get(i);
-            Path file = dir.resolve(id + "-" + i + SUFFIX);
-            try {
-                store(file, url + "\n" + now.toEpochMilli() + "\n" + type + "\n" + body);
-            } catch (IOException e) {
-                log.error("{}: cannot store the {} webhook for {}: {}", event.id(), type, url, e.toString());
-                continue;
+        String id = event.eventId();
+        List<Pending> each;
+        synchronized (this) {
+            each = prepared.remove(id);
+            if (each == null && queued.containsKey(id)) {
+                return; // already being sent (loaded at start, then the transition was remade)
             }
-            add(new Pending(file, id, url, type, body, now, now));
+        }
+        if (each == null) {
+            try {
+                prepare(List.of(event));
+            } catch (IOException e) {
+                log.error("{}: cannot store the {} webhook {}: {}", event.id(), EventType.of(event), id,
+                        e.getMessage());
+                return;
+            }
+            synchronized (this) {
+                each = prepared.remove(id);
+            }
+            if (each == null) {
+                return;
+            }
+        }
+        each.forEach(this::add);
+    }
+
+    /** The state change did not happen (a commit failed): its stored deliveries are removed. */
+    @Override
+    public void discard(List<DeliveryEvent> owed) {
+        for (DeliveryEvent event : owed) {
+            List<Pending> each;
+            synchronized (this) {
+                each = prepared.remove(event.eventId());
+            }
+            if (each != null) {
+                delete(each);
+            }
         }
     }
 
-    private void store(Path file, String content) throws IOException {
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+    private static void delete(List<Pending> each) {
+        each.forEach(p -> WebhookOutbox.delete(p.stored));
     }
 
     private synchronized void add(Pending p) {
         pending.add(p);
+        queued.merge(p.stored.id(), 1, Integer::sum);
         notifyAll();
     }
 
     /** Loads the deliveries a previous run left, then starts sending. */
     public void start() throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".tmp")) {
-                    Files.deleteIfExists(p);
-                } else if (name.endsWith(SUFFIX)) {
-                    load(p);
-                }
-            }
+        for (WebhookOutbox.Stored s : outbox.load(this::known)) {
+            add(new Pending(s, sequence.getAndIncrement()));
         }
         http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
         running = true;
         sender = Thread.ofPlatform().name("webhooks").daemon(true).start(this::send);
     }
 
-    private void load(Path p) throws IOException {
-        String[] parts = Files.readString(p, StandardCharsets.UTF_8).split("\n", 4);
-        String name = p.getFileName().toString();
+    private boolean known(QueueId id) {
         try {
-            add(new Pending(p, name.substring(0, name.indexOf('-')), URI.create(parts[0]), parts[2], parts[3],
-                    Instant.ofEpochMilli(Long.parseLong(parts[1])), clock.instant()));
-        } catch (RuntimeException e) {
-            log.warn("{}: not a webhook file, removed", p);
-            Files.deleteIfExists(p);
+            return spool.find(id) != null;
+        } catch (IOException e) {
+            return true; // cannot tell: rather sent than lost
         }
     }
 
@@ -172,7 +218,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
     private synchronized Pending next() throws InterruptedException {
         while (running) {
             Pending first = pending.stream().min(Comparator.comparing((Pending p) -> p.due)
-                    .thenComparing(p -> p.file.getFileName().toString())).orElse(null);
+                    .thenComparingLong(p -> p.sequence)).orElse(null);
             long waitMs = first == null ? 60_000 : Duration.between(clock.instant(), first.due).toMillis();
             if (first != null && waitMs <= 0) {
                 return first;
@@ -200,22 +246,19 @@ public final class Webhooks implements EventListener, AutoCloseable {
             String failure = post(p);
             synchronized (this) {
                 Instant now = clock.instant();
-                if (failure == null || now.isAfter(p.created.plus(settings.lifetime()))) {
+                if (failure == null || now.isAfter(p.stored.created().plus(settings.lifetime()))) {
                     if (failure != null) {
-                        log.warn("{} webhook {} to {} given up after {} attempts: {}", p.event, p.id, p.url,
+                        log.warn("{} webhook {} to {} given up after {} attempts: {}", p.stored.event(), p.stored.id(), p.stored.url(),
                                 p.attempts, failure);
                     }
                     pending.remove(p);
-                    try {
-                        Files.deleteIfExists(p.file);
-                    } catch (IOException e) {
-                        log.warn("cannot remove {}: {}", p.file, e.toString());
-                    }
+                    queued.computeIfPresent(p.stored.id(), (k, n) -> n == 1 ? null : n - 1);
+                    WebhookOutbox.delete(p.stored);
                 } else {
                     Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(p.attempts - 1, 10));
                     p.due = flushes != flushesBefore ? now
                             : now.plus(backoff.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff);
-                    log.info("{} webhook {} to {} failed (attempt {}): {}; next try at {}", p.event, p.id, p.url,
+                    log.info("{} webhook {} to {} failed (attempt {}): {}; next try at {}", p.stored.event(), p.stored.id(), p.stored.url(),
                             p.attempts, failure, p.due);
                 }
             }
@@ -225,14 +268,15 @@ public final class Webhooks implements EventListener, AutoCloseable {
     /** Posts once; returns null on a 2xx, else why not. */
     private String post(Pending p) {
         p.attempts++;
-        HttpRequest.Builder request = HttpRequest.newBuilder(p.url).timeout(TIMEOUT)
+        HttpRequest.Builder request = HttpRequest.newBuilder(p.stored.url()).timeout(TIMEOUT)
                 .header("Content-Type", "application/json")
-                .header("Mailferry-Event", p.event)
-                .header("Mailferry-Delivery", p.id)
-                .POST(HttpRequest.BodyPublishers.ofString(p.body, StandardCharsets.UTF_8));
+                .header("Mailferry-Event", p.stored.event())
+                .header(EVENT_ID, p.stored.id())
+                .header("Mailferry-Delivery", p.stored.id()) // its earlier name, for receivers written before
+                .POST(HttpRequest.BodyPublishers.ofString(p.stored.body(), StandardCharsets.UTF_8));
         if (settings.secret() != null) {
             request.header(WebhookSignature.HEADER,
-                    WebhookSignature.header(settings.secret(), clock.instant().getEpochSecond(), p.body));
+                    WebhookSignature.header(settings.secret(), clock.instant().getEpochSecond(), p.stored.body()));
         }
         try {
             HttpResponse<Void> r = http.send(request.build(), HttpResponse.BodyHandlers.discarding());

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *                   lookups until swept (not fsynced: losing history in a crash loses no message)
  * </pre>
  * Commit order: body and envelope are written and fsynced under tmp/, the body is renamed into
- * queue/, then the envelope (its presence marks the message complete), then queue/ is fsynced.
+ * queue/, then the envelope (its presence marks the message complete), then queue/ is fsynced. A
+ * commit whose syncs failed is refused and its files removed. Every later rename or removal in
+ * queue/ (update, retire, remove) is followed by a (group) fsync of queue/ before it returns.
  */
 public final class FileSpool implements Spool {
     private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
@@ -42,25 +44,36 @@ public final class FileSpool implements Spool {
     private final Path done;
     private final java.time.Clock clock;
     private final GroupSync queueSync;
+    private final Disk disk;
+    private java.util.List<Path> orphans = java.util.List.of(); // found by recover()
 
     public FileSpool(Path root, java.time.Clock clock) throws IOException {
+        this(root, clock, Disk.SYSTEM);
+    }
+
+    public FileSpool(Path root, java.time.Clock clock, Disk disk) throws IOException {
         this.tmp = root.resolve("tmp");
         this.queue = root.resolve("queue");
         this.corrupt = root.resolve("corrupt");
         this.done = root.resolve("done");
         this.clock = clock;
-        this.queueSync = GroupSync.ofDirectory(queue);
+        this.disk = disk;
+        this.queueSync = GroupSync.ofDirectory(disk, queue);
         Files.createDirectories(root);
         for (Path d : new Path[] {tmp, queue, corrupt, done}) {
-            createPrivate(d);
+            createPrivate(d, disk);
         }
     }
 
-    /** Creates a directory of messages or their history (when missing): 0700, whatever the umask. */
-    static void createPrivate(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    /**
+     * Creates a directory of messages or their history (when missing): 0700, whatever the umask;
+     * its parent is synced, so the name survives a power cut.
+     */
+    static void createPrivate(Path dir, Disk disk) throws IOException {
+        boolean created = !Files.isDirectory(dir);
+        PrivateFiles.createDirectory(dir);
+        if (created) {
+            GroupSync.run(() -> disk.syncDirectory(dir.getParent()));
         }
     }
 
@@ -81,7 +94,12 @@ public final class FileSpool implements Spool {
         }
     }
 
-    /** Start-up clean-up, before accepting mail: removes tmp/ leftovers (never acknowledged). */
+    /**
+     * Start-up clean-up, before anything else uses the spool: removes tmp/ leftovers (never
+     * acknowledged) and notes the bodies without an envelope in queue/ (a commit interrupted between
+     * its two renames, so never acknowledged), for {@link #removeOrphanBodies}. One listing of
+     * names, taken before any delivery, so a message retired meanwhile is never mistaken for one.
+     */
     public int recover() throws IOException {
         int removed = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
@@ -90,28 +108,38 @@ public final class FileSpool implements Spool {
                 removed++;
             }
         }
-        return removed;
-    }
-
-    /**
-     * Removes bodies without an envelope (a commit interrupted between its two renames, so never
-     * acknowledged). Only bodies written before {@code startedAt} are touched: a body of this
-     * process's own commit in progress is newer. Runs in the background after start.
-     */
-    public int removeOrphanBodies(java.time.Instant startedAt) throws IOException {
-        int removed = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + BODY)) {
+        java.util.Set<String> envelopes = new java.util.HashSet<>();
+        java.util.List<String> bodies = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                Path env = queue.resolve(name.substring(0, name.length() - BODY.length()) + ENV);
-                if (!Files.exists(env) && Files.exists(p)
-                        && Files.getLastModifiedTime(p).toInstant().isBefore(startedAt)) {
-                    log.info("{}: removed incomplete message (body without envelope)", name);
-                    Files.deleteIfExists(p);
-                    removed++;
+                if (name.endsWith(ENV)) {
+                    envelopes.add(name.substring(0, name.length() - ENV.length()));
+                } else if (name.endsWith(BODY)) {
+                    bodies.add(name.substring(0, name.length() - BODY.length()));
                 }
             }
         }
+        java.util.List<Path> found = new java.util.ArrayList<>();
+        for (String id : bodies) {
+            if (!envelopes.contains(id)) {
+                found.add(queue.resolve(id + BODY));
+            }
+        }
+        orphans = found;
+        return removed;
+    }
+
+    /** Removes the bodies without an envelope that {@link #recover} found; in the background. */
+    public int removeOrphanBodies() throws IOException {
+        int removed = 0;
+        for (Path p : orphans) {
+            if (Files.deleteIfExists(p)) {
+                log.info("{}: removed incomplete message (body without envelope)", p.getFileName());
+                removed++;
+            }
+        }
+        orphans = java.util.List.of();
         return removed;
     }
 
@@ -125,7 +153,7 @@ public final class FileSpool implements Spool {
         FileIncoming(QueueId id) throws IOException {
             this.id = id;
             this.bodyTmp = tmp.resolve(id.value() + BODY);
-            this.channel = FileChannel.open(bodyTmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.channel = disk.open(bodyTmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 65536);
         }
 
@@ -175,43 +203,51 @@ public final class FileSpool implements Spool {
         }
     }
 
+    /** The header block of a message being received (before its commit). */
+    byte[] headers(Incoming incoming) throws IOException {
+        FileIncoming in = (FileIncoming) incoming;
+        in.out.flush();
+        try (InputStream body = new java.io.BufferedInputStream(Files.newInputStream(in.bodyTmp), 8192)) {
+            return HeaderBlock.read(body);
+        }
+    }
+
     @Override
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         FileIncoming in = (FileIncoming) incoming;
         in.out.flush();
         Path envTmp = envelopeTmp(envelope);
-        try (FileChannel env = FileChannel.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel env = disk.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             env.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
             // Both files' fsyncs at once: the file system commits them together, so a message
             // costs one journal commit for its files (plus the shared directory sync below).
-            java.util.concurrent.Future<?> envSync = SYNCS.submit(() -> {
-                env.force(true);
-                return null;
-            });
-            in.channel.force(true);
-            await(envSync);
+            java.util.concurrent.Future<?> envSync = GroupSync.start(() -> env.force(true));
+            try {
+                GroupSync.run(() -> in.channel.force(true));
+            } finally {
+                GroupSync.join(envSync);
+            }
+        } catch (IOException e) {
+            Files.deleteIfExists(envTmp); // the body's tmp file goes with close()
+            throw e;
         }
         in.channel.close();
-        Files.move(in.bodyTmp, queue.resolve(in.id.value() + BODY), StandardCopyOption.ATOMIC_MOVE);
-        Files.move(envTmp, queue.resolve(in.id.value() + ENV), StandardCopyOption.ATOMIC_MOVE);
-        queueSync.await(); // group commit: one directory fsync for all renames made meanwhile
-        in.committed = true;
-    }
-
-    /** Platform threads for the second fsync of a commit (a blocking call pins a virtual thread). */
-    private static final java.util.concurrent.ExecutorService SYNCS = java.util.concurrent.Executors
-            .newCachedThreadPool(Thread.ofPlatform().name("spool-sync-", 0).daemon(true).factory());
-
-    private static void await(java.util.concurrent.Future<?> f) throws IOException {
+        Path body = queue.resolve(in.id.value() + BODY);
+        Path env = queue.resolve(in.id.value() + ENV);
+        long epoch = queueSync.epoch();
+        Files.move(in.bodyTmp, body, StandardCopyOption.ATOMIC_MOVE);
         try {
-            f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while syncing the spool");
+            Files.move(envTmp, env, StandardCopyOption.ATOMIC_MOVE);
+            queueSync.await(epoch); // group commit: one directory fsync for all renames made meanwhile
+        } catch (IOException e) {
+            // refused (451): it must not be delivered later, so its files go (the envelope first)
+            Files.deleteIfExists(env);
+            Files.deleteIfExists(body);
+            Files.deleteIfExists(envTmp);
+            throw e;
         }
+        in.committed = true;
     }
 
     /** Where a new version of an envelope is written before its rename (one per writing thread). */
@@ -221,10 +257,10 @@ public final class FileSpool implements Spool {
 
     private Path writeSynced(Envelope envelope) throws IOException {
         Path envTmp = envelopeTmp(envelope);
-        try (FileChannel ch = FileChannel.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = disk.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
-            ch.force(true);
+            GroupSync.run(() -> ch.force(true));
         } catch (IOException e) {
             Files.deleteIfExists(envTmp); // a full disk must not keep half-written files until restart
             throw e;
@@ -239,7 +275,9 @@ public final class FileSpool implements Spool {
             throw new NoSuchFileException(target.toString(), null, "message is no longer queued");
         }
         Path envTmp = writeSynced(envelope);
+        long epoch = queueSync.epoch();
         Files.move(envTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        queueSync.await(epoch); // a hold, a delivered recipient or a bounce must not revert
     }
 
     @Override
@@ -276,8 +314,10 @@ public final class FileSpool implements Spool {
 
     @Override
     public void remove(QueueId id) throws IOException {
+        long epoch = queueSync.epoch();
         Files.deleteIfExists(queue.resolve(id.value() + ENV));
         Files.deleteIfExists(queue.resolve(id.value() + BODY));
+        queueSync.await(epoch); // a deleted message must not come back
     }
 
     @Override
@@ -286,12 +326,16 @@ public final class FileSpool implements Spool {
         // allocation), and a finished message's history need not be fsynced.
         QueueId id = finished.id();
         Path env = done.resolve(id.value() + ENV);
+        long epoch = queueSync.epoch();
         Files.move(queue.resolve(id.value() + ENV), env, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel ch = FileChannel.open(env, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        // durable before the body is cut to its headers: a power cut must not bring back a queued
+        // message whose body is truncated (done/ itself is not synced: history may be lost)
+        queueSync.await(epoch);
+        try (FileChannel ch = disk.open(env, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(finished)));
         }
         Path body = queue.resolve(id.value() + BODY);
-        try (FileChannel ch = FileChannel.open(body, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = disk.open(body, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             // keep only the header block: truncate the body in place, then move it to done/
             ch.truncate(HeaderBlock.read(new java.io.BufferedInputStream(Channels.newInputStream(ch), 8192)).length);
         } catch (NoSuchFileException gone) {

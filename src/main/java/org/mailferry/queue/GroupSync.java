@@ -1,14 +1,26 @@
 package org.mailferry.queue;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Group commit: many threads that each changed a file (or renamed into a directory) need an fsync
- * before they may answer; one fsync serves every change made before it started. A caller takes a
- * ticket after its change and waits until a sync that started after the ticket completes.
+ * before they may answer; one fsync serves every change made before it started. A caller takes an
+ * {@link #epoch} before its change and, after it, waits until a sync that started later completes.
+ * <p>
+ * A failed sync is final for what it covered: on Linux a failed fsync drops the dirty pages it
+ * could not write and marks them clean, so a later sync that succeeds says nothing about them. So a
+ * caller succeeds only when a sync covering its change completed before any sync failed after its
+ * epoch; once one failed, it fails even if a later one succeeds before it wakes.
+ * <p>
+ * Every fsync runs on a platform thread of its own that nobody interrupts (an interrupt would close
+ * the file's channel); waiters ignore interrupts until the sync has ended (keeping the flag). Any
+ * {@code Throwable} from a sync ends the round with a failure for all its waiters, never a wedge.
  */
 final class GroupSync {
     /** The fsync (or fdatasync) that makes the changes durable. */
@@ -16,71 +28,126 @@ final class GroupSync {
         void sync() throws IOException;
     }
 
+    private static final ExecutorService THREADS = Executors.newCachedThreadPool(
+            Thread.ofPlatform().name("spool-sync-", 0).daemon(true).factory());
+
     private final Action action;
     private long issued;      // tickets handed out
-    private long durable;     // every ticket <= durable is covered by a completed fsync
+    private long durable;     // tickets covered by syncs that succeeded while failures == now
     private boolean syncing;
-    private IOException failure;
-    private long failedUpTo = -1;
+    private long failures;    // syncs that failed so far
+    private IOException failure; // the latest
+    private final Map<Long, Long> durableBefore = new HashMap<>(); // epoch -> durable when it ended
 
     GroupSync(Action action) {
         this.action = action;
     }
 
     /** For a directory: fsync of the directory itself (renames and creations in it). */
-    static GroupSync ofDirectory(Path dir) {
-        return new GroupSync(() -> {
-            try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-                ch.force(true);
+    static GroupSync ofDirectory(Disk disk, java.nio.file.Path dir) {
+        return new GroupSync(() -> disk.syncDirectory(dir));
+    }
+
+    /** Take before a change; pass to {@link #await(long)} after it. */
+    synchronized long epoch() {
+        return failures;
+    }
+
+    /** True once any sync failed (a journal segment is then closed for appends). */
+    synchronized boolean failed() {
+        return failures > 0;
+    }
+
+    /**
+     * Returns once a sync that began after this call has completed, if no sync failed since
+     * {@code epoch}; throws the failure otherwise.
+     */
+    void await(long epoch) throws IOException {
+        long ticket;
+        long covers;
+        boolean interrupted = false;
+        try {
+            synchronized (this) {
+                ticket = ++issued;
+                while (true) {
+                    if (failures > epoch) {
+                        if (durableBefore.getOrDefault(epoch, 0L) >= ticket) {
+                            return; // made durable before the failure
+                        }
+                        throw new IOException(failure.getMessage(), failure);
+                    }
+                    if (durable >= ticket) {
+                        return;
+                    }
+                    if (!syncing) {
+                        break; // this thread runs the next fsync for everyone waiting
+                    }
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                syncing = true;
+                covers = issued; // every change with a ticket up to here happened before this fsync
             }
+            Throwable error = null;
+            try {
+                run(action);
+            } catch (Throwable t) {
+                error = t;
+            }
+            synchronized (this) {
+                syncing = false;
+                if (error == null) {
+                    durable = Math.max(durable, covers);
+                } else {
+                    durableBefore.put(failures, durable);
+                    failures++;
+                    failure = error instanceof IOException io ? io : new IOException("sync failed: " + error, error);
+                }
+                notifyAll();
+                if (error != null) {
+                    throw new IOException(failure.getMessage(), failure);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Runs an fsync on a sync thread and waits for it, ignoring interrupts meanwhile. */
+    static void run(Action a) throws IOException {
+        join(start(a));
+    }
+
+    /** Starts an fsync on a sync thread; {@link #join} waits for it. */
+    static Future<?> start(Action a) {
+        return THREADS.submit(() -> {
+            a.sync();
+            return null;
         });
     }
 
-    /** Returns once a sync that began after this call has completed. */
-    void await() throws IOException {
-        long ticket;
-        synchronized (this) {
-            ticket = ++issued;
-            while (true) {
-                if (durable >= ticket) {
-                    return;
-                }
-                if (failedUpTo >= ticket) {
-                    throw failure;
-                }
-                if (!syncing) {
-                    break; // this thread runs the next fsync for everyone waiting
-                }
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for a spool sync");
-                }
-            }
-            syncing = true;
-        }
-        long covers;
-        synchronized (this) {
-            covers = issued; // every rename with a ticket up to here happened before this fsync
-        }
-        IOException error = null;
+    static void join(Future<?> f) throws IOException {
+        boolean interrupted = false;
         try {
-            action.sync();
-        } catch (IOException e) {
-            error = e;
-        }
-        synchronized (this) {
-            syncing = false;
-            if (error == null) {
-                durable = Math.max(durable, covers);
-            } else {
-                failure = error;
-                failedUpTo = covers;
+            while (true) {
+                try {
+                    f.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable t = e.getCause();
+                    throw t instanceof IOException io ? io : new IOException("sync failed: " + t, t);
+                }
             }
-            notifyAll();
-            if (error != null) {
-                throw error;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

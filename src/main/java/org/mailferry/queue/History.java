@@ -63,16 +63,19 @@ final class History {
         }
     };
 
-    History(Path dir, Clock clock) {
+    private final Disk disk;
+
+    History(Path dir, Clock clock, Disk disk) {
         this.dir = dir;
         this.clock = clock;
+        this.disk = disk;
     }
 
     synchronized void append(Envelope finished, byte[] headers) throws IOException {
         String name = PREFIX + HOUR.format(clock.instant()) + SUFFIX;
-        if (!name.equals(currentName)) {
+        if (!name.equals(currentName) || !current.isOpen()) { // an interrupted writer closes it
             closeCurrent();
-            current = FileChannel.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            current = disk.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
             currentName = name;
         }
@@ -80,8 +83,15 @@ final class History {
         ByteBuffer b = ByteBuffer.allocate(8 + ID + env.length + headers.length);
         b.putInt(ID + env.length).putInt(headers.length)
                 .put(finished.id().value().getBytes(StandardCharsets.US_ASCII)).put(env).put(headers).flip();
-        while (b.hasRemaining()) {
-            current.write(b);
+        boolean interrupted = Thread.interrupted(); // an interrupt would close the channel
+        try {
+            while (b.hasRemaining()) {
+                current.write(b);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         recent.put(finished.id(), new Finished(finished, headers));
     }

@@ -31,17 +31,24 @@ import org.slf4j.LoggerFactory;
  * segment file, and one fdatasync makes every record appended before it durable. So a message
  * costs a write and a share of one sync, not two files, two fsyncs and renames. A message lives here
  * from its commit until its first attempt ends: delivered (a DONE mark), deferred or held (moved to
- * queue files, a MOVED mark) or deleted (a REMOVED mark). Marks need no sync: losing one replays the
- * message (delivered twice, never lost), and a MOVED message found in queue/ is not replayed.
+ * queue files, a MOVED mark) or deleted (a REMOVED mark, synced). DONE and MOVED marks need no sync:
+ * losing one replays the message (delivered twice, never lost), and a MOVED message found in
+ * queue/ is not replayed.
  * <pre>
  *   SPOOL/journal/NNNNNNNNNNNNNNNN.log   (hex sequence; each process that writes starts a new one)
  *   record: 00 'M' 'J' 01 | type | 12-byte id | int env length | int body length | int CRC32C
  *           of everything after the CRC... (type, id, lengths, envelope, body) | envelope | body
+ *   SEAL record: id unused, envelope = long sequence of a segment | long its valid end
  * </pre>
- * Appends are serial (one lock), so when a record is durable every record before it is too: a scan
- * reads a segment to its first invalid record (a torn tail: never acknowledged) and stops there.
- * Segments are deleted oldest first once none of their messages is live, since a mark may sit in a
- * newer segment than its message but never in an older one.
+ * After a failed write or sync, a segment takes no more appends: on Linux a failed fdatasync drops
+ * the pages it could not write, so the segment may hold a gap, and a later sync says nothing about
+ * them. Every message whose sync did not succeed before the failure is refused (451), the next
+ * commit starts a new segment, and that segment begins with a SEAL record: the broken segment is
+ * valid only up to the end its last good sync covered, so a refused message is not replayed once
+ * the seal is durable (with the new segment's first good sync, before any later 250). A scan skips
+ * unreadable bytes forward to the next valid record ({@link JournalScan}). Segments are deleted
+ * oldest first once none of their messages is live, since a mark may sit in a newer segment than
+ * its message but never in an older one.
  */
 final class Journal {
     private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
@@ -51,8 +58,9 @@ final class Journal {
     static final byte DONE = 2;
     static final byte MOVED = 3;
     static final byte REMOVED = 4;
+    static final byte SEAL = 5;
     static final String SUFFIX = ".log";
-    private static final int MAX_ENVELOPE = 16 << 20;
+    private static final QueueId NO_ID = new QueueId("000000000000");
 
     /** A live message: where its body is, and its envelope as committed. */
     record Entry(Segment segment, long bodyPosition, int bodyLength, Envelope envelope) {
@@ -62,17 +70,34 @@ final class Journal {
         final Path path;
         final long sequence;
         final AtomicInteger live = new AtomicInteger();
-        FileChannel channel; // opened for reading on first use; the current segment also writes
+        FileChannel channel; // opened for reading on first use
+        FileChannel writer;  // the current segment's (this process writes only its own segments)
         GroupSync sync;
-        long size;
+        volatile long size;
+        volatile long syncedSize;    // the end the last good sync covered (before any failure)
+        volatile boolean syncFailed; // set by the failing sync itself: no later sync moves syncedSize
+        long writeFailedAt = -1;     // guarded by the journal
+        long sealedAt = -1;          // the end in the last SEAL written for it; guarded by the journal
+        Segment sealedIn;            // where that SEAL is; guarded by the journal
+        boolean failureLogged;       // guarded by the journal
 
         Segment(Path path, long sequence) {
             this.path = path;
             this.sequence = sequence;
         }
 
+        boolean broken() {
+            return syncFailed || writeFailedAt >= 0;
+        }
+
+        /** Where this segment's valid records end: every record after it was refused. */
+        long validEnd() {
+            long end = writeFailedAt >= 0 ? writeFailedAt : Long.MAX_VALUE;
+            return syncFailed ? Math.min(end, syncedSize) : end;
+        }
+
         synchronized FileChannel reader() throws IOException {
-            if (channel == null) {
+            if (channel == null || !channel.isOpen()) { // an interrupted reader closes it
                 channel = FileChannel.open(path, StandardOpenOption.READ);
             }
             return channel;
@@ -80,15 +105,18 @@ final class Journal {
     }
 
     private final Path dir;
+    private final Disk disk;
     private final long segmentBytes;
     private final Map<QueueId, Entry> live = new ConcurrentHashMap<>();
     private final Deque<Segment> segments = new ArrayDeque<>(); // oldest first; guarded by this
     private Segment current; // guarded by this; null until the first append
     private long nextSequence;
     private volatile boolean loaded;
+    private volatile boolean sealsDue;
 
-    Journal(Path dir, long segmentBytes) {
+    Journal(Path dir, Disk disk, long segmentBytes) {
         this.dir = dir;
+        this.disk = disk;
         this.segmentBytes = segmentBytes;
     }
 
@@ -122,13 +150,15 @@ final class Journal {
             }
         }
         found.sort(java.util.Comparator.comparingLong(s -> s.sequence));
-        Map<QueueId, Entry> entries = new HashMap<>();
+        JournalScan.Result r = JournalScan.replay(found);
         for (Segment s : found) {
-            scan(s, entries);
             segments.addLast(s);
             nextSequence = s.sequence + 1;
         }
-        for (Entry e : entries.values()) {
+        if (r.skippedBytes() > 0) {
+            log.warn("{}: journal read with {} unreadable byte(s) skipped", dir, r.skippedBytes());
+        }
+        for (Entry e : r.entries().values()) {
             if (movedOut.test(e.envelope().id())) {
                 continue; // moved to queue files; its MOVED mark was lost in a crash
             }
@@ -136,62 +166,6 @@ final class Journal {
             live.put(e.envelope().id(), e);
         }
         loaded = true;
-    }
-
-    private static void scan(Segment s, Map<QueueId, Entry> entries) throws IOException {
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(s.path), 65536)) {
-            long pos = 0;
-            while (true) {
-                byte[] header = in.readNBytes(HEADER);
-                if (header.length == 0) {
-                    break;
-                }
-                ByteBuffer h = ByteBuffer.wrap(header);
-                if (header.length < HEADER || h.getInt(0) != MAGIC) {
-                    log.warn("{}: torn record at offset {} (never acknowledged): ignoring the rest", s.path, pos);
-                    break;
-                }
-                byte type = h.get(4);
-                String idText = new String(header, 5, 12, StandardCharsets.US_ASCII);
-                int envLength = h.getInt(17);
-                int bodyLength = h.getInt(21);
-                if (envLength < 0 || envLength > MAX_ENVELOPE || bodyLength < 0 || !QueueId.isValid(idText)) {
-                    log.warn("{}: bad record at offset {}: ignoring the rest", s.path, pos);
-                    break;
-                }
-                byte[] env = in.readNBytes(envLength);
-                CRC32C crc = new CRC32C();
-                crc.update(header, 4, HEADER - 8);
-                crc.update(env);
-                long bodyPosition = pos + HEADER + envLength;
-                long left = bodyLength;
-                byte[] buf = new byte[8192];
-                while (left > 0) {
-                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                    if (n < 0) {
-                        break;
-                    }
-                    crc.update(buf, 0, n);
-                    left -= n;
-                }
-                if (env.length < envLength || left > 0 || (int) crc.getValue() != h.getInt(25)) {
-                    log.warn("{}: torn record at offset {} (never acknowledged): ignoring the rest", s.path, pos);
-                    break;
-                }
-                QueueId id = new QueueId(idText);
-                if (type == MESSAGE) {
-                    try {
-                        entries.put(id, new Entry(s, bodyPosition, bodyLength, EnvelopeCodec.decode(env)));
-                    } catch (EnvelopeCodec.CorruptException e) {
-                        log.warn("{}: {}: unreadable envelope in a valid record: {}", s.path, id, e.getMessage());
-                    }
-                } else {
-                    entries.remove(id);
-                }
-                pos = bodyPosition + bodyLength;
-            }
-            s.size = pos;
-        }
     }
 
     Entry find(QueueId id) {
@@ -206,46 +180,116 @@ final class Journal {
         return live.size();
     }
 
-    /** Appends a message and returns once it is durable (a group fdatasync). */
+    /**
+     * Appends a message and returns once it is durable (a group fdatasync). Throws when its write
+     * or its sync failed, or any sync of its segment failed before its own succeeded: then it is
+     * not acknowledged, and it will not come back at the next start.
+     */
     Entry append(Envelope env, byte[] body, int bodyLength) throws IOException {
         byte[] envBytes = EnvelopeCodec.encode(env);
         ByteBuffer record = record(MESSAGE, env.id(), envBytes, body, bodyLength);
         Segment s;
         long pos;
+        long epoch;
         synchronized (this) {
             s = writable();
+            epoch = s.sync.epoch();
+            if (s.broken()) { // its sync failed just now (the flag is set before the epoch moves)
+                s = writable();
+                epoch = s.sync.epoch();
+            }
             pos = s.size;
             write(s, record, pos);
             s.live.incrementAndGet();
         }
         Entry e = new Entry(s, pos + HEADER + envBytes.length, bodyLength, env);
         try {
-            s.sync.await();
+            s.sync.await(epoch);
         } catch (IOException failed) {
-            mark(REMOVED, e); // not acknowledged: must not come back at the next start
+            s.live.decrementAndGet(); // past the segment's valid end: the seal keeps it out
+            brokenBySync(s, failed);
+            seal();
             throw failed;
         }
         live.put(env.id(), e);
         return e;
     }
 
-    /** Ends a live message's stay (no sync: see the class comment); false when it was not live. */
+    /**
+     * Ends a live message's stay; false when it was not live. A REMOVED mark is synced (a deleted
+     * message must not come back); DONE and MOVED are not (see the class comment).
+     */
     boolean end(byte type, QueueId id) throws IOException {
         Entry e = live.remove(id);
         if (e == null) {
             return false;
         }
-        mark(type, e);
+        ByteBuffer record = record(type, id, new byte[0], new byte[0], 0);
+        Segment s;
+        long epoch;
+        synchronized (this) {
+            e.segment().live.decrementAndGet();
+            try {
+                s = writable();
+                epoch = s.sync.epoch();
+                if (s.broken()) {
+                    s = writable();
+                    epoch = s.sync.epoch();
+                }
+                write(s, record.duplicate(), s.size);
+            } catch (IOException first) {
+                s = writable(); // once more, in a new segment
+                epoch = s.sync.epoch();
+                write(s, record, s.size);
+            }
+            dropFinishedSegments();
+        }
+        if (type == REMOVED) {
+            try {
+                s.sync.await(epoch);
+            } catch (IOException failed) {
+                brokenBySync(s, failed);
+                throw failed;
+            }
+        }
         return true;
     }
 
-    private void mark(byte type, Entry e) throws IOException {
-        ByteBuffer record = record(type, e.envelope().id(), new byte[0], new byte[0], 0);
+    /**
+     * Makes the refusals durable now, if the disk lets it: a new segment with the SEAL records owed,
+     * synced. When that fails too, the next commit tries again (and no 250 comes before it).
+     */
+    private void seal() {
+        Segment c;
+        long epoch;
         synchronized (this) {
-            Segment s = writable();
-            write(s, record, s.size);
-            e.segment().live.decrementAndGet();
-            dropFinishedSegments();
+            if (!sealsDue) {
+                return;
+            }
+            try {
+                c = writable();
+                epoch = c.sync.epoch();
+            } catch (IOException e) {
+                return;
+            }
+        }
+        try {
+            c.sync.await(epoch);
+        } catch (IOException e) {
+            brokenBySync(c, e);
+        }
+    }
+
+    /** A sync of the segment failed: it takes no more appends; logged once per segment. */
+    private synchronized void brokenBySync(Segment s, IOException failed) {
+        sealsDue = true;
+        if (s == current) {
+            current = null;
+        }
+        if (!s.failureLogged) {
+            s.failureLogged = true;
+            log.error("{}: sync failed: {}; every message in it not yet durable is refused (451 4.3.0), and it"
+                    + " takes no more appends: the next commit starts a new segment", s.path, failed.getMessage());
         }
     }
 
@@ -289,62 +333,130 @@ final class Journal {
         return b;
     }
 
+    /** Writes a record at {@code pos}; a failure closes the segment for appends. Call holding the lock. */
     private void write(Segment s, ByteBuffer record, long pos) throws IOException {
         int length = record.remaining();
+        boolean interrupted = Thread.interrupted(); // an interrupt would close the shared channel
         try {
             while (record.hasRemaining()) {
-                s.channel.write(record, pos + record.position());
+                s.writer.write(record, pos + record.position());
             }
         } catch (IOException e) {
-            try {
-                s.channel.truncate(pos); // a partial record must not stay in front of the next one
-            } catch (IOException ignored) {
-                // the next append overwrites it; a scan stops at it at worst
+            s.writeFailedAt = s.writeFailedAt >= 0 ? Math.min(s.writeFailedAt, pos) : pos; // a partial record may stay behind it: the seal keeps it out
+            sealsDue = true;
+            if (current == s) {
+                current = null;
+            }
+            if (!s.failureLogged) {
+                s.failureLogged = true;
+                log.error("{}: write failed at offset {}: {}; it takes no more appends: the next commit starts"
+                        + " a new segment", s.path, pos, e.toString());
             }
             throw e;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         s.size = pos + length;
     }
 
-    /** The segment this process appends to: a new one per process, rolled over when full. */
+    /**
+     * The segment this process appends to: a new one per process, when full, or after a failed
+     * write or sync; first writes the SEAL records owed for broken segments. Call holding the lock.
+     */
     private Segment writable() throws IOException {
-        if (current != null && current.size < segmentBytes) {
-            return current;
+        if (current == null || current.size >= segmentBytes || current.broken()) {
+            current = null;
+            Segment s = create();
+            current = s;
+            dropFinishedSegments();
         }
-        FileSpool.createPrivate(dir);
+        if (sealsDue) {
+            sealsDue = false;
+            Segment s = current;
+            for (Segment b : segments) {
+                long end = b.validEnd();
+                if (b != s && b.broken() && (b.sealedAt != end || b.sealedIn != s)) {
+                    ByteBuffer seal = ByteBuffer.allocate(16).putLong(b.sequence).putLong(end);
+                    try {
+                        write(s, record(SEAL, NO_ID, seal.array(), new byte[0], 0), s.size);
+                    } catch (IOException e) {
+                        sealsDue = true;
+                        throw e;
+                    }
+                    b.sealedAt = end;
+                    b.sealedIn = s;
+                }
+            }
+        }
+        return current;
+    }
+
+    /** A new segment whose name is durable (the directory synced), or an exception and no file. */
+    private Segment create() throws IOException {
+        FileSpool.createPrivate(dir, disk);
         Path p = dir.resolve(String.format("%016x", nextSequence) + SUFFIX);
         Segment s = new Segment(p, nextSequence++);
-        s.channel = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        FileChannel ch = s.channel;
-        s.sync = new GroupSync(() -> ch.force(false));
-        GroupSync.ofDirectory(dir).await(); // the new file's name must survive a crash too
+        s.writer = disk.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = s.writer;
+        s.sync = new GroupSync(() -> {
+            long end = s.size;
+            try {
+                ch.force(false);
+            } catch (Throwable t) {
+                s.syncFailed = true; // before any waiter learns of it, so no later sync moves syncedSize
+                throw t;
+            }
+            if (!s.syncFailed) {
+                s.syncedSize = end;
+            }
+        });
+        try {
+            GroupSync dirSync = GroupSync.ofDirectory(disk, dir);
+            dirSync.await(dirSync.epoch()); // the new file's name must survive a crash too
+        } catch (IOException e) {
+            ch.close();
+            Files.deleteIfExists(p);
+            log.error("{}: cannot start a journal segment: {}", p, e.toString());
+            throw e;
+        }
         segments.addLast(s);
-        current = s;
-        dropFinishedSegments();
         return s;
     }
 
     /** Deletes the oldest segments while none of their messages is live (and not the current one). */
-    private void dropFinishedSegments() throws IOException {
+    private void dropFinishedSegments() {
         while (!segments.isEmpty()) {
             Segment oldest = segments.peekFirst();
             if (oldest == current || oldest.live.get() > 0) {
                 return;
             }
             if (current != null) {
-                current.channel.force(false); // marks of its messages may sit in the current segment
+                try { // marks of its messages may sit in the current segment: durable before it goes
+                    current.sync.await(current.sync.epoch());
+                } catch (IOException e) {
+                    brokenBySync(current, e);
+                    return; // kept; tried again later
+                }
             }
             segments.removeFirst();
             synchronized (oldest) {
                 if (oldest.channel != null) {
-                    oldest.channel.close();
+                    try {
+                        oldest.channel.close();
+                    } catch (IOException ignored) {
+                        // deleted below
+                    }
                 }
             }
             try {
+                if (oldest.writer != null) {
+                    oldest.writer.close();
+                }
                 Files.deleteIfExists(oldest.path);
-            } catch (NoSuchFileException ignored) {
-                // removed meanwhile
+            } catch (IOException e) {
+                log.warn("{}: cannot delete a finished journal segment: {}", oldest.path, e.toString());
             }
         }
     }
@@ -353,12 +465,14 @@ final class Journal {
     synchronized void close() {
         for (Segment s : segments) {
             synchronized (s) {
-                try {
-                    if (s.channel != null) {
-                        s.channel.close();
+                for (FileChannel ch : new FileChannel[] {s.channel, s.writer}) {
+                    try {
+                        if (ch != null) {
+                            ch.close();
+                        }
+                    } catch (IOException e) {
+                        log.warn("{}: close: {}", s.path, e.toString());
                     }
-                } catch (IOException e) {
-                    log.warn("{}: close: {}", s.path, e.toString());
                 }
             }
         }

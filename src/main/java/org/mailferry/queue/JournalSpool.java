@@ -31,16 +31,22 @@ public final class JournalSpool implements Spool {
     private final Clock clock;
     private final long maxBytes;
     private final AtomicLong budget = new AtomicLong(BUDGET_BYTES);
+    private volatile CommitListener commitListener;
 
     /** @param maxJournalBytes the largest message kept in the journal; 0 keeps every message in files */
     public JournalSpool(Path root, Clock clock, long maxJournalBytes) throws IOException {
-        this(root, clock, maxJournalBytes, SEGMENT_BYTES);
+        this(root, clock, maxJournalBytes, Disk.SYSTEM);
     }
 
-    JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes) throws IOException {
-        this.files = new FileSpool(root, clock);
-        this.journal = new Journal(root.resolve("journal"), segmentBytes);
-        this.history = new History(root.resolve("done"), clock);
+    /** @param disk how files are opened and directories synced ({@link Disk#SYSTEM}; tests inject faults) */
+    public JournalSpool(Path root, Clock clock, long maxJournalBytes, Disk disk) throws IOException {
+        this(root, clock, maxJournalBytes, SEGMENT_BYTES, disk);
+    }
+
+    JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes, Disk disk) throws IOException {
+        this.files = new FileSpool(root, clock, disk);
+        this.journal = new Journal(root.resolve("journal"), disk, segmentBytes);
+        this.history = new History(root.resolve("done"), clock, disk);
         this.clock = clock;
         this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
     }
@@ -59,15 +65,19 @@ public final class JournalSpool implements Spool {
         }
     }
 
-    /** Start-up: removes tmp/ leftovers and reads the journal (messages not yet attempted). */
+    /**
+     * Start-up, before anything else uses the spool: removes tmp/ leftovers, notes the bodies
+     * without an envelope, reads the journal (messages not yet attempted).
+     */
     public int recover() throws IOException {
         int removed = files.recover();
         journal();
         return removed;
     }
 
-    public int removeOrphanBodies(Instant startedAt) throws IOException {
-        return files.removeOrphanBodies(startedAt);
+    /** Removes the bodies without an envelope that {@link #recover} found (in the background). */
+    public int removeOrphanBodies() throws IOException {
+        return files.removeOrphanBodies();
     }
 
     /** The journal, read on first use (a command that only lists may never need it). */
@@ -85,16 +95,39 @@ public final class JournalSpool implements Spool {
         return new Receiving(QueueId.next(clock.millis()), files, budget, maxBytes);
     }
 
+    /** Who hears of each commit (the daemon's "received" events); set once, before the spool is used. */
+    public void onCommit(CommitListener listener) {
+        this.commitListener = listener;
+    }
+
     @Override
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         Receiving in = (Receiving) incoming;
-        if (in.spilled != null) {
-            files.commit(in.spilled, envelope);
-        } else {
-            journal().append(envelope, in.buffer, in.length);
+        CommitListener listener = commitListener;
+        CommitListener.After after = listener == null ? null : listener.committing(envelope, headers(in));
+        try {
+            if (in.spilled != null) {
+                files.commit(in.spilled, envelope);
+            } else {
+                journal().append(envelope, in.buffer, in.length);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (after != null) {
+                after.failed();
+            }
+            throw e;
         }
         in.committed = true;
         in.release();
+        if (after != null) {
+            after.committed();
+        }
+    }
+
+    /** The header block of a message being received. */
+    private byte[] headers(Receiving in) throws IOException {
+        return in.spilled != null ? files.headers(in.spilled)
+                : HeaderBlock.read(new java.io.ByteArrayInputStream(in.buffer, 0, in.length));
     }
 
     @Override

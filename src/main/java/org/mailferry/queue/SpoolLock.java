@@ -48,6 +48,25 @@ public final class SpoolLock implements AutoCloseable {
         return new SpoolLock(root, ch, l);
     }
 
+    /**
+     * True when a daemon holds the lock; for a user who may not write the lock file (an admin.group
+     * member), who tests it with a shared lock on a read-only channel.
+     */
+    public static boolean isHeld(Path root) throws IOException {
+        try (FileChannel ch = FileChannel.open(root.resolve(LOCK), StandardOpenOption.READ)) {
+            FileLock l = ch.tryLock(0, Long.MAX_VALUE, true);
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        }
+    }
+
     /** Records where the admin API listens (null: it is off). */
     public void publishAdminAddress(InetSocketAddress address) throws IOException {
         Path p = root.resolve(ADDRESS);

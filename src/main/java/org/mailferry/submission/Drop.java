@@ -93,7 +93,13 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
 
     /** Reads one drop; {@code maxBodyBytes} bounds what a client may make us buffer. */
     public static Drop read(InputStream in, long maxBodyBytes) throws IOException, MalformedException {
-        Head h = readHead(in);
+        return read(in, maxBodyBytes, Integer.MAX_VALUE);
+    }
+
+    /** Reads one drop with at most {@code maxRecipients} recipients (smtpd.max_recipients). */
+    public static Drop read(InputStream in, long maxBodyBytes, int maxRecipients)
+            throws IOException, MalformedException {
+        Head h = readHead(in, maxRecipients);
         if (h.bodyLength() > maxBodyBytes) {
             throw new TooBigException(h.bodyLength(), maxBodyBytes);
         }
@@ -107,6 +113,11 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
 
     /** Reads a drop's envelope part, leaving the stream at the first byte of the body. */
     public static Head readHead(InputStream in) throws IOException, MalformedException {
+        return readHead(in, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #readHead(InputStream)}, refusing more than {@code maxRecipients} before reading them all. */
+    public static Head readHead(InputStream in, int maxRecipients) throws IOException, MalformedException {
         if (!MAGIC.equals(line(in))) {
             throw new MalformedException("not a Mailferry drop (first line is not '" + MAGIC + "')");
         }
@@ -134,6 +145,9 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
             switch (line.substring(0, sp)) {
                 case "sender" -> sender = v;
                 case "rcpt" -> {
+                    if (rcpts.size() >= maxRecipients) {
+                        throw new TooManyRecipientsException(maxRecipients);
+                    }
                     rcpts.add(v);
                     dsn.add(RecipientDsn.NONE);
                 }
@@ -172,6 +186,13 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
     public static final class TooBigException extends IOException {
         public TooBigException(long size, long max) {
             super("message size " + size + " exceeds the limit of " + max + " bytes (smtpd.max_message_size)");
+        }
+    }
+
+    /** The drop names more recipients than allowed. */
+    public static final class TooManyRecipientsException extends IOException {
+        public TooManyRecipientsException(int max) {
+            super("more than " + max + " recipients (smtpd.max_recipients)");
         }
     }
 

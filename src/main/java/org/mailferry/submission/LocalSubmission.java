@@ -1,6 +1,7 @@
 package org.mailferry.submission;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -39,6 +40,11 @@ public final class LocalSubmission {
         return settings.maxMessageSizeBytes();
     }
 
+    /** smtpd.max_recipients: local submissions obey the SMTP listener's limits. */
+    public int maxRecipients() {
+        return settings.maxRecipients();
+    }
+
     /** The drop's addresses are not usable; the sendmail command checks them first, so rare. */
     public static final class RefusedException extends Exception {
         public RefusedException(String message) {
@@ -48,41 +54,78 @@ public final class LocalSubmission {
 
     /** Queues the drop durably and returns its queue id. */
     public QueueId submit(Drop drop, String user) throws IOException, RefusedException {
+        Drop.Head head = new Drop.Head(drop.sender(), drop.recipients(), drop.dsnNotify(), drop.ret(), drop.envId(),
+                drop.body().length, drop.recipientDsn());
+        try {
+            return submit(head, new java.io.ByteArrayInputStream(drop.body()), user, () -> { });
+        } catch (Drop.MalformedException e) {
+            throw new IllegalStateException(e); // no check, no such failure
+        }
+    }
+
+    /** Run once the body is read, before the commit: may still refuse a request that ended early. */
+    public interface Check {
+        void check() throws IOException, Drop.MalformedException;
+    }
+
+    /**
+     * Queues a message whose body is read from {@code body} to its end, straight into the spool
+     * (never whole in memory); the size limit applies while it streams. Returns its queue id.
+     */
+    public QueueId submit(Drop.Head head, InputStream body, String user, Check complete)
+            throws IOException, RefusedException, Drop.MalformedException {
+        refuseTooManyRecipients(head.recipients().size());
         Address sender;
         List<Recipient> rcpts = new ArrayList<>();
         try {
-            sender = new Address(drop.sender());
-            for (int i = 0; i < drop.recipients().size(); i++) {
-                Address a = new Address(drop.recipients().get(i));
+            sender = new Address(head.sender());
+            for (int i = 0; i < head.recipients().size(); i++) {
+                Address a = new Address(head.recipients().get(i));
                 if (a.isNull()) {
                     throw new RefusedException("empty recipient address");
                 }
-                Drop.RecipientDsn own = drop.recipientDsn().get(i);
+                Drop.RecipientDsn own = head.recipientDsn().get(i);
                 rcpts.add(new Recipient(a, Recipient.State.PENDING, "", own.orcpt(),
-                        own.notifyOn().isEmpty() ? drop.dsnNotify() : own.notifyOn()));
+                        own.notifyOn().isEmpty() ? head.dsnNotify() : own.notifyOn()));
             }
         } catch (IllegalArgumentException e) {
             throw new RefusedException(e.getMessage());
         }
         boolean utf8 = sender.isInternational() || rcpts.stream().anyMatch(r -> r.address().isInternational());
-        boolean eightBit = false;
-        for (byte b : drop.body()) {
-            if (b < 0) {
-                eightBit = true;
-                break;
-            }
-        }
         try (Spool.Incoming incoming = spool.create()) {
             Instant now = settings.clock().instant();
             byte[] received = received(incoming.id(), user, rcpts, now);
             incoming.body().write(received);
-            incoming.body().write(drop.body());
+            long max = settings.maxMessageSizeBytes();
+            long size = 0;
+            boolean eightBit = false;
+            byte[] buf = new byte[8192];
+            for (int n; (n = body.read(buf)) > 0; ) {
+                size += n;
+                if (size > max) {
+                    throw new RefusedException("message size exceeds the limit of " + max
+                            + " bytes (smtpd.max_message_size)");
+                }
+                for (int i = 0; i < n && !eightBit; i++) {
+                    eightBit = buf[i] < 0;
+                }
+                incoming.body().write(buf, 0, n);
+            }
+            complete.check();
             Envelope env = new Envelope(incoming.id(), now, sender, rcpts, eightBit ? "8BITMIME" : "7BIT", utf8,
-                    received.length + (long) drop.body().length, drop.envId(), drop.ret(), "local user " + user,
+                    received.length + size, head.envId(), head.ret(), "local user " + user,
                     0, now, false, List.of());
             spool.commit(incoming, env);
             queued.accept(env);
             return incoming.id();
+        }
+    }
+
+    /** The SMTP listener answers 452 4.5.3 beyond smtpd.max_recipients; a local submission is refused. */
+    private void refuseTooManyRecipients(int n) throws RefusedException {
+        if (n > settings.maxRecipients()) {
+            throw new RefusedException(n + " recipients exceed the limit of " + settings.maxRecipients()
+                    + " (smtpd.max_recipients); split the message");
         }
     }
 

@@ -28,7 +28,7 @@ import java.util.List;
  * Every length is bounded (the C client has the same bounds and sends larger things to the Java
  * command): {@value #MAX_ARGS} arguments and {@value #MAX_ARG_BYTES} bytes of them, names and
  * spool {@value #MAX_NAME_BYTES}, config text {@value #MAX_CONFIG_BYTES}, message
- * {@value #MAX_MESSAGE_BYTES} bytes.
+ * {@value #MAX_MESSAGE_BYTES} bytes (streamed to the spool, never held whole).
  */
 public record SendRequest(List<String> args, String configOption, String configName, byte[] configText,
                           String spool, int zoneOffsetSeconds) {
@@ -73,9 +73,9 @@ public record SendRequest(List<String> args, String configOption, String configN
         }
     }
 
-    /** The second phase: what to answer once the message is there. */
+    /** The second phase: what to answer once the message is there (read as a stream, never whole). */
     public interface Rest {
-        Answer send(byte[] message);
+        Answer send(InputStream message);
     }
 
     /** Reads the first phase, after the "SEND" line. */
@@ -130,13 +130,13 @@ public record SendRequest(List<String> args, String configOption, String configN
         return new SendRequest(List.copyOf(args), option, name, text, spool, offset);
     }
 
-    /** Reads the second phase: "input LENGTH\n" and the message. */
-    static byte[] readMessage(InputStream in) throws IOException, Drop.MalformedException {
+    /** Reads the head of the second phase, "input LENGTH\n"; the message follows, as the stream returned. */
+    static BoundedInput message(InputStream in) throws IOException, Drop.MalformedException {
         String head = line(in);
         if (!head.startsWith("input ")) {
             throw new Drop.MalformedException("expected the input");
         }
-        return bytes(in, head.substring(6), MAX_MESSAGE_BYTES);
+        return new BoundedInput(in, length(head.substring(6), MAX_MESSAGE_BYTES));
     }
 
     private static <T> T once(T old, T value, String field) throws Drop.MalformedException {
@@ -154,7 +154,7 @@ public record SendRequest(List<String> args, String configOption, String configN
         return l;
     }
 
-    private static byte[] bytes(InputStream in, String length, int max) throws IOException, Drop.MalformedException {
+    private static int length(String length, int max) throws Drop.MalformedException {
         int n;
         try {
             n = Integer.parseInt(length);
@@ -164,6 +164,11 @@ public record SendRequest(List<String> args, String configOption, String configN
         if (n < 0 || n > max) {
             throw new Drop.MalformedException("length " + n + " out of bounds (at most " + max + ")");
         }
+        return n;
+    }
+
+    private static byte[] bytes(InputStream in, String length, int max) throws IOException, Drop.MalformedException {
+        int n = length(length, max);
         byte[] b = in.readNBytes(n);
         if (b.length != n) {
             throw new Drop.MalformedException("incomplete request");

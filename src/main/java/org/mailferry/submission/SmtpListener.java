@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLSocket;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import org.mailferry.message.Envelope;
 import org.mailferry.queue.Spool;
@@ -24,7 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The SMTP listener: accepts connections and runs one {@link SmtpSession} per connection on a
- * virtual thread. Connections beyond the limit get 421 4.7.0 and are closed.
+ * virtual thread. Connections beyond the limit get 421 4.7.0 and are closed; the last slots
+ * are kept for clients in smtpd.mynetworks ({@link ConnectionSlots}). Failed AUTH attempts are
+ * slowed down per client ({@link AuthFailures}).
  */
 public final class SmtpListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.smtpd");
@@ -32,17 +33,20 @@ public final class SmtpListener implements AutoCloseable {
     private final SessionSettings settings;
     private final Spool spool;
     private final Consumer<Envelope> queued;
-    private final Semaphore slots;
+    private final ConnectionSlots slots;
+    private final AuthFailures authFailures;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
     private ServerSocket server;
     private Thread acceptor;
 
-    public SmtpListener(SessionSettings settings, int maxConnections, Spool spool, Consumer<Envelope> queued) {
+    public SmtpListener(SessionSettings settings, ConnectionSlots slots, AuthFailures authFailures, Spool spool,
+                        Consumer<Envelope> queued) {
         this.settings = settings;
         this.spool = spool;
         this.queued = queued;
-        this.slots = new Semaphore(maxConnections);
+        this.slots = slots;
+        this.authFailures = authFailures;
     }
 
     /** Binds and starts accepting; returns the bound address (port 0 picks a free one). */
@@ -69,7 +73,14 @@ public final class SmtpListener implements AutoCloseable {
                 }
                 continue;
             }
-            if (!slots.tryAcquire()) {
+            boolean trusted = settings.policy().mayRelay(s.getInetAddress());
+            if (!slots.tryAcquire(trusted)) {
+                if (!trusted && slots.reserved() > 0 && slots.tryAcquire(true)) {
+                    slots.release(); // only the reserved slots are free
+                    log.warn("[{}]: connection refused: the other slots are reserved for smtpd.mynetworks "
+                            + "(smtpd.mynetworks_reserved_connections {})", s.getInetAddress().getHostAddress(),
+                            slots.reserved());
+                }
                 Thread.ofVirtual().start(() -> refuse(s));
                 continue;
             }
@@ -128,7 +139,7 @@ public final class SmtpListener implements AutoCloseable {
             s.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
             SmtpSession session = new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out,
-                    s.getInetAddress());
+                    s.getInetAddress()).limitAuthFailures(authFailures);
             if (settings.tls() != null) {
                 session.offerStartTls(() -> {
                     SSLSocket tls = (SSLSocket) settings.tls().getSocketFactory().createSocket(s, null, s.getPort(),

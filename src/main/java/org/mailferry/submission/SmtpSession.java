@@ -48,6 +48,7 @@ public final class SmtpSession {
     private SmtpInput in;
     private OutputStream out;
     private TlsUpgrade tlsUpgrade;
+    private AuthFailures authFailures;
     private boolean tlsActive;
     private String authUser;
     private final InetAddress clientAddress;
@@ -87,6 +88,12 @@ public final class SmtpSession {
     /** Offers STARTTLS (and AUTH after it, when users are configured) on this connection. */
     public SmtpSession offerStartTls(TlsUpgrade upgrade) {
         this.tlsUpgrade = upgrade;
+        return this;
+    }
+
+    /** Slows down failed AUTH attempts from this session's client (the listener's, shared by its sessions). */
+    public SmtpSession limitAuthFailures(AuthFailures failures) {
+        this.authFailures = failures;
         return this;
     }
 
@@ -248,10 +255,27 @@ public final class SmtpSession {
         if (r.user() != null) {
             authUser = r.user();
             log.info("{}: authenticated as {}", clientText, sanitize(authUser));
+            if (authFailures != null && clientAddress != null) {
+                authFailures.succeeded(clientAddress);
+            }
         } else if (r.reply() == SaslExchange.AUTH_INVALID) {
-            log.warn("{}: authentication failed", clientText);
+            authFailed(arg);
         }
         return r.reply();
+    }
+
+    /** Postfix's log line for a failed AUTH, then the client's growing wait before its 535. */
+    private void authFailed(String arg) {
+        Reply r = SaslExchange.AUTH_INVALID;
+        String line = "NOQUEUE: reject: AUTH from " + clientText + ": " + r.code() + " " + r.status() + " SASL "
+                + sanitize(arg.strip().split(" +")[0].toUpperCase(Locale.ROOT)) + " authentication failed";
+        if (authFailures == null || clientAddress == null) {
+            log.warn(line);
+            return;
+        }
+        AuthFailures.Failure f = authFailures.failed(clientAddress);
+        log.warn("{}; failure {} from this client, reply delayed {} ms", line, f.count(), f.delay().toMillis());
+        authFailures.pause(f);
     }
 
     private Reply hello(String arg, boolean extended) {
@@ -408,6 +432,7 @@ public final class SmtpSession {
                 return refusal;
             }
             if (sink.failure != null) {
+                log.error("{}: spool write failed during DATA: {}", incoming.id(), sink.failure.toString());
                 reset();
                 return spoolFailure(sink.failure);
             }

@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
+import org.mailferry.config.Config;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.QueueAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +31,20 @@ import org.slf4j.LoggerFactory;
  *   LIST\n                      → the mailq listing, then end of stream
  *   FLUSH\n                     → "ok\n" after every queued message is made due
  * </pre>
- * The submitting user is read from the kernel (SO_PEERCRED), not from the request. A request must
- * be done within {@link #DEADLINE} (the native client reads a slow standard input meanwhile; past
- * the deadline the daemon closes the connection and the client hands its copy of the input to the
- * Java command), so no local user keeps connections open forever.
+ * The submitting user is read from the kernel (SO_PEERCRED), not from the request. Each user's
+ * connections are bounded ({@link SubmitSlots}: sendmail.max_connections_per_user, and
+ * sendmail.max_connections for all but root); beyond, the daemon answers "temp TEXT\n" at once and
+ * closes, and the clients use the maildrop. A request must be done within sendmail.request_timeout
+ * (the native client reads a slow standard input meanwhile; past the deadline the daemon closes
+ * the connection and the client hands its copy of the input to the Java command). A message is
+ * streamed to the spool, never held whole: what a connection holds in memory is bounded by the
+ * request's small fields and the spool's receiving buffer.
+ * LIST is for admin.mailq_users, FLUSH for the queue's operators ({@link QueueAccess}); anyone
+ * else gets "denied TEXT\n" and a log line.
  */
 public final class SubmitSocket implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.submit");
-    static final java.time.Duration DEADLINE = java.time.Duration.ofMinutes(10);
+    private static final int BUFFER_BYTES = 8192;
 
     /** Writes the queue listing (mailq). */
     public interface Listing {
@@ -56,9 +64,9 @@ public final class SubmitSocket implements AutoCloseable {
         SendRequest.Answer start(SendRequest request, String user, Queue queue);
     }
 
-    /** Commits a message from the local user durably; returns its queue id. */
+    /** Commits a message from the local user durably, its body read to the end; returns its queue id. */
     public interface Queue {
-        QueueId submit(Drop drop) throws IOException, LocalSubmission.RefusedException;
+        QueueId submit(Drop.Head head, InputStream body) throws IOException, LocalSubmission.RefusedException;
     }
 
     private final Path path;
@@ -68,10 +76,14 @@ public final class SubmitSocket implements AutoCloseable {
     private final Flush flush;
     private final Send sending;
     private final java.time.Duration deadline;
+    private final SubmitSlots slots;
+    private final QueueAccess access;
 
     private SubmitSocket(Path path, ServerSocketChannel server, LocalSubmission local, Listing listing,
-                         Flush flush, Send sending, java.time.Duration deadline) {
-        this.deadline = deadline;
+                         Flush flush, Send sending, Config.Sendmail limits, QueueAccess access) {
+        this.deadline = limits.requestTimeout();
+        this.slots = new SubmitSlots(limits.maxConnections(), limits.maxConnectionsPerUser(), System::nanoTime);
+        this.access = access;
         this.path = path;
         this.server = server;
         this.local = local;
@@ -86,13 +98,8 @@ public final class SubmitSocket implements AutoCloseable {
     }
 
     /** Binds the socket (replacing a stale one left by a crash) and starts accepting. */
-    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending)
-            throws IOException {
-        return start(path, local, listing, flush, sending, DEADLINE);
-    }
-
-    static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending,
-                              java.time.Duration deadline) throws IOException {
+    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending,
+                                     Config.Sendmail limits, QueueAccess access) throws IOException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path)) {
             if (listening(path)) {
@@ -107,7 +114,7 @@ public final class SubmitSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             log.warn("cannot make {} writable for all users: {}", path, e.toString());
         }
-        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, deadline);
+        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, limits, access);
         Thread.ofPlatform().name("submit-accept").daemon(true).start(s::acceptLoop);
         log.info("sendmail submissions on {}", path);
         return s;
@@ -125,7 +132,19 @@ public final class SubmitSocket implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel ch = server.accept();
-                Thread.ofVirtual().name("submit").start(() -> serve(ch));
+                String user = peer(ch);
+                String busy = slots.take(user);
+                if (busy != null) {
+                    refuse(ch, busy);
+                    continue;
+                }
+                Thread.ofVirtual().name("submit").start(() -> {
+                    try {
+                        serve(ch, user);
+                    } finally {
+                        slots.give(user);
+                    }
+                });
             } catch (IOException e) {
                 if (server.isOpen()) {
                     log.warn("accept on {} failed: {}", path, e.toString());
@@ -134,7 +153,23 @@ public final class SubmitSocket implements AutoCloseable {
         }
     }
 
-    private void serve(SocketChannel ch) {
+    /** Says "temp" without waiting for the client (it may be writing its request) and closes. */
+    private static void refuse(SocketChannel ch, String why) {
+        try (ch) {
+            ch.configureBlocking(false);
+            ch.write(java.nio.ByteBuffer.wrap(("temp " + why + "; try again later\n")
+                    .getBytes(StandardCharsets.US_ASCII)));
+        } catch (IOException ignored) {
+            // the client went away: nothing to tell
+        }
+    }
+
+    /** Connections being served now (tests). */
+    int connections() {
+        return slots.held();
+    }
+
+    private void serve(SocketChannel ch, String user) {
         Thread guard = Thread.ofVirtual().name("submit-deadline").start(() -> {
             try {
                 Thread.sleep(deadline);
@@ -147,21 +182,23 @@ public final class SubmitSocket implements AutoCloseable {
             }
         });
         try (ch) {
-            String user = peer(ch);
-            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 65536);
+            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), BUFFER_BYTES);
             OutputStream out = Channels.newOutputStream(ch);
             String verb = Drop.line(in);
             switch (verb == null ? "" : verb) {
                 case "SUBMIT" -> out.write(submit(in, user).getBytes(StandardCharsets.UTF_8));
                 case "SEND" -> out.write(send(in, out, user).bytes());
-                case "LIST" -> {
-                    PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
-                    listing.print(ps);
-                    ps.flush();
-                }
-                case "FLUSH" -> {
-                    flush.flushAll();
-                    out.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                case "LIST", "FLUSH" -> {
+                    if (!(verb.equals("LIST") ? access.mayList(user) : access.mayChange(user))) {
+                        out.write(denied(verb, user).getBytes(StandardCharsets.UTF_8));
+                    } else if (verb.equals("LIST")) {
+                        PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
+                        listing.print(ps);
+                        ps.flush();
+                    } else {
+                        flush.flushAll();
+                        out.write("ok\n".getBytes(StandardCharsets.US_ASCII));
+                    }
                 }
                 default -> out.write("fail unknown request\n".getBytes(StandardCharsets.US_ASCII));
             }
@@ -174,35 +211,46 @@ public final class SubmitSocket implements AutoCloseable {
         }
     }
 
+    private String denied(String verb, String user) {
+        String what = verb.equals("LIST") ? "list the queue (mailq)" : "flush the queue";
+        String who = verb.equals("LIST") ? "admin.mailq_users and " + access.operators() : access.operators();
+        log.warn("local user {} may not {}: refused", user, what);
+        return "denied only " + who + " may " + what + "; you are " + user + "\n";
+    }
+
     private String submit(InputStream in, String user) throws IOException {
-        Drop drop;
+        Drop.Head head;
         try {
-            drop = Drop.read(in, local.maxMessageSizeBytes());
-        } catch (Drop.TooBigException e) {
-            return "fail " + e.getMessage() + "\n";
+            head = Drop.readHead(in);
         } catch (Drop.MalformedException e) {
             return "fail malformed request: " + e.getMessage() + "\n";
         }
+        if (head.bodyLength() > local.maxMessageSizeBytes()) {
+            return "fail " + new Drop.TooBigException(head.bodyLength(), local.maxMessageSizeBytes()).getMessage() + "\n";
+        }
         try {
-            return "ok " + queue(drop, user) + "\n";
+            BoundedInput body = new BoundedInput(in, head.bodyLength());
+            QueueId id = queue(head, body, user, body::complete);
+            return "ok " + id + "\n";
         } catch (LocalSubmission.RefusedException e) {
             return "fail " + e.getMessage() + "\n";
+        } catch (Drop.MalformedException e) {
+            return "fail malformed request: " + e.getMessage() + "\n";
         } catch (IOException e) {
             return "temp local error in processing, try again later\n";
         }
     }
 
-    /** Both ways in: commits, with the size limit of the SMTP listener, and logs. */
-    private QueueId queue(Drop drop, String user) throws IOException, LocalSubmission.RefusedException {
-        if (drop.body().length > local.maxMessageSizeBytes()) {
-            throw new LocalSubmission.RefusedException(
-                    new Drop.TooBigException(drop.body().length, local.maxMessageSizeBytes()).getMessage());
-        }
+    /** Both ways in: commits (the size limit of the SMTP listener applies while streaming), and logs. */
+    private QueueId queue(Drop.Head head, InputStream body, String user, LocalSubmission.Check complete)
+            throws IOException, LocalSubmission.RefusedException, Drop.MalformedException {
         try {
-            QueueId id = local.submit(drop, user);
-            log.info("{}: from=<{}>, local user {}, nrcpt={} (sendmail)", id, drop.sender(), user,
-                    drop.recipients().size());
+            QueueId id = local.submit(head, body, user, complete);
+            log.info("{}: from=<{}>, local user {}, nrcpt={} (sendmail)", id, head.sender(), user,
+                    head.recipients().size());
             return id;
+        } catch (Drop.MalformedException | LocalSubmission.RefusedException e) {
+            throw e;
         } catch (IOException e) {
             log.error("spool: cannot queue a sendmail submission from {}: {}", user, e.toString());
             throw e;
@@ -214,11 +262,23 @@ public final class SubmitSocket implements AutoCloseable {
         SendRequest.Answer a;
         try {
             SendRequest request = SendRequest.read(in);
+            BoundedInput[] message = new BoundedInput[1];
             a = user.equals("unknown") ? new SendRequest.Jvm("the peer's user is unknown")
-                    : sending.start(request, user, d -> queue(d, user));
+                    : sending.start(request, user, (head, body) -> {
+                        try {
+                            return queue(head, body, user, () -> {
+                                message[0].transferTo(OutputStream.nullOutputStream()); // what follows a lone dot
+                                message[0].complete(); // the client sent all it announced: not cut short
+                            });
+                        } catch (Drop.MalformedException e) {
+                            throw new IOException(e.getMessage());
+                        }
+                    });
             if (a instanceof SendRequest.NeedInput more) {
                 out.write(more.bytes());
-                a = more.rest().send(SendRequest.readMessage(in));
+                message[0] = SendRequest.message(in);
+                a = more.rest().send(message[0]);
+                message[0].transferTo(OutputStream.nullOutputStream());
             }
         } catch (Drop.MalformedException e) {
             a = new SendRequest.Jvm("malformed request: " + e.getMessage());

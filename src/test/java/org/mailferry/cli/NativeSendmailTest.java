@@ -11,7 +11,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailferry.config.Hostname;
 import org.mailferry.testing.NativeSendmail;
 import org.mailferry.testing.RelayFixture;
 import org.mailferry.testing.TestSmarthost;
@@ -93,16 +92,10 @@ class NativeSendmailTest {
     }
 
     @Test
-    void theConfigFromTheEnvironmentAndTheDefaultSpool() throws Exception {
+    void theConfigFromTheEnvironment() throws Exception { // the default spool: CheckoutSpoolTest
         NativeSendmail.Result r = client.env("MAILFERRY_CONFIG", config.toString()).run("Subject: env\n\nx\n", "bob");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(smarthost.next().recipients()).containsExactly("bob@origin.test");
-
-        relay.close();
-        relay = new RelayFixture(dir.resolve("var/spool")).smarthost(smarthost.port()).start(); // ./var/spool
-        NativeSendmail.Result d = NativeSendmail.tripwire(dir).cwd(dir).run("Subject: default\n\nx\n", "bob");
-        assertThat(d.code()).as(d.err()).isZero();
-        assertThat(smarthost.next().recipients()).containsExactly("bob@" + Hostname.local());
     }
 
     @Test

@@ -25,8 +25,9 @@ class SendmailInDaemonTest {
     Path dir;
 
     private final List<Drop> queued = new ArrayList<>();
-    private SubmitSocket.Queue queue = drop -> {
-        queued.add(drop);
+    private SubmitSocket.Queue queue = (head, body) -> {
+        queued.add(new Drop(head.sender(), head.recipients(), head.dsnNotify(), head.ret(), head.envId(),
+                body.readAllBytes(), head.recipientDsn()));
         return QueueId.next(System.currentTimeMillis());
     };
 
@@ -42,7 +43,8 @@ class SendmailInDaemonTest {
 
     private static SendRequest.Answer send(SendRequest.Answer first, String message) {
         assertThat(first).isInstanceOf(SendRequest.NeedInput.class);
-        return ((SendRequest.NeedInput) first).rest().send(message.getBytes(StandardCharsets.UTF_8));
+        return ((SendRequest.NeedInput) first).rest().send(
+                new java.io.ByteArrayInputStream(message.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -85,7 +87,7 @@ class SendmailInDaemonTest {
         SendRequest latin1 = new SendRequest(List.of("bob"), null, "/c.toml",
                 "# caf\u00e9\n[queue]\nspool = \"/spool\"\n".getBytes(StandardCharsets.ISO_8859_1), "/spool", 0);
         assertThat(d.start(latin1, "alice", queue)).isInstanceOf(SendRequest.Jvm.class);
-        queue = drop -> {
+        queue = (head, body) -> {
             throw new IOException("No space left on device");
         };
         assertThat(send(start("bob"), "Subject: full\n\nx\n")).isInstanceOf(SendRequest.Jvm.class);
@@ -100,7 +102,7 @@ class SendmailInDaemonTest {
         assertThat(new SendmailInDaemon().start(bad, "alice", queue))
                 .isEqualTo(new SendRequest.Exit(Sysexits.EX_CONFIG, java.err()));
 
-        queue = drop -> {
+        queue = (head, body) -> {
             throw new LocalSubmission.RefusedException("message size 99 exceeds the limit of 10 bytes (smtpd.max_message_size)");
         };
         assertThat(send(start("bob"), "Subject: big\n\nx\n")).isEqualTo(new SendRequest.Exit(Sysexits.EX_DATAERR,

@@ -41,11 +41,27 @@ class ConfigLoaderTest {
         Config c = ConfigLoader.load(null, Map.of());
         assertThat(c.smtpd().listen().getHostString()).isEqualTo("127.0.0.1");
         assertThat(c.smtpd().listen().getPort()).isEqualTo(2525);
-        assertThat(c.queue().spool()).isEqualTo(Path.of("./var/spool"));
+        assertThat(c.queue().spool()).isEqualTo(Path.of("").toAbsolutePath().resolve("var/spool")); // the checkout's
         assertThat(c.relay().smarthosts()).isEmpty();
         assertThat(c.smtpd().maxMessageSizeBytes()).isEqualTo(10L * 1024 * 1024);
         assertThat(c.queue().lifetime()).isEqualTo(Duration.ofDays(5));
         assertThat(c.smtpd().mynetworks()).containsExactly("127.0.0.0/8", "::1/128");
+    }
+
+    @Test
+    void adminAccessKeys() throws Exception {
+        Config.Admin d = ConfigLoader.load(null, Map.of()).admin();
+        assertThat(d.group()).isEmpty();
+        assertThat(d.mailqUsers()).containsExactly("anyone");
+        assertThat(d.hostNames()).isEmpty();
+        Config.Admin a = load("[admin]\ngroup = \"root\"\nmailq_users = [\"alice\"]\nhost_names = [\"relay.example.com\"]\n")
+                .admin();
+        assertThat(a.group()).isEqualTo("root");
+        assertThat(a.mailqUsers()).containsExactly("alice");
+        assertThat(a.hostNames()).containsExactly("relay.example.com");
+        assertThat(error("[admin]\ngroup = \"no-such-group-here\"\n")).startsWith("FILE:2: admin.group: there is no group")
+                .contains("groupadd no-such-group-here");
+        assertThat(error("[admin]\ngroup = \"a b\"\n")).contains("must be a Unix group name");
     }
 
     @Test

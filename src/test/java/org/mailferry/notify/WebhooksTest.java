@@ -30,7 +30,13 @@ class WebhooksTest {
     private static final String SECRET = "s3cret-for-tests";
 
     /** One request as the receiver saw it. */
-    record Hook(String event, String delivery, String signature, String body, boolean signatureValid) {
+    record Hook(String event, String delivery, String eventId, String signature, String body,
+                boolean signatureValid) {
+        /** The "id" field of the body. */
+        String bodyId() {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"id\":\"([^\"]+)\"").matcher(body);
+            return m.find() ? m.group(1) : null;
+        }
     }
 
     @TempDir
@@ -48,7 +54,8 @@ class WebhooksTest {
             String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String sig = x.getRequestHeaders().getFirst("Mailferry-Signature");
             hooks.add(new Hook(x.getRequestHeaders().getFirst("Mailferry-Event"),
-                    x.getRequestHeaders().getFirst("Mailferry-Delivery"), sig, body, verify(sig, body)));
+                    x.getRequestHeaders().getFirst("Mailferry-Delivery"),
+                    x.getRequestHeaders().getFirst(Webhooks.EVENT_ID), sig, body, verify(sig, body)));
             int code = failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? 500 : 204;
             x.sendResponseHeaders(code, -1);
             x.close();
@@ -120,19 +127,82 @@ class WebhooksTest {
                             "\"message_id\":\"<m1@example.com>\"", "\"sender\":\"app@example.com\"",
                             "\"recipient\":\"user@example.net\"", "\"attempt\":1", "\"enhanced_status\":\"2.")
                     .containsPattern("\"reply\":\"250[^\"]*\"");
-            assertThat(received.body()).contains("\"attempt\":0", "\"message_id\":\"<m1@example.com>\"");
+            assertThat(received.body()).contains("\"attempt\":0", "\"message_id\":\"<m1@example.com>\"",
+                    "\"sender\":\"app@example.com\"", "\"recipients\":1", "\"client\":\"")
+                    .containsPattern("\"size\":[1-9][0-9]*");
+            assertThat(delivered.body()).containsPattern("\"size\":[1-9][0-9]*");
+            assertThat(removed.body()).contains("\"attempt\":1", "\"message_id\":\"<m1@example.com>\"");
+            for (Hook h : new Hook[] {received, delivered, removed}) {
+                assertThat(h.eventId()).as("the event id header is the body's id").isEqualTo(h.bodyId())
+                        .startsWith(id + ".");
+            }
+            assertThat(java.util.Set.of(received.eventId(), delivered.eventId(), removed.eventId())).hasSize(3);
         }
     }
 
     @Test
     void aBadSignatureIsDetected() {
-        String body = "{\"event\":\"delivered\"}";
+        String body = "{\"id\":\"2N91Z782PNBA.5f1c0a9e3b7d2c41\",\"event\":\"delivered\"}";
         String good = WebhookSignature.header(SECRET.getBytes(StandardCharsets.UTF_8),
                 System.currentTimeMillis() / 1000, body);
         assertThat(verify(good, body)).isTrue();
         assertThat(verify(good, body.replace("delivered", "bounced"))).isFalse();
+        assertThat(verify(good, body.replace("5f1c", "5f1d"))).as("the event id is signed too").isFalse();
         assertThat(verify(WebhookSignature.header("other".getBytes(StandardCharsets.UTF_8),
                 System.currentTimeMillis() / 1000, body), body)).isFalse();
+    }
+
+    @Test
+    void anOutboxThatCannotBeWrittenRefusesTheMessage() throws Exception {
+        try (RelayFixture f = relay().start();
+             org.mailferry.testing.LogCapture log = new org.mailferry.testing.LogCapture("mailferry.smtpd")) {
+            Path outbox = dir.resolve("spool/webhooks");
+            Files.delete(outbox);
+            Files.writeString(outbox, "not a directory");
+            try (org.mailferry.testing.SmtpScript s = org.mailferry.testing.SmtpScript.connect(f.address())) {
+                s.send("EHLO client.test");
+                s.send("MAIL FROM:<app@example.com>");
+                s.send("RCPT TO:<user@example.net>");
+                s.send("DATA");
+                org.mailferry.smtp.Reply r = s.send("Subject: x\r\n\r\nHello.\r\n.");
+                assertThat(r.code()).as("the received webhook cannot be stored: no 250").isEqualTo(451);
+                assertThat(r.toString()).contains("4.3.0");
+            }
+            assertThat(f.relay().spool().count()).as("nothing queued").isZero();
+            assertThat(f.events).isEmpty();
+            assertThat(log.lines()).anyMatch(l -> l.contains("webhook outbox"));
+        }
+    }
+
+    @Test
+    void aReceivedWebhookStoredForACommitThatNeverHappenedIsNotSent() throws Exception {
+        org.mailferry.queue.JournalSpool spool = new org.mailferry.queue.JournalSpool(dir.resolve("spool"),
+                java.time.Clock.systemUTC(), 1 << 20);
+        Webhooks.Settings settings = new Webhooks.Settings(
+                java.util.List.of(java.net.URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")),
+                java.util.Set.copyOf(EventType.NAMES), null, java.time.Duration.ofHours(1));
+        java.time.Instant now = java.time.Instant.now();
+        org.mailferry.message.Address sender = new org.mailferry.message.Address("app@example.com");
+        DeliveryEvent.Facts never = new DeliveryEvent.Facts(org.mailferry.message.QueueId.next(now.toEpochMilli()),
+                sender, "<never@example.com>", 100, 0);
+        DeliveryEvent.Facts attempted = new DeliveryEvent.Facts(
+                org.mailferry.message.QueueId.next(now.toEpochMilli()), sender, "<seen@example.com>", 100, 1);
+        Webhooks before = new Webhooks(settings, dir.resolve("spool/webhooks"), spool, java.time.Clock.systemUTC());
+        before.prepare(java.util.List.of(new DeliveryEvent.Received(never, now, 1, "client"),
+                new DeliveryEvent.Delivered(attempted, now, new org.mailferry.message.Address("user@example.net"),
+                        "smarthost", java.time.Duration.ZERO, "2.0.0", "250 2.0.0 Ok")));
+        // killed here: neither commit nor attempt was recorded; the next start finds both files
+        try (var files = Files.list(dir.resolve("spool/webhooks"))) {
+            assertThat(files.count()).isEqualTo(2);
+        }
+        try (Webhooks after = new Webhooks(settings, dir.resolve("spool/webhooks"), spool,
+                java.time.Clock.systemUTC())) {
+            after.start();
+            Hook h = next();
+            assertThat(h.event()).as("the message was never queued: no received webhook").isEqualTo("delivered");
+            assertThat(h.body()).contains("<seen@example.com>");
+            assertThat(hooks.poll(300, TimeUnit.MILLISECONDS)).isNull();
+        }
     }
 
     @Test
@@ -145,6 +215,7 @@ class WebhooksTest {
             f.relay().webhooks().flush(); // instead of waiting for the backoff
             Hook retry = next();
             assertThat(retry.delivery()).isEqualTo(first.delivery());
+            assertThat(retry.eventId()).isEqualTo(first.eventId()).isEqualTo(first.bodyId());
             assertThat(retry.body()).isEqualTo(first.body());
             assertThat(retry.signatureValid()).isTrue();
         }
@@ -165,6 +236,7 @@ class WebhooksTest {
         try (RelayFixture again = relay().set("webhook.events", "[\"delivered\"]").start()) {
             Hook after = next();
             assertThat(after.delivery()).isEqualTo(failed.delivery());
+            assertThat(after.eventId()).isEqualTo(failed.eventId());
             assertThat(after.body()).contains("\"queue_id\":\"" + id + "\"", "\"event\":\"delivered\"");
             assertThat(after.signatureValid()).isTrue();
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);

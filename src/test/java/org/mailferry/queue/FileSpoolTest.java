@@ -81,11 +81,20 @@ class FileSpoolTest {
         byte[] bytes = Files.readAllBytes(env);
         Files.write(env, java.util.Arrays.copyOf(bytes, bytes.length - 4));
 
+        QueueId delivered = store(spool, "delivered\r\n");
+
         FileSpool reopened = new FileSpool(root, Clock.systemUTC());
         assertThat(reopened.recover()).isEqualTo(1);
-        assertThat(reopened.removeOrphanBodies(java.time.Instant.EPOCH)).as("bodies newer than the start stay")
-                .isZero();
-        assertThat(reopened.removeOrphanBodies(java.time.Instant.now().plusSeconds(1))).isEqualTo(1);
+        // after the start, before the sweep: a message being committed (body renamed, envelope not
+        // yet) and one being retired (its envelope moved to done/ first) are not incomplete ones
+        QueueId committing = QueueId.next(System.currentTimeMillis() + 1);
+        Files.writeString(root.resolve("queue/" + committing + ".body"), "new");
+        Files.move(root.resolve("queue/" + delivered + ".env"), root.resolve("done/" + delivered + ".env"));
+        assertThat(reopened.removeOrphanBodies()).isEqualTo(1);
+        assertThat(root.resolve("queue/" + committing + ".body")).exists();
+        assertThat(root.resolve("queue/" + delivered + ".body")).as("retired meanwhile, not an orphan").exists();
+        Files.delete(root.resolve("queue/" + committing + ".body"));
+        Files.delete(root.resolve("queue/" + delivered + ".body"));
         List<Envelope> all = new ArrayList<>();
         reopened.forEach(all::add);
         assertThat(all).extracting(Envelope::id).containsExactly(good);

@@ -85,6 +85,7 @@ class AuthRelayTest {
                 .set("smtpd.tls_cert", dir.resolve("cert.pem").toString())
                 .set("smtpd.tls_key", dir.resolve("key.pem").toString())
                 .set("smtpd.users", usersFile(dir, "rw-------").toString())
+                .set("smtpd.auth_failure_delay", "100ms") // the doubling itself: AuthBruteForceTest
                 .start();
     }
 

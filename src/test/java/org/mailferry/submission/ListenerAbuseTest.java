@@ -174,14 +174,10 @@ class ListenerAbuseTest {
         assertThat(held).hasSize(2);
     }
 
-    @Test
-    void slowlorisClientsAreCutOffAndDoNotStarveOthers() throws Exception {
-        // abusers from 127.0.0.2 (outside mynetworks) try 12 connections; 10 are allowed per address
-        start("smtpd.command_timeout", "1s", "smtpd.max_connections", "12", "smtpd.mynetworks", "127.0.0.1/32",
-                "smtpd.max_connections_per_client", "10");
-        List<Socket> slow = new ArrayList<>();
+    /** Opens n connections from 127.0.0.2 (outside mynetworks); the greeted ones go to accepted. Returns how many got 421. */
+    private int connectFromOutside(int n, List<Socket> accepted) throws IOException {
         int refused = 0;
-        for (int i = 0; i < 12; i++) {
+        for (int i = 0; i < n; i++) {
             Socket s = new Socket();
             s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.2"), 0));
             s.connect(relay.address(), 2000);
@@ -192,9 +188,19 @@ class ListenerAbuseTest {
                 refused++;
             } else {
                 assertThat(greeting).startsWith("220 ");
-                slow.add(s);
+                accepted.add(s);
             }
         }
+        return refused;
+    }
+
+    @Test
+    void slowlorisClientsAreCutOffAndDoNotStarveOthers() throws Exception {
+        // abusers from 127.0.0.2 (outside mynetworks) try 12 connections; 10 are allowed per address
+        start("smtpd.command_timeout", "1s", "smtpd.max_connections", "12", "smtpd.mynetworks", "127.0.0.1/32",
+                "smtpd.max_connections_per_client", "10");
+        List<Socket> slow = new ArrayList<>();
+        int refused = connectFromOutside(12, slow);
         assertThat(refused).as("per-address limit").isEqualTo(2);
         List<Thread> drip = new ArrayList<>();
         for (Socket s : slow) {
@@ -219,5 +225,17 @@ class ListenerAbuseTest {
         for (Thread t : drip) {
             t.join(5000);
         }
+    }
+
+    @Test
+    void clientsInMynetworksKeepReservedSlotsWhenOutsidersHoldTheRest() throws Exception {
+        start("smtpd.max_connections", "6", "smtpd.mynetworks_reserved_connections", "2", "smtpd.mynetworks",
+                "127.0.0.1/32", "smtpd.max_connections_per_client", "10");
+        int refused = connectFromOutside(6, new ArrayList<>()); // an outsider takes every slot it can and holds it
+        assertThat(refused).as("the last 2 of 6 slots are not for outsiders").isEqualTo(2);
+        normalClientGetsThrough(); // from 127.0.0.1, in mynetworks
+        SmtpScript second = connect(); // both reserved slots at once
+        assertThat(second.send("EHLO client.test").code()).isEqualTo(250);
+        normalClientGetsThrough();
     }
 }

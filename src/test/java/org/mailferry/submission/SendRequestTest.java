@@ -67,11 +67,17 @@ class SendRequestTest {
     @Test
     void theMessagePhaseIsBounded() throws Exception {
         InputStream ok = new ByteArrayInputStream("input 5\nhello".getBytes(StandardCharsets.US_ASCII));
-        assertThat(SendRequest.readMessage(ok)).isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+        BoundedInput message = SendRequest.message(ok);
+        assertThat(message.readAllBytes()).isEqualTo("hello".getBytes(StandardCharsets.US_ASCII));
+        message.complete();
         for (String bad : List.of("input " + (SendRequest.MAX_MESSAGE_BYTES + 1) + "\n", "input 5\nhell", "exit 5\nhello",
                 "")) {
             InputStream in = new ByteArrayInputStream(bad.getBytes(StandardCharsets.US_ASCII));
-            assertThatThrownBy(() -> SendRequest.readMessage(in)).as(bad).isInstanceOf(Drop.MalformedException.class);
+            assertThatThrownBy(() -> {
+                BoundedInput m = SendRequest.message(in);
+                m.readAllBytes();
+                m.complete();
+            }).as(bad).isInstanceOf(Drop.MalformedException.class);
         }
     }
 

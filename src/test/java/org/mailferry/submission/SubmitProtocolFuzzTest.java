@@ -37,7 +37,9 @@ class SubmitProtocolFuzzTest {
         try {
             SendRequest r = SendRequest.read(in);
             assertThat(r.args()).hasSizeLessThanOrEqualTo(SendRequest.MAX_ARGS);
-            byte[] message = SendRequest.readMessage(in);
+            BoundedInput m = SendRequest.message(in);
+            byte[] message = m.readAllBytes();
+            m.complete();
             assertThat(message.length).isLessThanOrEqualTo(SendRequest.MAX_MESSAGE_BYTES);
         } catch (Drop.MalformedException expected) {
             assertThat(expected.getMessage()).isNotBlank();

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailferry.config.Config;
 import org.mailferry.config.ConfigLoader;
 import org.mailferry.queue.JournalSpool;
 
@@ -19,16 +20,21 @@ class SubmitSocketTest {
     @TempDir
     Path dir;
 
+    private static LocalSubmission local(JournalSpool spool) throws Exception {
+        return new LocalSubmission(
+                SessionSettings.from(ConfigLoader.load(null, java.util.Map.of()).smtpd(), Clock.systemUTC()), spool,
+                env -> { });
+    }
+
     @Test
     @org.junit.jupiter.api.Timeout(20) // without the deadline the read below would wait forever
     void aRequestThatNeverEndsIsClosedAtTheDeadlineAndOthersAreServed() throws Exception {
         JournalSpool spool = new JournalSpool(dir.resolve("spool"), Clock.systemUTC(), 0);
-        LocalSubmission local = new LocalSubmission(
-                SessionSettings.from(ConfigLoader.load(null, java.util.Map.of()).smtpd(), Clock.systemUTC()), spool,
-                env -> { });
+        LocalSubmission local = local(spool);
         Path path = SubmitSocket.pathIn(dir.resolve("spool"));
         try (SubmitSocket socket = SubmitSocket.start(path, local, out -> out.print("listing\n"), () -> 0,
-                (r, u, q) -> new SendRequest.Jvm("unused"), Duration.ofMillis(300))) {
+                (r, u, q) -> new SendRequest.Jvm("unused"), new Config.Sendmail(null, "origin.test", 50, 10, Duration.ofMillis(300)),
+                new org.mailferry.queue.QueueAccess("root", "", java.util.List.of("anyone")))) {
             try (SocketChannel idle = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
                 idle.write(java.nio.ByteBuffer.wrap("SUBMIT\nmailferry-drop 1\n".getBytes(StandardCharsets.US_ASCII)));
                 long t0 = System.nanoTime();
@@ -43,5 +49,63 @@ class SubmitSocketTest {
             }
         }
         spool.close();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aUsersConnectionsBeyondTheLimitGetATemporaryErrorAtOnceAndAreLoggedOnce() throws Exception {
+        JournalSpool spool = new JournalSpool(dir.resolve("spool"), Clock.systemUTC(), 0);
+        LocalSubmission local = local(spool);
+        Path path = SubmitSocket.pathIn(dir.resolve("spool"));
+        String user = System.getProperty("user.name");
+        try (org.mailferry.testing.LogCapture log = new org.mailferry.testing.LogCapture("mailferry.submit");
+             SubmitSocket socket = SubmitSocket.start(path, local, out -> out.print("listing\n"), () -> 0,
+                     (r, u, q) -> new SendRequest.Jvm("unused"), new Config.Sendmail(null, "origin.test", 50, 2, Duration.ofMinutes(10)),
+                     new org.mailferry.queue.QueueAccess("root", "", java.util.List.of("anyone")))) {
+            java.util.List<SocketChannel> idle = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                idle.add(SocketChannel.open(UnixDomainSocketAddress.of(path)));
+            }
+            while (socket.connections() < 2) {
+                Thread.sleep(5);
+            }
+            for (int i = 0; i < 3; i++) {
+                try (SocketChannel more = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                    assertThat(new String(Channels.newInputStream(more).readAllBytes(), StandardCharsets.US_ASCII))
+                            .isEqualTo("temp too many connections from local user " + user
+                                    + " (sendmail.max_connections_per_user 2); try again later\n");
+                }
+            }
+            assertThat(log.lines()).filteredOn(l -> l.contains("refused")).containsExactly(
+                    "sendmail submission refused (temporary): too many connections from local user " + user
+                            + " (sendmail.max_connections_per_user 2); 1 refused from " + user + " in the last 10 s");
+            idle.remove(0).close();
+            while (socket.connections() > 1) {
+                Thread.sleep(5);
+            }
+            try (SocketChannel list = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                list.write(java.nio.ByteBuffer.wrap("LIST\n".getBytes(StandardCharsets.US_ASCII)));
+                assertThat(new String(Channels.newInputStream(list).readAllBytes(), StandardCharsets.UTF_8))
+                        .as("a slot given back is taken again").isEqualTo("listing\n");
+            }
+            for (SocketChannel c : idle) {
+                c.close();
+            }
+        }
+        spool.close();
+    }
+
+    @Test
+    void theTotalLimitSparesRootAndEachUserIsCountedApart() {
+        SubmitSlots slots = new SubmitSlots(2, 2, System::nanoTime);
+        assertThat(slots.take("eve")).isNull();
+        assertThat(slots.take("bob")).isNull();
+        assertThat(slots.take("mallory")).isEqualTo("too many connections (sendmail.max_connections 2)");
+        assertThat(slots.take("root")).as("root keeps its slots when others hold the rest").isNull();
+        assertThat(slots.take("root")).isNull();
+        assertThat(slots.take("root")).contains("sendmail.max_connections_per_user 2");
+        slots.give("eve");
+        assertThat(slots.take("mallory")).isNull();
+        assertThat(slots.held()).isEqualTo(4);
     }
 }

@@ -25,6 +25,7 @@ public final class RelayFixture implements AutoCloseable {
     public final List<DeliveryEvent> events = new CopyOnWriteArrayList<>();
     private Mailferry relay;
     private Clock clock = Clock.systemUTC();
+    private Path configFile;
 
     public RelayFixture(Path spool) {
         this.spool = spool;
@@ -49,8 +50,14 @@ public final class RelayFixture implements AutoCloseable {
         return set("relay.smarthost", "[127.0.0.1]:" + port);
     }
 
+    /** A config file the relay reads too, under the settings (which win), as 'serve --config FILE'. */
+    public RelayFixture configFile(Path file) {
+        this.configFile = file;
+        return this;
+    }
+
     public Config config() throws ConfigException {
-        return ConfigLoader.load(null, settings);
+        return ConfigLoader.load(configFile, settings);
     }
 
     public RelayFixture start() throws IOException, ConfigException {

@@ -33,6 +33,7 @@ public final class ScriptedSmarthost implements AutoCloseable {
     private volatile boolean offerStartTls = true;
     private volatile String authMechanisms = "PLAIN XOAUTH2 OAUTHBEARER";
     private volatile String acceptedSecret = "";
+    private volatile boolean echoAuth;
     public final List<String> lines = new CopyOnWriteArrayList<>();
     public final AtomicInteger messages = new AtomicInteger();
 
@@ -69,6 +70,12 @@ public final class ScriptedSmarthost implements AutoCloseable {
     public ScriptedSmarthost accept(String mechanisms, String secret) {
         authMechanisms = mechanisms;
         acceptedSecret = secret;
+        return this;
+    }
+
+    /** A failed AUTH's 535 quotes what the client sent (the AUTH line and its decoded response), as some servers do. */
+    public ScriptedSmarthost echoAuth() {
+        echoAuth = true;
         return this;
     }
 
@@ -159,7 +166,9 @@ public final class ScriptedSmarthost implements AutoCloseable {
             byte[] r = in.readLine(4096);
             lines.add("auth-abort: " + (r == null ? "" : new String(r, StandardCharsets.UTF_8)));
         }
-        send(out, "535 5.7.8 Error: authentication failed");
+        send(out, echoAuth ? "535-5.7.8 Error: authentication failed for: " + line + "\r\n535 5.7.8 decoded: "
+                + response.replaceAll("[\\x00-\\x1f]", "\\\\0") + " (" + w[w.length - 1] + ")"
+                : "535 5.7.8 Error: authentication failed");
     }
 
     private static void send(OutputStream out, String reply) throws IOException {

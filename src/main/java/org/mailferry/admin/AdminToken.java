@@ -1,0 +1,74 @@
+package org.mailferry.admin;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import org.mailferry.queue.PrivateFiles;
+
+/**
+ * The admin API's bearer token: {@code SPOOL/admin.token}, written fresh by each daemon start,
+ * readable only by the service user (and root), or also by {@code admin.group} (mode 0640). Who
+ * can read the file may drive the queue; nobody else can, whatever reaches the port.
+ */
+public final class AdminToken {
+    public static final String FILE = "admin.token";
+
+    private AdminToken() {
+    }
+
+    public static Path of(Path spool) {
+        return spool.resolve(FILE);
+    }
+
+    /** Writes a new random token (tmp, fsync, rename) and returns it. */
+    public static String create(Path spool, String group) throws IOException {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Path tmp = spool.resolve(FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        try (var ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap((token + "\n").getBytes(StandardCharsets.US_ASCII)));
+            ch.force(true);
+        }
+        if (!group.isEmpty()) {
+            try {
+                GroupPrincipal g = spool.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(tmp, PosixFileAttributeView.class).setGroup(g);
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r-----"));
+            } catch (UserPrincipalNotFoundException e) {
+                Files.deleteIfExists(tmp);
+                throw new IOException("admin.group: no group named '" + group + "' (groupadd " + group
+                        + ", or remove admin.group)");
+            } catch (IOException e) {
+                Files.deleteIfExists(tmp);
+                throw new IOException("admin.group: cannot give " + of(spool) + " to group " + group + " ("
+                        + e.getMessage() + "); the service user must be a member: usermod -aG " + group + " "
+                        + System.getProperty("user.name"));
+            }
+        }
+        Files.move(tmp, of(spool), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return token;
+    }
+
+    /** The running daemon's token; AccessDeniedException for a user who may not have it. */
+    public static String read(Path spool) throws IOException {
+        return Files.readString(of(spool), StandardCharsets.US_ASCII).strip();
+    }
+
+    /** Compares in constant time. */
+    static boolean matches(String token, String presented) {
+        return presented != null && MessageDigest.isEqual(token.getBytes(StandardCharsets.US_ASCII),
+                presented.getBytes(StandardCharsets.US_ASCII));
+    }
+}
