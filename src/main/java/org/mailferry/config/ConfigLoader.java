@@ -237,7 +237,7 @@ public final class ConfigLoader {
         return s == null || s.isBlank() ? null : pathOf(key, s);
     }
 
-    private Path pathOf(Key key, String s) throws ConfigException {
+    Path pathOf(Key key, String s) throws ConfigException {
         try {
             return Path.of(s);
         } catch (java.nio.file.InvalidPathException e) {
