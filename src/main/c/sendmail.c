@@ -283,8 +283,11 @@ static int find_home(void) {
  */
 static int published(const char *name, struct buf *b, char *file, size_t size) {
     char real[PATH_MAX];
-    if (!realpath(name, real) || (size_t)snprintf(file, size, "%s/var/spool/public/sendmail.conf", home) >= size)
-        return 0;
+    if (!realpath(name, real)) { /* a directory we may not search: the name itself, if absolute */
+        if (name[0] != '/' || strlen(name) >= sizeof real) return 0;
+        strcpy(real, name);
+    }
+    if ((size_t)snprintf(file, size, "%s/var/spool/public/sendmail.conf", home) >= size) return 0;
     b->len = 0;
     if (read_file(file, b) < 0) return 0;
     size_t n = strlen(real);

@@ -163,7 +163,7 @@ public final class Mailferry implements AutoCloseable {
                     m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), config.sendmail(), access(config));
             try {
                 org.mailferry.cli.PublicConfig.write(m.spoolRoot, config.sendmail().configFile(),
-                        config.sendmail().originDomain());
+                        config.smtpd().hostname(), config.sendmail().originDomain());
             } catch (IOException e) {
                 LoggerFactory.getLogger("mailferry.submit").warn("cannot write the sendmail command's public config "
                         + "in {}/public: {}; users who may not read the config file cannot send", m.spoolRoot, e.toString());

@@ -13,7 +13,7 @@ import org.mailferry.config.Toml;
 
 /**
  * SPOOL/public/sendmail.conf: the part of the config file the sendmail command needs (queue.spool,
- * sendmail.origin_domain as resolved), nothing secret, written by the daemon at each start, mode
+ * smtpd.hostname, sendmail.origin_domain as resolved), nothing secret, written by the daemon at each start, mode
  * 0644. A config file holding a secret is mode 600, so other users' sendmail cannot read it (cron,
  * PHP's mail()); then the command reads this file instead, from the default spool ({@link
  * org.mailferry.config.DefaultSpool}: /var/spool/mailferry when installed), and only if its first
@@ -23,6 +23,8 @@ import org.mailferry.config.Toml;
  *   # comment
  *   [queue]
  *   spool = "/var/spool/mailferry"
+ *   [smtpd]
+ *   hostname = "mail.example.com"
  *   [sendmail]
  *   origin_domain = "example.com"
  * </pre>
@@ -39,12 +41,13 @@ public final class PublicConfig {
     }
 
     /** Writes the file for the daemon's config (null: none, the defaults): temporary name, then rename. */
-    public static Path write(Path spool, Path configFile, String originDomain) throws IOException {
+    public static Path write(Path spool, Path configFile, String hostname, String originDomain) throws IOException {
         String config = configFile == null ? "" : configFile.toRealPath().toString();
         String text = "config = " + quoted(config) + "\n"
                 + "# Written by the Mailferry daemon at each start for the sendmail command, which reads it\n"
                 + "# when it may not read the config file named above (mode 600). Nothing secret; do not edit.\n"
                 + "[queue]\nspool = " + quoted(spool.toAbsolutePath().normalize().toString()) + "\n"
+                + "[smtpd]\nhostname = " + quoted(hostname) + "\n"
                 + "[sendmail]\norigin_domain = " + quoted(originDomain) + "\n";
         Path target = in(spool);
         Files.createDirectories(target.getParent());
@@ -103,10 +106,13 @@ public final class PublicConfig {
         return text;
     }
 
+    /** The same file; by name when the user may not even look it up (a 0700 directory). */
     private static boolean sameFile(String a, String b) {
         try {
             return !a.isEmpty() && Files.isSameFile(Path.of(a), Path.of(b));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            return Path.of(a).equals(Path.of(b).toAbsolutePath().normalize());
+        } catch (RuntimeException e) {
             return false;
         }
     }

@@ -82,6 +82,10 @@ final class QueueRequest {
                 err.println("sendmail: " + reply.substring(DENIED.length()));
                 return Sysexits.EX_NOPERM;
             }
+            if (reply.startsWith("temp ")) { // the daemon's connection limits
+                err.println("sendmail: the daemon did not flush: " + reply.substring(5));
+                return Sysexits.EX_TEMPFAIL;
+            }
             err.println("sendmail: the daemon did not flush: " + reply);
             return Sysexits.EX_SOFTWARE;
         } catch (Handover.SocketFailure e) {

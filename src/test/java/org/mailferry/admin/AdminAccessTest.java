@@ -144,6 +144,56 @@ class AdminAccessTest {
         }
     }
 
+    /** As installed: the daemon runs as its own unprivileged service user, who owns the spool. */
+    @Test
+    void aDaemonRunningAsItsServiceUserTakesChangesFromRootAndItselfOnly() throws Exception {
+        LocalUser service = LocalUser.require("mfsvc");
+        Path spool = dir.resolve("svc-spool");
+        Files.createDirectories(spool);
+        new ProcessBuilder("chown", "mfsvc:", spool.toString()).start().waitFor();
+        int smtp = org.mailferry.testing.Tools.freePort();
+        Path config = dir.resolve("svc.toml");
+        Files.writeString(config, "[smtpd]\nlisten = \"127.0.0.1:" + smtp + "\"\n[queue]\nspool = \"" + spool
+                + "\"\nretry_min = \"1h\"\nretry_max = \"2h\"\n[relay]\nsmarthost = \"[127.0.0.1]:" + smarthost.port()
+                + "\"\n[admin]\nlisten = \"127.0.0.1:0\"\n");
+        Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Process daemon = org.mailferry.testing.UserProcess.as("mfsvc").start(null, List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", LocalUser.classPath(),
+                "org.mailferry.Mailferry", "serve", "--config", config.toString()));
+        Thread.ofVirtual().start(() -> {
+            try (var in = daemon.getInputStream()) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (java.io.IOException ignored) {
+                // the daemon ended
+            }
+        });
+        try {
+            org.mailferry.testing.Tools.awaitPort(smtp, 30_000);
+            String id = Submit.message(new java.net.InetSocketAddress("127.0.0.1", smtp), "root@example.com",
+                    "root@example.net", "<svc@example.com>");
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.exists(spool.resolve("queue").resolve(id + ".env")) && System.nanoTime() < end) {
+                Thread.sleep(20); // deferred: moved from the journal to files
+            }
+            assertThat(Files.getOwner(spool.resolve(AdminToken.FILE)).getName()).isEqualTo("mfsvc");
+            assertThat(eve.run(List.of("cat", spool.resolve(AdminToken.FILE).toString()), null).exit()).isNotZero();
+
+            LocalUser.Result byEve = eve.mailferry(List.of("queue", "delete", id, "--config", config.toString()));
+            assertThat(byEve.exit()).as(byEve.all()).isEqualTo(77);
+            assertThat(byEve.err()).contains("the service user mfsvc", "you are eve");
+            LocalUser.Result byRoot = new LocalUser("root").mailferry(List.of("queue", "hold", id, "--config",
+                    config.toString()));
+            assertThat(byRoot.exit()).as(byRoot.all()).isZero();
+            assertThat(byRoot.out()).contains(id + ": held");
+            LocalUser.Result bySelf = service.mailferry(List.of("queue", "release", id, "--config", config.toString()));
+            assertThat(bySelf.exit()).as(bySelf.all()).isZero();
+            assertThat(bySelf.out()).contains(id + ": released");
+        } finally {
+            daemon.destroy();
+            daemon.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aForgedHostOrAWebPagesOriginIsRefusedWithTheTokenToo() throws Exception {
         try (LogCapture log = new LogCapture("mailferry.admin"); RelayFixture f = relay().start();

@@ -53,6 +53,8 @@ class InstallTest {
     private void assertInstalledFiles() throws Exception {
         assertThat(root.resolve("usr/lib/mailferry/bin/sendmail")).isExecutable();
         assertThat(root.resolve("usr/lib/mailferry/target/mailferry.jar")).exists();
+        assertThat(Files.readSymbolicLink(root.resolve("usr/lib/mailferry/var/spool")))
+                .as("the installation's default spool (config/DefaultSpool)").isEqualTo(Path.of("/var/spool/mailferry"));
         assertThat(Files.readString(root.resolve("usr/lib/mailferry/bin/lib/site.sh")))
                 .contains("/etc/mailferry/mailferry.toml");
         assertThat(Files.readString(root.resolve("etc/mailferry/mailferry.toml"))).contains("/var/spool/mailferry");

@@ -47,19 +47,9 @@ class PrivateConfigTest {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(published))).isEqualTo("rw-r--r--");
             assertThat(Files.readString(published)).startsWith("config = \"" + config.toRealPath() + "\"\n")
                     .contains("origin_domain = \"private.test\"").doesNotContain("not for eve");
-            for (UserProcess as : UserProcess.bothWith("eve")) {
-                for (boolean jvm : new boolean[] {false, true}) {
-                    String subject = "private config, " + as.user() + (jvm ? ", Java" : ", native");
-                    as.env("MAILFERRY_SENDMAIL_JVM", jvm ? "" : "/bin/false"); // the native client on its own
-                    UserProcess.Result r = checkout.send(as.cwd(dir).env("MAILFERRY_CONFIG", config.toString()), jvm,
-                            "Subject: " + subject + "\n\nx\n", "bob");
-                    assertThat(r.exit()).as(subject + ": " + r.err()).isZero();
-                    TestSmarthost.Received m = smarthost.take(30, TimeUnit.SECONDS);
-                    assertThat(m).as(subject).isNotNull();
-                    assertThat(m.text()).contains("Subject: " + subject);
-                    assertThat(m.sender()).isEqualTo(as.user() + "@private.test");
-                    assertThat(m.recipients()).containsExactly("bob@private.test");
-                }
+            for (String etcMode : new String[] {"rwxr-xr-x", "rwx------"}) { // 0700: eve cannot even look it up
+                Files.setPosixFilePermissions(etc, PosixFilePermissions.fromString(etcMode));
+                sendAsEveryone(smarthost, checkout, config, etcMode);
             }
             UserProcess eve = UserProcess.as("eve").cwd(dir);
             for (boolean jvm : new boolean[] {false, true}) {
@@ -70,6 +60,24 @@ class PrivateConfigTest {
                         + "mode 600 when it holds a secret), and " + published + " describes another config file ("
                         + config.toRealPath() + "); start the daemon with this config (it writes " + published
                         + " at start), or make " + other + " readable for all (chmod 644) if it holds no secret\n");
+            }
+        }
+    }
+
+    private void sendAsEveryone(TestSmarthost smarthost, CheckoutCopy checkout, Path config, String etcMode)
+            throws Exception {
+        for (UserProcess as : UserProcess.bothWith("eve")) {
+            for (boolean jvm : new boolean[] {false, true}) {
+                String subject = "private config, " + as.user() + (jvm ? ", Java" : ", native") + ", etc/ " + etcMode;
+                as.env("MAILFERRY_SENDMAIL_JVM", jvm ? "" : "/bin/false"); // the native client on its own
+                UserProcess.Result r = checkout.send(as.cwd(dir).env("MAILFERRY_CONFIG", config.toString()), jvm,
+                        "Subject: " + subject + "\n\nx\n", "bob");
+                assertThat(r.exit()).as(subject + ": " + r.err()).isZero();
+                TestSmarthost.Received m = smarthost.take(30, TimeUnit.SECONDS);
+                assertThat(m).as(subject).isNotNull();
+                assertThat(m.text()).contains("Subject: " + subject);
+                assertThat(m.sender()).isEqualTo(as.user() + "@private.test");
+                assertThat(m.recipients()).containsExactly("bob@private.test");
             }
         }
     }

@@ -96,7 +96,7 @@ public record LocalUser(String name) {
      * The test JVM's class path made readable for any user: target/classes as it is, the jars
      * (in the root-only Maven repository) copied to a world-readable directory once.
      */
-    static synchronized String classPath() throws IOException {
+    public static synchronized String classPath() throws IOException {
         if (classPathCache != null) {
             return classPathCache;
         }
