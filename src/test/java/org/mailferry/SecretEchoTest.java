@@ -30,7 +30,7 @@ import org.mailferry.testing.Submit;
 /**
  * Issue 14, item 6: a smarthost whose 535 quotes our AUTH line (its base64 is the password) must
  * not get the password into any output: the log, the spool files, mailq (as root and as an
- * unprivileged user), status, the admin API, metrics, the webhooks.
+ * unprivileged user), status, mailferry check, the admin API, metrics, the webhooks.
  */
 class SecretEchoTest {
     private static final String USER = "app@example.com";
@@ -82,6 +82,13 @@ class SecretEchoTest {
             outputs.add(cli("queue", "--spool=" + relay.spool));
             outputs.add(cli("queue", "show", id, "--spool=" + relay.spool));
             outputs.add(cli("status", id, "--spool=" + relay.spool));
+            Path checkConfig = dir.resolve("check.toml");
+            Files.writeString(checkConfig, "[relay]\nsmarthost = \"[127.0.0.1]:" + smarthost.port() + "\"\ntls = \"starttls\"\n"
+                    + "ca_file = \"" + Outcomes.resource(ScriptedSmarthost.CA_PEM) + "\"\nusername = \"" + USER + "\"\n"
+                    + "password_command = [\"/bin/echo\", \"" + PASSWORD + "\"]\n");
+            String check = cli("check", "--config", checkConfig.toString());
+            assertThat(check).startsWith("1 ").contains("535");
+            outputs.add(check);
             Path config = dir.resolve("mailferry.toml");
             Files.writeString(config, "[queue]\nspool = \"" + relay.spool + "\"\n");
             LocalUser.Result mailq = eve.bin("mailq", config, List.of(), null);

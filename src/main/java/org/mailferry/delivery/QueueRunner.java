@@ -330,6 +330,7 @@ public final class QueueRunner implements AutoCloseable {
             emitted.add(new DeliveryEvent.Removed(facts, now));
         }
         if (!owe(env, emitted, nextAt)) {
+            notices.queued().forEach(this::schedule); // already queued: sent, though this attempt is made again
             return;
         }
         try {
@@ -366,7 +367,6 @@ public final class QueueRunner implements AutoCloseable {
             return false;
         }
     }
-
 
     /** No smarthost: record why on the envelope once, keep the message due for a later start. */
     private void noSmarthost(Envelope env) {

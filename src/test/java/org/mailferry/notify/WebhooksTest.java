@@ -175,6 +175,33 @@ class WebhooksTest {
     }
 
     @Test
+    void anAttemptWhoseWebhookCannotBeStoredIsNotRecordedAndIsMadeAgain() throws Exception {
+        try (RelayFixture f = relay().set("webhook.events", "[\"delivered\"]").start();
+             org.mailferry.testing.LogCapture log = new org.mailferry.testing.LogCapture("mailferry.qmgr")) {
+            Path outbox = dir.resolve("spool/webhooks");
+            Files.delete(outbox);
+            Files.writeString(outbox, "not a directory");
+            String id = Submit.message(f.address(), "app@example.com", "user@example.net", "<m5@example.com>");
+            smarthost.next(); // delivered, but the delivered webhook cannot be stored
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.lines().stream().noneMatch(l -> l.contains("cannot record the events")) && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertThat(log.lines()).anyMatch(l -> l.startsWith(id + ": cannot record the events of this attempt"));
+            assertThat(f.relay().spool().load(new org.mailferry.message.QueueId(id)).attempts())
+                    .as("the attempt is not recorded: the message is still queued as before").isZero();
+            assertThat(f.eventsOf(DeliveryEvent.Delivered.class)).isEmpty();
+
+            Files.delete(outbox);
+            Files.createDirectory(outbox);
+            f.flushUntil(DeliveryEvent.Delivered.class, id, 1, 10, TimeUnit.SECONDS);
+            Hook delivered = next();
+            assertThat(delivered.body()).contains("\"queue_id\":\"" + id + "\"", "\"attempt\":1");
+            assertThat(smarthost.all()).as("made again: a duplicate rather than a lost webhook").hasSize(2);
+        }
+    }
+
+    @Test
     void aReceivedWebhookStoredForACommitThatNeverHappenedIsNotSent() throws Exception {
         org.mailferry.queue.JournalSpool spool = new org.mailferry.queue.JournalSpool(dir.resolve("spool"),
                 java.time.Clock.systemUTC(), 1 << 20);
