@@ -80,19 +80,8 @@ class WebhookCrashTest {
         }
         relay = new InetSocketAddress("127.0.0.1", port);
         config = dir.resolve("mailferry.toml");
-        Files.writeString(config, """
-                [smtpd]
-                listen = "127.0.0.1:%d"
-                hostname = "relay.test"
-                [queue]
-                spool = "%s"
-                [relay]
-                smarthost = "[127.0.0.1]:%d"
-                [admin]
-                listen = "off"
-                [webhook]
-                url = "http://127.0.0.1:%d/hook"
-                """.formatted(port, dir.resolve("spool"), smarthost.port(), receiver.getAddress().getPort()));
+        org.mailferry.testing.DaemonConfig.write(config, port, dir.resolve("spool"), smarthost.port(),
+                "[webhook]\nurl = \"http://127.0.0.1:%d/hook\"\n".formatted(receiver.getAddress().getPort()));
     }
 
     @AfterEach

@@ -206,8 +206,14 @@ final class Journal {
         try {
             s.sync.await(epoch);
         } catch (IOException failed) {
-            s.live.decrementAndGet(); // past the segment's valid end: the seal keeps it out
             brokenBySync(s, failed);
+            if (s.syncFailed && e.bodyPosition() + bodyLength <= s.syncedSize) {
+                // a good sync covered its bytes before the failure (its ticket came just too late
+                // to tell): durable, and inside the valid end, so it would come back: acknowledge it
+                live.put(env.id(), e);
+                return e;
+            }
+            s.live.decrementAndGet(); // past the segment's valid end: the seal keeps it out
             seal();
             throw failed;
         }

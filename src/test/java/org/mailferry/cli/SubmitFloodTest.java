@@ -43,19 +43,8 @@ class SubmitFloodTest {
         UserProcess.dropBox(spool.resolve("maildrop"));
         int port = Tools.freePort();
         try (TestSmarthost smarthost = new TestSmarthost()) {
-            Path config = Files.writeString(dir.resolve("mailferry.toml"), """
-                    [smtpd]
-                    listen = "127.0.0.1:%d"
-                    hostname = "relay.test"
-                    [queue]
-                    spool = "%s"
-                    [relay]
-                    smarthost = "[127.0.0.1]:%d"
-                    [admin]
-                    listen = "off"
-                    [sendmail]
-                    origin_domain = "origin.test"
-                    """.formatted(port, spool, smarthost.port()));
+            Path config = org.mailferry.testing.DaemonConfig.write(dir.resolve("mailferry.toml"), port, spool,
+                    smarthost.port(), "[sendmail]\norigin_domain = \"origin.test\"\n");
             Path log = dir.resolve("daemon.log");
             Process daemon = new ProcessBuilder(JAVA, "-Xmx64m", "-XX:+UseSerialGC", "-cp",
                     System.getProperty("java.class.path"), "org.mailferry.Mailferry", "serve", "--config",

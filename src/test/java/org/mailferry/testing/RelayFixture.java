@@ -25,6 +25,7 @@ public final class RelayFixture implements AutoCloseable {
     public final List<DeliveryEvent> events = new CopyOnWriteArrayList<>();
     private Mailferry relay;
     private Clock clock = Clock.systemUTC();
+    private org.mailferry.queue.Disk disk = org.mailferry.queue.Disk.SYSTEM;
     private Path configFile;
 
     public RelayFixture(Path spool) {
@@ -46,6 +47,12 @@ public final class RelayFixture implements AutoCloseable {
         return this;
     }
 
+    /** The disk the spool runs on (a {@link FaultyDisk} to fail writes and syncs or cut the power). */
+    public RelayFixture disk(org.mailferry.queue.Disk newDisk) {
+        this.disk = newDisk;
+        return this;
+    }
+
     public RelayFixture smarthost(int port) {
         return set("relay.smarthost", "[127.0.0.1]:" + port);
     }
@@ -61,7 +68,7 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     public RelayFixture start() throws IOException, ConfigException {
-        relay = Mailferry.start(config(), clock);
+        relay = Mailferry.start(config(), clock, disk);
         relay.events().add(events::add);
         return this;
     }
