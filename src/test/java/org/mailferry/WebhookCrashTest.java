@@ -51,19 +51,8 @@ class WebhookCrashTest {
         }
         relay = new InetSocketAddress("127.0.0.1", port);
         config = dir.resolve("mailferry.toml");
-        Files.writeString(config, """
-                [smtpd]
-                listen = "127.0.0.1:%d"
-                hostname = "relay.test"
-                [queue]
-                spool = "%s"
-                [relay]
-                smarthost = "[127.0.0.1]:%d"
-                [admin]
-                listen = "off"
-                [webhook]
-                url = "%s"
-                """.formatted(port, dir.resolve("spool"), smarthost.port(), receiver.url()));
+        org.mailferry.testing.DaemonConfig.write(config, port, dir.resolve("spool"), smarthost.port(),
+                "[webhook]\nurl = \"" + receiver.url() + "\"\n");
     }
 
     @AfterEach
