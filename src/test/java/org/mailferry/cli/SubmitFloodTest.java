@@ -75,6 +75,7 @@ class SubmitFloodTest {
                 }
                 Submit.message(new java.net.InetSocketAddress("127.0.0.1", port), "app@origin.test",
                         "bob@example.com", "<flood-smtp@test>");
+                String during = floodProcess.isAlive() ? memory(daemon.pid()) : "(the flood was over)";
                 assertThat(floodProcess.waitFor(FLOOD_SECONDS + 60, TimeUnit.SECONDS)).isTrue();
                 String floodCounts = new String(floodProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
 
@@ -97,7 +98,7 @@ class SubmitFloodTest {
                 assertThat(daemonLog).doesNotContain("OutOfMemoryError");
                 assertThat(daemonLog).contains("(sendmail)").contains(refusal); // others queued, eve refused
                 System.out.println("flood as eve: " + floodCounts + "; sendmail runs during it took " + took
-                        + "; daemon (-Xmx64m) " + memory(daemon.pid()));
+                        + "; daemon (-Xmx64m) during the flood: " + during + "; after: " + memory(daemon.pid()));
             } finally {
                 daemon.destroy();
                 daemon.waitFor(20, TimeUnit.SECONDS);
