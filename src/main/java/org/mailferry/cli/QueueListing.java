@@ -42,15 +42,22 @@ public final class QueueListing {
         long bytes = 0;
         int count = 0;
         for (int from = 0; from < ids.size(); from += BATCH) {
-            List<Envelope> batch = ids.subList(from, Math.min(ids.size(), from + BATCH)).parallelStream()
-                    .map(id -> loadOrNull(spool, id)).toList();
-            for (Envelope e : batch) {
-                if (e == null) {
+            List<Object> batch = ids.subList(from, Math.min(ids.size(), from + BATCH)).parallelStream()
+                    .map(id -> load(spool, id)).toList();
+            for (Object o : batch) {
+                if (o == null) {
                     continue; // delivered (or moved aside) while we listed
                 }
                 if (count++ == 0) {
                     out.println("-Queue ID-   --Size-- ----Arrival Time---- -Sender/Recipient-------");
                 }
+                if (o instanceof Unreadable u) {
+                    java.time.Instant arrival = java.time.Instant.ofEpochMilli(QueueId.arrivalMillis(u.id()));
+                    out.print(head(u.id().value(), ' ', 0, arrival, "?", zone).append(REASON)
+                            .append("(cannot read the envelope: ").append(u.problem()).append(")\n\n"));
+                    continue;
+                }
+                Envelope e = (Envelope) o;
                 bytes += e.sizeBytes();
                 print(e, out, zone);
             }
@@ -102,11 +109,18 @@ public final class QueueListing {
         return out;
     }
 
-    private static Envelope loadOrNull(Spool spool, QueueId id) {
+    /** A queued message whose envelope cannot be read: listed with the reason, not left out. */
+    private record Unreadable(QueueId id, String problem) {
+    }
+
+    /** The envelope, an {@link Unreadable}, or null when the message is gone. */
+    private static Object load(Spool spool, QueueId id) {
         try {
             return spool.load(id);
-        } catch (IOException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
             return null;
+        } catch (IOException | RuntimeException e) {
+            return new Unreadable(id, e.toString());
         }
     }
 

@@ -23,7 +23,7 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     /** @param smarthosts empty: nothing is relayed, messages stay queued */
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
-                        RelaySecurity security) {
+                        RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax) {
     }
 
     /**

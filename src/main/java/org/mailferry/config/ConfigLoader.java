@@ -127,7 +127,13 @@ public final class ConfigLoader {
                 duration(Key.RELAY_COMMAND_TIMEOUT),
                 (int) positive(Key.RELAY_CONCURRENCY, integer(Key.RELAY_CONCURRENCY)),
                 duration(Key.RELAY_CONNECTION_REUSE_TIME),
-                new RelaySecurityReader(this).read());
+                new RelaySecurityReader(this).read(),
+                duration(Key.RELAY_SITE_BACKOFF_MIN),
+                duration(Key.RELAY_SITE_BACKOFF_MAX));
+        if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
+            throw at(Key.RELAY_SITE_BACKOFF_MAX,
+                    "relay.site_backoff_max must not be shorter than relay.site_backoff_min");
+        }
         String origin = string(Key.SENDMAIL_ORIGIN_DOMAIN, smtpd.hostname());
         if (values.containsKey(Key.SENDMAIL_ORIGIN_DOMAIN.name()) && !Key.isDomainName(origin)) { // read by the sendmail command; checked here so that serve fails fast
             throw at(Key.SENDMAIL_ORIGIN_DOMAIN, "sendmail.origin_domain must be a domain name such as \"example.com\"");
@@ -247,7 +253,7 @@ public final class ConfigLoader {
         return s == null || s.isBlank() ? null : pathOf(key, s);
     }
 
-    private Path pathOf(Key key, String s) throws ConfigException {
+    Path pathOf(Key key, String s) throws ConfigException {
         try {
             return Path.of(s);
         } catch (java.nio.file.InvalidPathException e) {

@@ -59,13 +59,17 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
             "name sent in EHLO to the smarthost");
     public static final Key RELAY_CONNECT_TIMEOUT = new Key("relay.connect_timeout", "30s",
-            "TCP connect timeout toward the smarthost");
+            "TCP connect timeout toward the smarthost; the 220 greeting must come within it too");
     public static final Key RELAY_COMMAND_TIMEOUT = new Key("relay.command_timeout", "300s",
             "how long to wait for each smarthost reply (RFC 5321 4.5.3.2)");
     public static final Key RELAY_CONCURRENCY = new Key("relay.concurrency", "4",
             "parallel connections to the smarthost");
     public static final Key RELAY_CONNECTION_REUSE_TIME = new Key("relay.connection_reuse_time", "2s",
             "how long an idle smarthost connection is kept for the next message");
+    public static final Key RELAY_SITE_BACKOFF_MIN = new Key("relay.site_backoff_min", "30s",
+            "after a smarthost address fails to open a session, the wait before one probe tests it again");
+    public static final Key RELAY_SITE_BACKOFF_MAX = new Key("relay.site_backoff_max", "5m",
+            "the longest wait between probes of a smarthost address that is down (doubles from the minimum)");
     public static final Key ADMIN_LISTEN = new Key("admin.listen", "127.0.0.1:2526",
             "address:port of the admin HTTP API (status, queue commands, /metrics); \"off\" disables it");
     public static final Key ADMIN_HISTORY_RETENTION = new Key("admin.history_retention", "7d",
@@ -146,7 +150,8 @@ public record Key(String name, String defaultValue, String description) {
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
-            RELAY_CONNECTION_REUSE_TIME, RELAY_TLS, RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
+            RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_TLS,
+            RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,

@@ -106,7 +106,7 @@ final class RelaySecurityReader {
 
     private Path path(Key key) throws ConfigException {
         String s = l.string(key, "");
-        return s.isBlank() ? null : Path.of(s.strip());
+        return s.isBlank() ? null : l.pathOf(key, s.strip()); // a NUL in it is a config error, not a crash
     }
 
     private boolean bool(Key key) throws ConfigException {

@@ -13,6 +13,16 @@ import org.mailferry.message.QueueId;
  */
 public final class Claims {
     private final Set<QueueId> claimed = new HashSet<>();
+    private final java.util.function.Consumer<QueueId> released;
+
+    public Claims() {
+        this(id -> { });
+    }
+
+    /** @param released told of each release, after it (the scheduler looks at a message it had to skip) */
+    Claims(java.util.function.Consumer<QueueId> released) {
+        this.released = released;
+    }
 
     /** Claims {@code id} if nobody holds it. */
     public synchronized boolean tryClaim(QueueId id) {
@@ -33,8 +43,11 @@ public final class Claims {
         return true;
     }
 
-    public synchronized void release(QueueId id) {
-        claimed.remove(id);
-        notifyAll();
+    public void release(QueueId id) {
+        synchronized (this) {
+            claimed.remove(id);
+            notifyAll();
+        }
+        released.accept(id);
     }
 }

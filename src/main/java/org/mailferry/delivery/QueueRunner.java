@@ -1,68 +1,65 @@
 package org.mailferry.delivery;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.TimeUnit;
 import org.mailferry.config.Config;
 import org.mailferry.config.RelaySecurity;
-import org.mailferry.message.Attempt;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
-import org.mailferry.message.Recipient;
-import org.mailferry.notify.DeliveryEvent;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Spool;
+import org.mailferry.smtp.EnhancedStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler: keeps (id, due time) for every queued message, never bodies or envelopes, and
- * runs a fixed number of workers that take due messages, deliver them to the smarthost and record
- * the outcome. A worker keeps its connection open for the next due message for a short while
- * (connection reuse).
+ * The scheduler: keeps (id, due time) for every queued message in a {@link Schedule} on the
+ * injected clock, never bodies or envelopes, and runs a fixed number of workers that take due
+ * messages, deliver them ({@link Transport}, by each site's state in {@link Sites}) and record the
+ * outcome ({@link Recorder}). A worker keeps its connection open for the next due message for a
+ * short while (connection reuse). Nothing takes a message out of the schedule but its end: an
+ * exception anywhere in an attempt, or an envelope that cannot be read, reschedules it with backoff
+ * and one log line ({@link #trouble}).
  */
 public final class QueueRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
     static final String NO_SMARTHOST = "no smarthost configured; set relay.smarthost in the config or start with "
             + "--smarthost 'smtp:[host]:port'";
+    private static final EnhancedStatus NO_ROUTE = new EnhancedStatus(4, 3, 5);
+    /** How long a worker waits for a due message before looking at the clock again anyway. */
+    private static final Duration IDLE = Duration.ofMinutes(1);
 
     private final Spool spool;
     private final Config.Relay relay;
     private final Duration lifetime;
     private final RetrySchedule retry;
     private final EventListener events;
-    private final DsnSender dsn;
     private final Clock clock;
-    private final ClientSecurity security;
-    private final DelayQueue<Due> due = new DelayQueue<>();
-    private final Set<QueueId> scheduled = ConcurrentHashMap.newKeySet();
-    private final Claims claims = new Claims();
+    private final Schedule schedule;
+    private final Sites sites;
+    private final Transport transport;
+    private final Recorder recorder;
+    private final Claims claims = new Claims(this::released);
+    /** Taken while an operator held their claim: due again when the claim is released. */
+    private final Set<QueueId> contended = ConcurrentHashMap.newKeySet();
     private final List<Thread> workers = new ArrayList<>();
+    /** Workers waiting for a due message: the only ones close() interrupts (never one inside a sync). */
+    private final Set<Thread> idle = new java.util.HashSet<>();
+    /** Deferred without a session because their sites were down: due at once when a site is back. */
+    private final Set<QueueId> parked = ConcurrentHashMap.newKeySet();
+    /** Attempts in a row that failed on our side, per message, for their backoff. */
+    private final Map<QueueId, Integer> troubles = new ConcurrentHashMap<>();
     private volatile boolean running;
-
-    private record Due(QueueId id, long atNanos) implements Delayed {
-        @Override
-        public long getDelay(TimeUnit unit) {
-            return unit.convert(atNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public int compareTo(Delayed o) {
-            Due d = (Due) o;
-            int c = Long.compare(atNanos, d.atNanos);
-            return c != 0 ? c : id.compareTo(d.id);
-        }
-    }
+    /** Deferrals written in the background at once (every site down), at most this many. */
+    private final java.util.concurrent.Semaphore deferring = new java.util.concurrent.Semaphore(16);
 
     public QueueRunner(Spool spool, Config.Relay relay, Config.Queue queue, RetrySchedule retry,
                        DsnSender dsn, EventListener events, Clock clock) {
@@ -71,10 +68,12 @@ public final class QueueRunner implements AutoCloseable {
         this.lifetime = queue.lifetime();
         this.retry = retry;
         this.events = events;
-        this.dsn = dsn;
         this.clock = clock;
-        this.security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT : relay.security(),
-                clock);
+        this.schedule = new Schedule(clock);
+        this.sites = new Sites(clock, relay.siteBackoffMin(), relay.siteBackoffMax());
+        this.transport = new Transport(spool, relay, ClientSecurity.from(relay.security() == null
+                ? RelaySecurity.DEFAULT : relay.security(), clock), sites);
+        this.recorder = new Recorder(spool, lifetime, retry, dsn, events);
     }
 
     public void start() {
@@ -84,7 +83,7 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
-    /** Schedules a message for its next attempt (now for a new one). */
+    /** Schedules a message for its next attempt; one never tried goes to the new lane. */
     public void schedule(Envelope env) {
         if (env.held() || env.isFinished()) {
             return;
@@ -93,33 +92,37 @@ public final class QueueRunner implements AutoCloseable {
             noSmarthost(env);
             return;
         }
-        long delayMs = Math.max(0, env.nextAttempt().toEpochMilli() - clock.millis());
-        if (scheduled.add(env.id())) {
-            due.add(new Due(env.id(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs)));
-        }
+        schedule.addIfAbsent(env.id(), env.nextAttempt(), env.attempts() == 0);
     }
 
-    /** Makes every scheduled message due now ("mailq -q", "queue flush"). */
-    public void flush() {
-        long now = System.nanoTime();
-        for (Object o : due.toArray()) {
-            Due d = (Due) o;
-            if (d.atNanos() > now && due.remove(d)) { // not taken by a worker meanwhile
-                due.add(new Due(d.id(), now));
-            }
-        }
+    /**
+     * Makes every scheduled message due now ("mailq -q", "queue flush"), in memory, and every down
+     * site's probe due now; returns how many messages are scheduled.
+     */
+    public int flush() {
+        sites.probeNow();
+        return schedule.flushAll();
     }
 
     /** Makes one message due now (after a flush or release), whatever its earlier due time. */
     public void flush(Envelope env) {
-        due.removeIf(d -> d.id().equals(env.id()));
-        scheduled.remove(env.id());
+        schedule.remove(env.id());
         schedule(env.withNextAttempt(clock.instant()));
     }
 
     /** The claims shared with operator commands ({@link QueueControl}). */
     public Claims claims() {
         return claims;
+    }
+
+    /** The smarthost sites and which of them are down. */
+    public Sites sites() {
+        return sites;
+    }
+
+    /** Wakes the workers to look at the clock (a test moved its clock). */
+    public void wake() {
+        schedule.wake();
     }
 
     /** Loads every queued message and schedules it; returns the number scheduled. */
@@ -134,36 +137,44 @@ public final class QueueRunner implements AutoCloseable {
 
     private void work() {
         SmtpClient connection = null;
-        while (running) {
-            Due d;
-            try {
-                d = connection == null ? due.take()
-                        : due.poll(relay.connectionReuseTime().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
+        while (true) {
+            QueueId id = next(connection == null ? IDLE : relay.connectionReuseTime());
+            if (!running) {
+                if (id != null) {
+                    schedule.add(id, clock.instant(), false); // shutting down: back for the next start
+                }
                 break;
             }
-            if (d == null) {
-                connection.close(); // idle too long: give the connection back
-                connection = null;
+            if (id == null) {
+                if (connection != null) {
+                    connection.close(); // idle too long: give the connection back
+                    connection = null;
+                }
                 continue;
             }
-            scheduled.remove(d.id());
-            if (!claims.tryClaim(d.id())) {
-                // an operator command is changing this message: look again shortly
-                due.add(new Due(d.id(), System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
-                scheduled.add(d.id());
-                continue;
+            if (!claims.tryClaim(id)) {
+                // an operator command is changing this message: look again when it is done
+                contended.add(id);
+                if (!claims.tryClaim(id)) {
+                    continue;
+                }
+                contended.remove(id); // released meanwhile
             }
+            boolean handedOff = false;
             try {
-                connection = attempt(d.id(), connection);
-            } catch (RuntimeException e) {
-                log.error("{}: delivery attempt failed unexpectedly", d.id(), e);
+                Step step = attempt(id, connection);
+                connection = step.connection();
+                handedOff = step.handedOff();
+            } catch (Throwable t) { // never lose the message, never lose the worker
                 if (connection != null) {
                     connection.close();
                     connection = null;
                 }
+                trouble(id, null, "attempt failed on our side", t);
             } finally {
-                claims.release(d.id());
+                if (!handedOff) {
+                    claims.release(id);
+                }
             }
         }
         if (connection != null) {
@@ -171,201 +182,193 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
-    /** One attempt for one message; returns the connection if it can be reused. */
-    private SmtpClient attempt(QueueId id, SmtpClient connection) {
-        Envelope env;
-        try {
-            env = spool.load(id);
-        } catch (NoSuchFileException gone) {
-            return connection; // deleted by an operator meanwhile
-        } catch (IOException e) {
-            log.warn("{}: cannot load envelope: {}", id, e.getMessage());
-            return connection;
-        }
-        if (env.held() || env.isFinished()) {
-            return connection;
-        }
-        Instant now = clock.instant();
-        Attempted a = now.isAfter(env.arrival().plus(lifetime))
-                ? new Attempted(null, connection, false) // expired: handled in record()
-                : deliver(env, connection);
-        connection = a.connection;
-        record(env, a.outcomes, a.dsnOffered, clock.instant());
-        return connection;
-    }
-
-    /** @param dsnOffered the smarthost offered DSN, so NOTIFY and the rest were passed on */
-    private record Attempted(List<DeliveryOutcome> outcomes, SmtpClient connection, boolean dsnOffered) {
-    }
-
-    private Attempted deliver(Envelope env, SmtpClient connection) {
-        int pending = env.pending().size();
-        if (connection != null && connection.isReusable()) {
-            try (InputStream body = spool.openBody(env.id())) {
-                return new Attempted(connection.send(env, body), keep(connection), connection.offers("DSN"));
-            } catch (IOException e) {
-                // A cached connection may have been closed by the server while idle: one fresh try.
-                connection.close();
+    /**
+     * The next due message, or null after {@code patience} or at shutdown. Only while in here may
+     * a worker be interrupted: never inside an attempt, where a thread interrupted in
+     * FileChannel.force would close the spool's channel under everyone.
+     */
+    private QueueId next(Duration patience) {
+        synchronized (idle) {
+            if (!running) {
+                return null;
             }
-        } else if (connection != null) {
-            connection.close();
-        }
-        List<Router.Target> targets;
-        try {
-            targets = Router.targets(relay.smarthosts());
-        } catch (IOException e) {
-            return new Attempted(repeat(Classifier.classify(e, "lookup of " + relay.smarthosts().get(0).host(),
-                    "none"), pending), null, false);
-        }
-        DeliveryOutcome siteFailure = null;
-        for (Router.Target t : targets) {
-            String relayName = t.hostName() + "[" + t.address().getAddress().getHostAddress() + "]:"
-                    + t.address().getPort();
-            SmtpClient c;
-            try {
-                c = SmtpClient.open(t.address(), t.hostName(), names(t), relay.heloName(), relay.connectTimeout(),
-                        relay.commandTimeout(), security, SmtpClient.Trace.NONE);
-            } catch (SecurityFailure e) {
-                if (e.authentication()) {
-                    log.error("AUTHENTICATION FAILED: {}; messages stay queued until the credentials are fixed",
-                            e.getMessage());
-                }
-                siteFailure = new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relayName,
-                        e.getMessage(), e.status());
-                continue;
-            } catch (IOException e) {
-                siteFailure = Classifier.classify(e, "connect to " + relayName, relayName);
-                continue; // next address or smarthost
-            } catch (SmtpClient.SessionRefused e) {
-                siteFailure = Classifier.classifySessionRefused(e.reply(), relayName);
-                continue;
-            }
-            try (InputStream body = spool.openBody(env.id())) {
-                return new Attempted(c.send(env, body), keep(c), c.offers("DSN"));
-            } catch (IOException e) {
-                c.close();
-                return new Attempted(repeat(Classifier.classify(e, "conversation with " + relayName, relayName),
-                        pending), null, false);
-            }
-        }
-        return new Attempted(repeat(siteFailure, pending), null, false);
-    }
-
-    /** Names to look credentials up by: the host connected to, then the configured smarthost names. */
-    private List<String> names(Router.Target t) {
-        List<String> names = new ArrayList<>(List.of(t.hostName()));
-        for (org.mailferry.config.Smarthost s : relay.smarthosts()) {
-            if (s.port() == t.address().getPort() && !names.contains(s.host())) {
-                names.add(s.host());
-            }
-        }
-        return names;
-    }
-
-    private static SmtpClient keep(SmtpClient c) {
-        if (c.isReusable()) {
-            return c;
-        }
-        c.close();
-        return null;
-    }
-
-    private static List<DeliveryOutcome> repeat(DeliveryOutcome o, int n) {
-        List<DeliveryOutcome> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(o);
-        }
-        return out;
-    }
-
-    /** Applies the outcomes (null: expired) to the envelope, emits events, stores or removes. */
-    private void record(Envelope env, List<DeliveryOutcome> outcomes, boolean dsnOffered, Instant now) {
-        Duration delay = Duration.between(env.arrival(), now);
-        boolean expiredNow = !now.isBefore(env.arrival().plus(lifetime));
-        List<Recipient> updated = new ArrayList<>();
-        List<Attempt> history = new ArrayList<>();
-        List<DeliveryEvent> emitted = new ArrayList<>();
-        Duration next = retry.delayAfter(env.attempts() + 1);
-        Instant nextAt = now.plus(next);
-        DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts() + 1);
-        int p = 0;
-        for (Recipient r : env.recipients()) {
-            if (r.state() != Recipient.State.PENDING) {
-                updated.add(r);
-                continue;
-            }
-            DeliveryOutcome o = outcomes == null ? null : outcomes.get(p);
-            p++;
-            if (o instanceof DeliveryOutcome.Delivered d) {
-                updated.add(r.with(Recipient.State.DELIVERED, d.text()));
-                history.add(new Attempt(now, r.address().value(), "sent via " + d.relay() + ": " + d.text()));
-                emitted.add(new DeliveryEvent.Delivered(facts, now, r.address(), d.relay(), delay,
-                        d.status().toString(), d.text()));
-            } else if (o instanceof DeliveryOutcome.PermanentFailure f) {
-                updated.add(r.with(Recipient.State.FAILED, f.text()));
-                history.add(new Attempt(now, r.address().value(), "bounced via " + f.relay() + ": " + f.text()));
-                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), f.relay(), delay,
-                        f.status().toString(), f.text(), false));
-            } else if (o == null || expiredNow) {
-                String reason = "message expired after " + lifetime.toHours() + "h in the queue"
-                        + (r.lastReply().isEmpty() ? "" : "; last reason: " + r.lastReply());
-                String relayName = o == null ? "none" : o.relay();
-                updated.add(r.with(Recipient.State.FAILED, reason));
-                history.add(new Attempt(now, r.address().value(), "expired: " + reason));
-                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), relayName, delay, "4.4.7",
-                        reason, true));
-            } else {
-                DeliveryOutcome.TemporaryFailure t = (DeliveryOutcome.TemporaryFailure) o;
-                updated.add(r.with(Recipient.State.PENDING, t.text()));
-                history.add(new Attempt(now, r.address().value(), "deferred via " + t.relay() + ": " + t.text()));
-                emitted.add(new DeliveryEvent.Deferred(facts, now, r.address(), t.relay(), delay,
-                        t.status().toString(), t.text(), nextAt));
-            }
-        }
-        DsnSender.Result notices = dsn.afterAttempt(env, outcomes, updated, dsnOffered, now);
-        history.addAll(notices.history());
-        emitted.addAll(notices.events());
-        Envelope after = env.afterAttempt(updated, nextAt, history);
-        if (after.isFinished()) {
-            emitted.add(new DeliveryEvent.Removed(facts, now));
-        }
-        if (!owe(env, emitted, nextAt)) {
-            notices.queued().forEach(this::schedule); // already queued: sent, though this attempt is made again
-            return;
+            idle.add(Thread.currentThread());
         }
         try {
-            if (after.isFinished()) {
-                spool.retire(after);
-            } else {
-                spool.update(after);
+            return schedule.take(patience);
+        } catch (InterruptedException e) {
+            return null;
+        } finally {
+            synchronized (idle) {
+                idle.remove(Thread.currentThread());
+                Thread.interrupted(); // an interrupt that came after take() returned: running is false
             }
-        } catch (IOException e) {
-            log.error("{}: cannot record the attempt: {}", env.id(), e.toString());
-        }
-        if (!after.isFinished()) {
-            schedule(after); // before the events: whoever hears "deferred" may flush it at once
-        }
-        emitted.forEach(events::on);
-        for (Envelope notice : notices.queued()) {
-            schedule(notice); // its "received" event came with its commit
         }
     }
 
     /**
-     * The outbox first: the events an attempt owes are recorded durably (the webhooks' files) before
-     * the attempt's state change, so a crash between the two sends them twice, never zero times.
-     * When they cannot be recorded, neither is the attempt: the message is tried again later.
+     * What an attempt leaves the worker: the connection if it can be reused, and whether the
+     * message's claim went with a deferral written in the background.
      */
-    private boolean owe(Envelope env, List<DeliveryEvent> owed, Instant nextAt) {
+    private record Step(SmtpClient connection, boolean handedOff) {
+        static Step keep(SmtpClient c) {
+            return new Step(c, false);
+        }
+    }
+
+    /** One attempt for one message. */
+    private Step attempt(QueueId id, SmtpClient connection) {
+        Envelope env;
         try {
-            events.prepare(owed);
-            return true;
-        } catch (IOException e) {
-            log.error("{}: cannot record the events of this attempt, so not the attempt either (tried again at {}): {}",
-                    env.id(), nextAt, e.getMessage());
-            schedule(env.withNextAttempt(nextAt));
+            env = spool.load(id);
+        } catch (NoSuchFileException gone) {
+            forget(id); // deleted by an operator meanwhile
+            return Step.keep(connection);
+        } catch (IOException | RuntimeException e) {
+            trouble(id, null, "cannot read the envelope", e);
+            return Step.keep(connection);
+        }
+        if (env.held() || env.isFinished()) {
+            forget(id);
+            return Step.keep(connection);
+        }
+        parked.remove(id);
+        Transport.Attempted a;
+        try {
+            a = clock.instant().isAfter(env.arrival().plus(lifetime))
+                    ? Transport.Attempted.of(null, connection, false) // expired: handled in record()
+                    : transport.deliver(env, connection);
+        } catch (Throwable t) {
+            if (connection != null) {
+                connection.close();
+            }
+            trouble(id, env, "attempt failed on our side", t);
+            return Step.keep(null);
+        }
+        if (suspended(a)) {
+            // No session was opened (every site is down): writing the deferral needs no connection,
+            // so it does not hold up this worker; a backlog after an outage is deferred in parallel.
+            deferring.acquireUninterruptibly();
+            try {
+                Thread.ofVirtual().name("defer-" + id).start(() -> {
+                    try {
+                        finish(env, a);
+                    } finally {
+                        deferring.release();
+                        claims.release(id);
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                deferring.release();
+                throw e;
+            }
+            return new Step(null, true);
+        }
+        if (!finish(env, a)) {
+            if (a.connection() != null) {
+                a.connection().close();
+            }
+            return Step.keep(null);
+        }
+        return Step.keep(a.connection());
+    }
+
+    /** True when every site was down and skipped: deferred without a session. */
+    private static boolean suspended(Transport.Attempted a) {
+        return a.connection() == null && !a.downSites().isEmpty() && a.outcomes() != null
+                && a.outcomes().stream().allMatch(o -> o.text().startsWith(Sites.SUSPENDED));
+    }
+
+    /** Records the attempt and schedules what follows; false when that failed (then rescheduled). */
+    private boolean finish(Envelope env, Transport.Attempted a) {
+        try {
+            Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), clock.instant());
+            troubles.remove(env.id());
+            rescheduleAfter(r, a);
+        } catch (Throwable t) {
+            trouble(env.id(), env, "attempt failed on our side", t);
             return false;
         }
+        if (a.siteBack()) {
+            releaseParked();
+        }
+        return true;
+    }
+
+    private void rescheduleAfter(Recorder.Recorded r, Transport.Attempted a) {
+        Envelope after = r.after();
+        if (!after.isFinished() && !after.held()) {
+            Instant due = after.nextAttempt();
+            if (!a.downSites().isEmpty()) {
+                parked.add(after.id());
+                Instant probe = sites.carry(a.downSites());
+                if (probe != null && probe.isBefore(due)) {
+                    due = probe; // this message carries the site's next probe
+                }
+            }
+            // before the events: whoever hears "deferred" may flush it at once
+            schedule.addIfAbsent(after.id(), due, false);
+        }
+        r.emitted().forEach(events::on);
+        r.notices().forEach(this::schedule);
+    }
+
+    /** A site is back: the messages deferred while it was down are due now, in memory. */
+    private void releaseParked() {
+        List<QueueId> ids = new ArrayList<>(parked);
+        parked.removeAll(ids);
+        int n = 0;
+        for (QueueId id : ids) {
+            n += schedule.flush(id) ? 1 : 0;
+        }
+        log.info("a smarthost is back: {} message(s) deferred while it was down are due now", n);
+    }
+
+    /**
+     * An attempt failed on our side ({@code t}: a bug, or an envelope that cannot be read): one log
+     * line, the reason on the envelope when it can be written (the queue listing shows it), and the
+     * message back in the schedule after a backoff that grows with each such failure in a row.
+     */
+    private void trouble(QueueId id, Envelope env, String what, Throwable t) {
+        int n = troubles.merge(id, 1, Integer::sum);
+        Instant now = clock.instant();
+        Instant next = now.plus(retry.delayAfter(n));
+        String reason = what + ": " + describe(t);
+        log.warn("{}: {}; trying again at {} ({} time(s) in a row)", id, reason, next, n);
+        List<org.mailferry.notify.DeliveryEvent> emitted = List.of();
+        if (env != null) {
+            try {
+                emitted = recorder.trouble(env, reason, EnhancedStatus.TEMP_LOCAL_ERROR, now, next).emitted();
+            } catch (IOException | RuntimeException e) {
+                log.warn("{}: cannot record the reason either: {}", id, e.toString());
+            }
+        }
+        schedule.add(id, next, false);
+        emitted.forEach(events::on);
+    }
+
+    /** The throwable and where it came from, on one line. */
+    static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder(t.toString());
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().startsWith("org.mailferry.")) {
+                sb.append(" at ").append(e.getClassName().substring(e.getClassName().lastIndexOf('.') + 1))
+                        .append('.').append(e.getMethodName()).append(':').append(e.getLineNumber());
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    private void released(QueueId id) {
+        if (contended.remove(id)) {
+            schedule.addIfAbsent(id, clock.instant(), false);
+        }
+    }
+
+    private void forget(QueueId id) {
+        troubles.remove(id);
+        parked.remove(id);
     }
 
     /** No smarthost: record why on the envelope once, keep the message due for a later start. */
@@ -373,40 +376,36 @@ public final class QueueRunner implements AutoCloseable {
         if (env.pending().stream().allMatch(r -> r.lastReply().equals(NO_SMARTHOST))) {
             return;
         }
-        Instant now = clock.instant();
-        List<Recipient> updated = env.recipients().stream()
-                .map(r -> r.state() == Recipient.State.PENDING ? r.with(Recipient.State.PENDING, NO_SMARTHOST) : r)
-                .toList();
-        Envelope after = env.withRecipients(updated, List.of());
-        DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts());
-        List<DeliveryEvent> owed = env.pending().stream().map(r -> (DeliveryEvent) new DeliveryEvent.Deferred(facts,
-                now, r.address(), "none", Duration.between(env.arrival(), now), "4.3.5", NO_SMARTHOST,
-                env.nextAttempt())).toList();
         try {
-            events.prepare(owed);
-            spool.update(after);
+            recorder.trouble(env, NO_SMARTHOST, NO_ROUTE, clock.instant(), env.nextAttempt()).emitted().forEach(events::on);
         } catch (IOException e) {
             log.error("{}: cannot record the reason: {}", env.id(), e.toString());
         }
-        owed.forEach(events::on);
     }
 
     public int scheduledCount() {
-        return scheduled.size();
+        return schedule.size();
     }
 
     @Override
     public void close() {
-        running = false;
-        for (Thread t : workers) {
-            t.interrupt();
+        synchronized (idle) {
+            running = false;
+            idle.forEach(Thread::interrupt);
         }
         for (Thread t : workers) {
             try {
-                t.join(5000);
+                t.join(5000); // a worker inside an attempt finishes it (its timeouts bound it)
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        try {
+            if (deferring.tryAcquire(16, 5, java.util.concurrent.TimeUnit.SECONDS)) {
+                deferring.release(16); // every background deferral is written
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

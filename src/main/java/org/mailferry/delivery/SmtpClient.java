@@ -122,7 +122,10 @@ public final class SmtpClient implements AutoCloseable {
             }
             c = new SmtpClient(s, plain, relay, commandTimeout);
             c.tlsActive = mode == TlsMode.TLS;
-            Reply greeting = c.reply();
+            // A server that accepts TCP but never greets is as unreachable as one that never
+            // accepts: the greeting must come within the connect timeout (or the command timeout,
+            // when shorter), so a black hole costs one connect timeout, not five minutes.
+            Reply greeting = c.greeting(s, Math.min(connectTimeout.toMillis(), commandTimeout.toMillis()));
             trace.step("greeting", greeting.isPositive(), greeting.oneLine());
             if (!greeting.isPositive()) {
                 throw new SessionRefused(greeting);
@@ -154,6 +157,16 @@ public final class SmtpClient implements AutoCloseable {
             s.close();
             throw e;
         }
+    }
+
+    /** Reads the greeting within {@code timeoutMillis}, then restores the command timeout. */
+    private Reply greeting(Socket s, long timeoutMillis) throws IOException {
+        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
+        in.setLineTimeoutMillis(timeoutMillis);
+        Reply r = reply();
+        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMillis));
+        in.setLineTimeoutMillis(commandTimeoutMillis);
+        return r;
     }
 
     static final EnhancedStatus TEMP_SECURITY = new EnhancedStatus(4, 7, 0);

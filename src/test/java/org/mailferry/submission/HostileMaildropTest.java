@@ -82,7 +82,7 @@ class HostileMaildropTest {
         String m = maildrop.toString();
         asEve("cd " + m + " && mkfifo fifo1 fifo2 .fifo3 && mkdir dir1 && echo junk > unreadable && chmod 000 unreadable"
                 + " && ln -s /proc/self/environ environ && ln -s " + target + " link-to-root && ln -s fifo1 link-to-fifo"
-                + " && ln -s /nonexistent dangling");
+                + " && ln -s /nonexistent dangling && for i in $(seq 1 100); do mkfifo many$i; done");
         // eve's own valid drop, as her sendmail would write it
         Path evesDrop = Files.write(dir.resolve("eves-drop"), message("from eve").encode());
         Files.setPosixFilePermissions(evesDrop, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
@@ -107,7 +107,7 @@ class HostileMaildropTest {
             got.add(r);
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        System.out.println("pickup with " + hostile.size() + " hostile entries: root's 5 drops and eve's 1"
+        System.out.println("pickup with " + (hostile.size() + 100) + " hostile entries: root's 5 drops and eve's 1"
                 + " delivered in " + millis + " ms");
         assertThat(millis).as("root's 5 drops delivered despite eve's entries").isLessThan(5_000);
 
@@ -124,6 +124,7 @@ class HostileMaildropTest {
             for (String h : hostile) {
                 assertThat(names).contains("maildrop-" + h);
             }
+            assertThat(names).contains("maildrop-many1", "maildrop-many100").hasSize(hostile.size() + 100 + 1);
         }
         for (String h : hostile) {
             assertThat(log.lines().stream().filter(l -> l.startsWith("maildrop file " + h + ": ")))
