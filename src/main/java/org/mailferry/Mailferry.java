@@ -78,7 +78,7 @@ public final class Mailferry implements AutoCloseable {
         events.add(new MailLog());
         events.add(metrics);
         spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
-        webhooks = webhooks(config, spool, clock);
+        webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
         spool.onCommit(new org.mailferry.notify.ReceivedEvents(events));
         runner = new QueueRunner(spool, config.relay(), config.queue(),
@@ -98,12 +98,13 @@ public final class Mailferry implements AutoCloseable {
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
-    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock) throws IOException {
+    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock, org.mailferry.queue.Disk disk)
+            throws IOException {
         Config.Webhook w = config.webhook();
         byte[] secret = w.secretFile() == null ? null
                 : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
         return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), secret, w.lifetime()),
-                config.queue().spool().resolve("webhooks"), spool, clock);
+                config.queue().spool().resolve("webhooks"), spool, clock, disk);
     }
 
     /** Who may list (mailq) and change the queue through the submit socket. */
@@ -306,7 +307,8 @@ public final class Mailferry implements AutoCloseable {
                 }
                 case "queue", "mailq" -> {
                     JournalSpool files = new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
-                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()),
+                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC(),
+                            org.mailferry.queue.Disk.SYSTEM),
                             access(config), out, err).run(args.rest());
                 }
                 case "status" -> {
