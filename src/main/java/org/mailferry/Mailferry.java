@@ -91,12 +91,15 @@ public final class Mailferry implements AutoCloseable {
         admin = new AdminServer(spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), java.util.stream.Stream.concat(
                         config.admin().hostNames().stream(), java.util.stream.Stream.of(config.smtpd().hostname())).toList()));
-        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock),
+        SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(
+                org.mailferry.submission.HeaderRules.of(config.headers().drop(), config.sendmail().originDomain(),
+                        config.headers().qualify()));
+        listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
                 new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted)
                 .reportRefusals(refusals);
         spoolRoot = config.queue().spool();
-        local = new LocalSubmission(SessionSettings.from(config.smtpd(), clock), spool, this::accepted);
+        local = new LocalSubmission(settings, spool, this::accepted);
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */

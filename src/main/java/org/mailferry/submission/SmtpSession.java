@@ -437,8 +437,11 @@ public final class SmtpSession {
             flush();
             CountingSink sink = new CountingSink(incoming.body());
             sink.write(received);
+            HeaderRewriter headers = settings.headers().forClient(sink, // Bcc removed; local names qualified
+                    clientAddress == null || settings.policy().mayRelay(clientAddress)); // for mynetworks
             DataReader.Result r = new DataReader(settings.maxMessageSizeBytes(), settings.maxLineLength())
-                    .read(in, sink);
+                    .read(in, headers);
+            headers.finish();
             if (!r.ended()) {
                 log.info("{}: client {} disconnected during DATA", incoming.id(), clientText);
                 return null;
