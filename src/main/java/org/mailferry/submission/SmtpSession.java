@@ -451,7 +451,7 @@ public final class SmtpSession {
             }
             reset();
             queued.accept(env);
-            return Reply.of(250, EnhancedStatus.OK, "Ok: queued as " + incoming.id());
+            return Reply.of(250, EnhancedStatus.OK, "Ok: " + incoming.queuedAs());
         }
     }
 
@@ -482,7 +482,7 @@ public final class SmtpSession {
         StringBuilder sb = new StringBuilder(200)
                 .append("Received: from ").append(sanitize(helo)).append(" (").append(clientText).append(")\r\n")
                 .append("\tby ").append(settings.hostname()).append(" (Mailferry) with ").append(with)
-                .append(" id ").append(id);
+                .append(clientAddress == null ? "" : " id " + id); // sendmail -bs: the daemon's own Received names its id
         if (recipients.size() == 1) {
             sb.append("\r\n\tfor ").append(recipients.get(0).address().bracketed());
         }
