@@ -55,6 +55,7 @@ public final class Mailferry implements AutoCloseable {
     private final QueueRunner runner;
     private final SmtpListener listener;
     private final Metrics metrics = new Metrics();
+    private final org.mailferry.submission.Refusals refusals = new org.mailferry.submission.Refusals();
     private final Webhooks webhooks;
     private final QueueControl control;
     private final AdminServer admin;
@@ -95,7 +96,8 @@ public final class Mailferry implements AutoCloseable {
                         config.headers().qualify()));
         listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
-                new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted);
+                new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted)
+                .reportRefusals(refusals);
         spoolRoot = config.queue().spool();
         local = new LocalSubmission(settings, spool, this::accepted);
     }
@@ -120,7 +122,7 @@ public final class Mailferry implements AutoCloseable {
         return metrics.render(Map.of(
                 "mailferry_queue_messages", Map.entry("Messages in the queue.", spool.count()),
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
-                        (long) webhooks.pendingCount())));
+                        (long) webhooks.pendingCount()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */

@@ -37,7 +37,7 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key SMTPD_TLS_CERT = new Key("smtpd.tls_cert", "(none: no STARTTLS)",
             "PEM certificate chain for STARTTLS on the listener, leaf first");
     public static final Key SMTPD_TLS_KEY = new Key("smtpd.tls_key", "(none)",
-            "PEM private key (unencrypted PKCS#8, BEGIN PRIVATE KEY) for smtpd.tls_cert");
+            "PEM private key for smtpd.tls_cert, unencrypted: PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 RSA (BEGIN RSA PRIVATE KEY)");
     public static final Key SMTPD_USERS = new Key("smtpd.users", "(none: no AUTH)",
             "users file for SMTP AUTH after STARTTLS, lines from 'mailferry passwd USER'; mode 600");
     public static final Key QUEUE_SPOOL = new Key("queue.spool", "(var/spool beside target/: in the checkout, or /var/spool/mailferry when installed)",

@@ -311,13 +311,11 @@ final class Journal {
     private Segment writable() throws IOException {
         if (current == null || current.size >= segmentBytes || current.broken()) {
             current = null;
-            Segment s = create();
-            current = s;
-            dropFinishedSegments();
+            current = create();
         }
+        Segment s = current; // (old segments are deleted after marks, in end())
         if (sealsDue) {
             sealsDue = false;
-            Segment s = current;
             for (Segment b : segments) {
                 long end = b.validEnd();
                 if (b != s && b.broken() && (b.sealedAt != end || b.sealedIn != s)) {
@@ -333,7 +331,7 @@ final class Journal {
                 }
             }
         }
-        return current;
+        return s;
     }
 
     /** A new segment whose name is durable (the directory synced), or an exception and no file. */

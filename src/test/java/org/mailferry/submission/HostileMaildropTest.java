@@ -203,4 +203,24 @@ class HostileMaildropTest {
                     .contains("EVES CONTENT").doesNotContain("ROOTS CONTENT");
         }
     }
+
+    /** mailq with the daemon down (run by root) lists the maildrop: eve's entries must not hang it. */
+    @Test
+    void mailqListingTheMaildropNeitherHangsOnAFifoNorFollowsLinks() throws Exception {
+        Path target = Files.write(dir.resolve("root-owned-drop"), message("SYMLINK-TARGET").encode());
+        Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        asEve("cd " + maildrop + " && mkfifo fifo && mkdir dir && ln -s " + target + " link");
+        dropAsRoot("root0", message("waiting"));
+        FileSpool fileSpool = new FileSpool(spool, Clock.systemUTC());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long start = System.nanoTime();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                org.mailferry.cli.QueueListing.print(fileSpool, maildrop, new java.io.PrintStream(out, true,
+                        StandardCharsets.UTF_8), java.time.ZoneOffset.UTC));
+        System.out.println("mailq over a maildrop with eve's FIFO, directory and link: "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+        String listing = out.toString(StandardCharsets.UTF_8);
+        assertThat(listing.lines().filter(l -> l.startsWith("maildrop "))).as(listing).hasSize(1);
+        assertThat(listing).contains("root@relay.test").contains("-- 1 Kbytes in 1 Request.");
+    }
 }
