@@ -22,7 +22,7 @@ import org.mailferry.submission.Drop;
  * showq lists its maildrop.
  */
 public final class QueueListing {
-    private static final DateTimeFormatter ARRIVAL = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss", Locale.ROOT);
+    private static final DateTimeFormatter ARRIVAL = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss", Locale.ROOT); // asctime(), as Postfix prints it: "Dec  1"
 
     private QueueListing() {
     }
