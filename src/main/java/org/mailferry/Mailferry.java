@@ -289,6 +289,14 @@ public final class Mailferry implements AutoCloseable {
         }
         List<String> rest = new java.util.ArrayList<>(argv.subList(1, argv.size()));
         String sendTest = command.equals("check") ? takeOption(rest, "--send-test") : null;
+        String testSender = command.equals("check") ? takeOption(rest, "--from") : null;
+        if (testSender != null && (sendTest == null || !org.mailferry.cli.SendTest.plausibleSender(testSender))) {
+            err.println("mailferry: check: " + (sendTest == null ? "--from goes with --send-test TO"
+                    : "--from '" + testSender + "' is not an address; write --from you@example.com (a sender the"
+                            + " smarthost permits)"));
+            usage(err);
+            return EX_USAGE;
+        }
         Arguments args;
         Config config;
         try {
@@ -308,7 +316,7 @@ public final class Mailferry implements AutoCloseable {
                     return serve(config, err);
                 }
                 case "check" -> {
-                    return check(config, args, sendTest, out);
+                    return check(config, args, sendTest, testSender, out);
                 }
                 case "queue", "mailq" -> {
                     JournalSpool files = new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
@@ -394,8 +402,12 @@ public final class Mailferry implements AutoCloseable {
         return null;
     }
 
-    /** mailferry check [--send-test TO]: probe the smarthost; optionally send a test message. */
-    private static int check(Config config, Arguments args, String sendTest, PrintStream out)
+    /**
+     * mailferry check [--send-test TO [--from ADDR]]: probe the smarthost; optionally send a test
+     * message from ADDR (default mailferry-check@relay.helo_name) through a private relay whose log
+     * lines are silenced: the output is the check's steps only.
+     */
+    private static int check(Config config, Arguments args, String sendTest, String testSender, PrintStream out)
             throws IOException {
         boolean ok = org.mailferry.cli.Check.run(config, out);
         if (sendTest == null || !ok) {
@@ -412,7 +424,18 @@ public final class Mailferry implements AutoCloseable {
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
-        Mailferry m = start(test, Clock.systemUTC());
+        // the private relay's own log lines (listening, from=, status=...) are not the check's output
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.classic.Level level = root.getLevel();
+        root.setLevel(ch.qos.logback.classic.Level.OFF);
+        Mailferry m;
+        try {
+            m = start(test, Clock.systemUTC());
+        } catch (IOException | RuntimeException e) {
+            root.setLevel(level);
+            throw e;
+        }
         try {
             ok = org.mailferry.cli.SendTest.run(new org.mailferry.cli.SendTest.RunningRelay() {
                 public InetSocketAddress address() {
@@ -426,10 +449,11 @@ public final class Mailferry implements AutoCloseable {
                 public void close() {
                     m.close();
                 }
-            }, "mailferry-check@" + config.relay().heloName(), sendTest,
+            }, testSender != null ? testSender : "mailferry-check@" + config.relay().heloName(), sendTest,
                     config.relay().connectTimeout().plus(config.relay().commandTimeout()).multipliedBy(4), out);
         } finally {
             m.close();
+            root.setLevel(level);
             try (var files = java.nio.file.Files.walk(spool)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
@@ -444,7 +468,8 @@ public final class Mailferry implements AutoCloseable {
                   queue   list the queue, like mailq (works with the daemon stopped too)
                   queue show|flush|hold|release|delete ID, queue flush, queue delete --all-failed
                   status  ID|MESSAGE-ID   a message's recipients and attempt history (JSON)
-                  check   test the smarthost: connect, TLS, certificate, AUTH (--send-test TO: send one)
+                  check   test the smarthost: connect, TLS, certificate, AUTH
+                          (--send-test TO [--from ADDR]: send one, from ADDR if the smarthost needs it)
                   passwd USER  print a smtpd.users line for USER (password from the terminal or stdin)
                 options:
                   --config FILE        mailferry.toml (default: none, built-in defaults)

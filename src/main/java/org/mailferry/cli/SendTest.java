@@ -38,6 +38,12 @@ public final class SendTest {
     private SendTest() {
     }
 
+    /** local@domain, no blanks or angle brackets: what MAIL FROM can carry (the relay checks the rest). */
+    public static boolean plausibleSender(String address) {
+        int at = address.lastIndexOf('@');
+        return at > 0 && at < address.length() - 1 && address.chars().noneMatch(c -> c <= ' ' || c == '<' || c == '>');
+    }
+
     public static boolean run(RunningRelay relay, String sender, String to, Duration timeout, PrintStream out) {
         CompletableFuture<DeliveryEvent> outcome = new CompletableFuture<>();
         relay.listen(e -> {
