@@ -111,18 +111,7 @@ mech_list: PLAIN LOGIN CRAM-MD5
 EOF
 
 # --- Sink helper, run by pipe(8) as $SINK_USER: sink-deliver QID SENDER RCPT... ---
-cat >"$W/etc/sink-deliver" <<EOF
-#!/bin/sh
-# Exit 75 (EX_TEMPFAIL) on any failure so Postfix defers instead of bouncing.
-umask 022
-q=\$1; s=\$2; shift 2
-t=\$(mktemp "$W/sink.tmp/\$q.XXXXXX") || exit 75
-{ printf 'X-Sink-Queue-Id: %s\nX-Sink-Envelope-From: <%s>\n' "\$q" "\$s"
-  for r in "\$@"; do printf 'X-Sink-Envelope-To: <%s>\n' "\$r"; done
-  cat; } >"\$t" && chmod 644 "\$t" && mv "\$t" "$W/sink/\$(date +%s%N)-\$q.eml" || { rm -f "\$t"; exit 75; }
-EOF
-chmod 755 "$W/etc/sink-deliver"
-chown "$SINK_USER" "$W/sink" "$W/sink.tmp"; chmod 755 "$W/sink" "$W/sink.tmp"
+pf_sink "$W" "$SINK_USER"
 
 # Unprivileged processes open these by absolute path, so every parent of
 # WORKDIR must be searchable by 'postfix' and '$SINK_USER' (not e.g. a 0700 dir).

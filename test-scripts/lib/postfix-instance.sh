@@ -2,6 +2,7 @@
 # Sourced by bench/relay.sh, bench/sendmail.sh and test-scripts/postfix-smarthost.sh.
 #   pf_main_cf DIR          the lines every instance's main.cf starts with (queue, data, log under DIR)
 #   pf_services             master.cf lines of the internal services every instance needs
+#   pf_sink DIR USER        DIR/etc/sink-deliver: pipe(8) command writing each message to DIR/sink/
 #   pf_start DIR            backdates the config and starts the master; prints why when it fails
 
 pf_main_cf() {
@@ -49,4 +50,19 @@ pf_start() {
   # round); backdating saves 1-3 s per start.
   touch -d '1 minute ago' "$1/etc/main.cf" "$1/etc/master.cf"
   postfix -c "$1/etc" start >"$1/start.out" 2>&1 || { cat "$1/start.out" >&2; return 1; }
+}
+
+pf_sink() {
+  cat >"$1/etc/sink-deliver" <<EOS
+#!/bin/sh
+# Exit 75 (EX_TEMPFAIL) on any failure so Postfix defers instead of bouncing.
+umask 022
+q=\$1; s=\$2; shift 2
+t=\$(mktemp "$1/sink.tmp/\$q.XXXXXX") || exit 75
+{ printf 'X-Sink-Queue-Id: %s\nX-Sink-Envelope-From: <%s>\n' "\$q" "\$s"
+  for r in "\$@"; do printf 'X-Sink-Envelope-To: <%s>\n' "\$r"; done
+  cat; } >"\$t" && chmod 644 "\$t" && mv "\$t" "$1/sink/\$(date +%s%N)-\$q.eml" || { rm -f "\$t"; exit 75; }
+EOS
+  chmod 755 "$1/etc/sink-deliver"
+  chown "$2" "$1/sink" "$1/sink.tmp"; chmod 755 "$1/sink" "$1/sink.tmp"
 }

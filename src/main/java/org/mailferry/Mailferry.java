@@ -55,6 +55,7 @@ public final class Mailferry implements AutoCloseable {
     private final QueueRunner runner;
     private final SmtpListener listener;
     private final Metrics metrics = new Metrics();
+    private final org.mailferry.submission.Refusals refusals = new org.mailferry.submission.Refusals();
     private final Webhooks webhooks;
     private final QueueControl control;
     private final AdminServer admin;
@@ -78,7 +79,7 @@ public final class Mailferry implements AutoCloseable {
         events.add(new MailLog());
         events.add(metrics);
         spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
-        webhooks = webhooks(config, spool, clock);
+        webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
         spool.onCommit(new org.mailferry.notify.ReceivedEvents(events));
         runner = new QueueRunner(spool, config.relay(), config.queue(),
@@ -90,20 +91,25 @@ public final class Mailferry implements AutoCloseable {
         admin = new AdminServer(spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), java.util.stream.Stream.concat(
                         config.admin().hostNames().stream(), java.util.stream.Stream.of(config.smtpd().hostname())).toList()));
-        listener = new SmtpListener(SessionSettings.from(config.smtpd(), clock),
+        SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(
+                org.mailferry.submission.HeaderRules.of(config.headers().drop(), config.sendmail().originDomain(),
+                        config.headers().qualify()));
+        listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
-                new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted);
+                new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted)
+                .reportRefusals(refusals);
         spoolRoot = config.queue().spool();
-        local = new LocalSubmission(SessionSettings.from(config.smtpd(), clock), spool, this::accepted);
+        local = new LocalSubmission(settings, spool, this::accepted);
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
-    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock) throws IOException {
+    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock, org.mailferry.queue.Disk disk)
+            throws IOException {
         Config.Webhook w = config.webhook();
         byte[] secret = w.secretFile() == null ? null
                 : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
         return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), secret, w.lifetime()),
-                config.queue().spool().resolve("webhooks"), spool, clock);
+                config.queue().spool().resolve("webhooks"), spool, clock, disk);
     }
 
     /** Who may list (mailq) and change the queue through the submit socket. */
@@ -118,7 +124,7 @@ public final class Mailferry implements AutoCloseable {
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
                         (long) webhooks.pendingCount()),
                 "mailferry_smarthost_addresses_down", Map.entry("Smarthost addresses down (deferred at once, "
-                        + "probed after a backoff).", (long) runner.sites().down().size())));
+                        + "probed after a backoff).", (long) runner.sites().down().size()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */
@@ -308,7 +314,8 @@ public final class Mailferry implements AutoCloseable {
                 }
                 case "queue", "mailq" -> {
                     JournalSpool files = new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
-                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC()),
+                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC(),
+                            org.mailferry.queue.Disk.SYSTEM),
                             access(config), out, err).run(args.rest());
                 }
                 case "status" -> {

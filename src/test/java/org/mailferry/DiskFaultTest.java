@@ -193,7 +193,14 @@ class DiskFaultTest {
         load.sent.values().stream().filter(s -> s.startNanos() >= windowStart && s.endNanos() <= windowEnd)
                 .forEach(s -> inWindow.add(s.n()));
 
-        Set<Integer> arrived = deliverAll(spool, acked);
+        Set<Integer> arrived;
+        List<String> recovery;
+        try (LogCapture log = new LogCapture("mailferry.spool")) {
+            arrived = deliverAll(spool, acked);
+            recovery = log.lines().stream().filter(l -> l.contains("ignored") || l.contains("skipped")).toList();
+        }
+        figures("fsync window, the restart's journal read: " + recovery.stream()
+                .map(l -> l.replaceAll("^.*/journal/", "")).toList());
         Set<Integer> lost = new HashSet<>(acked);
         lost.removeAll(arrived);
         Set<Integer> refusedDelivered = new HashSet<>(refused);

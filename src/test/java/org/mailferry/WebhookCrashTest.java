@@ -2,11 +2,9 @@ package org.mailferry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -15,19 +13,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mailferry.notify.Webhooks;
 import org.mailferry.testing.PausingRelay;
 import org.mailferry.testing.Submit;
 import org.mailferry.testing.TestSmarthost;
+import org.mailferry.testing.WebhookReceiver;
+import org.mailferry.testing.WebhookReceiver.Hook;
 
 /**
  * Events that are never lost: the real relay in a child JVM ({@link PausingRelay}) is killed with
@@ -36,26 +32,9 @@ import org.mailferry.testing.TestSmarthost;
  * and every copy of it with the same event id.
  */
 class WebhookCrashTest {
-    private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
-    private static final Pattern QUEUE_ID = Pattern.compile("\"queue_id\":\"([^\"]+)\"");
-
-    /** One request as the receiver saw it. */
-    record Hook(String event, String idHeader, String body) {
-        String id() {
-            Matcher m = ID.matcher(body);
-            return m.find() ? m.group(1) : null;
-        }
-
-        String queueId() {
-            Matcher m = QUEUE_ID.matcher(body);
-            return m.find() ? m.group(1) : null;
-        }
-    }
-
     @TempDir
     Path dir;
-    private HttpServer receiver;
-    private final List<Hook> hooks = new CopyOnWriteArrayList<>();
+    private WebhookReceiver receiver;
     private TestSmarthost smarthost;
     private Process daemon;
     private final BlockingQueue<String> said = new LinkedBlockingQueue<>();
@@ -64,15 +43,7 @@ class WebhookCrashTest {
 
     @BeforeEach
     void start() throws IOException {
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
-        receiver.createContext("/hook", x -> {
-            String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            hooks.add(new Hook(x.getRequestHeaders().getFirst("Mailferry-Event"),
-                    x.getRequestHeaders().getFirst(Webhooks.EVENT_ID), body));
-            x.sendResponseHeaders(204, -1);
-            x.close();
-        });
-        receiver.start();
+        receiver = new WebhookReceiver();
         smarthost = new TestSmarthost();
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -80,25 +51,14 @@ class WebhookCrashTest {
         }
         relay = new InetSocketAddress("127.0.0.1", port);
         config = dir.resolve("mailferry.toml");
-        Files.writeString(config, """
-                [smtpd]
-                listen = "127.0.0.1:%d"
-                hostname = "relay.test"
-                [queue]
-                spool = "%s"
-                [relay]
-                smarthost = "[127.0.0.1]:%d"
-                [admin]
-                listen = "off"
-                [webhook]
-                url = "http://127.0.0.1:%d/hook"
-                """.formatted(port, dir.resolve("spool"), smarthost.port(), receiver.getAddress().getPort()));
+        org.mailferry.testing.DaemonConfig.write(config, port, dir.resolve("spool"), smarthost.port(),
+                "[webhook]\nurl = \"" + receiver.url() + "\"\n");
     }
 
     @AfterEach
     void stop() throws InterruptedException {
         kill();
-        receiver.stop(0);
+        receiver.close();
         smarthost.close();
     }
 
@@ -212,19 +172,11 @@ class WebhookCrashTest {
     }
 
     private List<Hook> of(String event, String queueId) {
-        return hooks.stream().filter(h -> event.equals(h.event()) && queueId.equals(h.queueId())).toList();
+        return receiver.of(event, queueId);
     }
 
     private Hook await(String event, String queueId) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < end) {
-            List<Hook> seen = of(event, queueId);
-            if (!seen.isEmpty()) {
-                return seen.get(0);
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no " + event + " webhook for " + queueId + " within 20 s; got " + hooks);
+        return receiver.await(event, queueId);
     }
 
     /** Every stored webhook acknowledged: nothing more will be sent. */

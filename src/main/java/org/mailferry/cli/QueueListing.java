@@ -92,14 +92,11 @@ public final class QueueListing {
         List<Waiting> out = new ArrayList<>();
         try (java.nio.file.DirectoryStream<java.nio.file.Path> ds = java.nio.file.Files.newDirectoryStream(maildrop)) {
             for (java.nio.file.Path p : ds) {
-                if (p.getFileName().toString().startsWith(".")) {
-                    continue;
-                }
-                try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(p))) {
-                    out.add(new Waiting(Drop.readHead(in),
-                            java.nio.file.Files.getLastModifiedTime(p).toInstant()));
-                } catch (IOException | Drop.MalformedException e) {
-                    // picked up meanwhile, or unusable (the daemon moves it aside with a log line)
+                if (!p.getFileName().toString().startsWith(".")) {
+                    Waiting w = peek(p);
+                    if (w != null) {
+                        out.add(w);
+                    }
                 }
             }
         } catch (IOException e) {
@@ -107,6 +104,42 @@ public final class QueueListing {
         }
         out.sort(java.util.Comparator.comparing(Waiting::arrival));
         return out;
+    }
+
+    /** How long reading one drop's head may take: a FIFO swapped in after the check would block its open. */
+    private static final java.time.Duration PEEK_TIMEOUT = java.time.Duration.ofSeconds(1);
+
+    /**
+     * A drop's head, or null when the entry is not a usable drop. Any local user may put anything
+     * in the maildrop, and this runs as root or the service user: only a regular file is opened,
+     * links are not followed, and the read is abandoned after {@link #PEEK_TIMEOUT}.
+     */
+    private static Waiting peek(java.nio.file.Path p) {
+        java.util.concurrent.CompletableFuture<Waiting> head = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("mailq-peek").start(() -> {
+            try {
+                var a = java.nio.file.Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (!a.isRegularFile()) {
+                    head.complete(null);
+                    return;
+                }
+                try (java.io.InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(p,
+                        java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                    head.complete(new Waiting(Drop.readHead(in, 100_000), a.lastModifiedTime().toInstant()));
+                }
+            } catch (IOException | Drop.MalformedException | RuntimeException e) {
+                head.complete(null); // picked up meanwhile, or unusable (the daemon moves it aside with a log line)
+            }
+        });
+        try {
+            return head.get(PEEK_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** A queued message whose envelope cannot be read: listed with the reason, not left out. */

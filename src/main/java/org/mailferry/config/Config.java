@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.List;
 
 /** The whole configuration, typed and validated. Built by {@link ConfigLoader}. */
-public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook, Sendmail sendmail) {
+public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook, Sendmail sendmail,
+                     Headers headers) {
 
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
@@ -46,5 +47,13 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      */
     public record Sendmail(Path configFile, String originDomain, int maxConnections, int maxConnectionsPerUser,
                            Duration requestTimeout) {
+    }
+
+    /**
+     * The header-rewriting step of every way in (submission/HeaderRewriter).
+     * @param drop    lower-case names of the header fields removed (headers.drop)
+     * @param qualify "local", "sendmail" or "off" (headers.qualify)
+     */
+    public record Headers(List<String> drop, String qualify) {
     }
 }

@@ -141,7 +141,7 @@ public final class ConfigLoader {
         return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
                 (int) positive(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
                 (int) positive(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
-                duration(Key.SENDMAIL_REQUEST_TIMEOUT)));
+                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers());
     }
 
     private Config.Admin admin() throws ConfigException {
@@ -218,6 +218,22 @@ public final class ConfigLoader {
     private Object raw(Key key) {
         Toml.Value v = values.get(key.name());
         return v == null ? key.defaultValue() : v.value();
+    }
+
+    private Config.Headers headers() throws ConfigException {
+        List<String> drop = new ArrayList<>();
+        for (String name : strings(Key.HEADERS_DROP, List.of("bcc", "content-length", "resent-bcc", "return-path"))) {
+            if (!name.matches("[!-9;-~]+")) {
+                throw at(Key.HEADERS_DROP, "headers.drop: '" + name + "' is not a header field name; write names "
+                        + "without the colon, e.g. [\"bcc\", \"x-mailer\"]");
+            }
+            drop.add(name.toLowerCase(java.util.Locale.ROOT));
+        }
+        String qualify = string(Key.HEADERS_QUALIFY, "local");
+        if (!List.of("local", "sendmail", "off").contains(qualify)) {
+            throw at(Key.HEADERS_QUALIFY, "headers.qualify must be \"local\", \"sendmail\" or \"off\"");
+        }
+        return new Config.Headers(List.copyOf(drop), qualify);
     }
 
     String string(Key key, String fallback) throws ConfigException {

@@ -37,7 +37,7 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key SMTPD_TLS_CERT = new Key("smtpd.tls_cert", "(none: no STARTTLS)",
             "PEM certificate chain for STARTTLS on the listener, leaf first");
     public static final Key SMTPD_TLS_KEY = new Key("smtpd.tls_key", "(none)",
-            "PEM private key (unencrypted PKCS#8, BEGIN PRIVATE KEY) for smtpd.tls_cert");
+            "PEM private key for smtpd.tls_cert, unencrypted: PKCS#8 (BEGIN PRIVATE KEY) or PKCS#1 RSA (BEGIN RSA PRIVATE KEY)");
     public static final Key SMTPD_USERS = new Key("smtpd.users", "(none: no AUTH)",
             "users file for SMTP AUTH after STARTTLS, lines from 'mailferry passwd USER'; mode 600");
     public static final Key QUEUE_SPOOL = new Key("queue.spool", "(var/spool beside target/: in the checkout, or /var/spool/mailferry when installed)",
@@ -134,6 +134,14 @@ public record Key(String name, String defaultValue, String description) {
             "OAuth2 refresh token (the config file must then be mode 600)");
     public static final Key RELAY_OAUTH2_TOKEN_ENDPOINT = new Key("relay.oauth2_token_endpoint", "(none)",
             "OAuth2 token endpoint URL, e.g. https://oauth2.googleapis.com/token");
+    public static final Key HEADERS_DROP = new Key("headers.drop",
+            "[\"bcc\", \"content-length\", \"resent-bcc\", \"return-path\"]",
+            "header fields removed from every submitted message, on every way in (Postfix's message_drop_headers); "
+                    + "[] keeps them all");
+    public static final Key HEADERS_QUALIFY = new Key("headers.qualify", "local",
+            "where bare local names in From, To, Cc, Reply-To, Sender, Resent-* ... get @sendmail.origin_domain: "
+                    + "\"local\" (the sendmail command and SMTP clients in smtpd.mynetworks), \"sendmail\" "
+                    + "(the command only), \"off\"");
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
@@ -150,7 +158,7 @@ public record Key(String name, String defaultValue, String description) {
             ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
-            SENDMAIL_REQUEST_TIMEOUT);
+            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY);
 
     /** True for a plausible domain name: letters, digits, '-', '.', and nothing else. */
     public static boolean isDomainName(String s) {

@@ -20,6 +20,9 @@ public final class Toml {
     private final String file;
     private final Map<String, Value> values = new LinkedHashMap<>();
     private int lineNo;
+    /** Tables opened by [headers], and tables that dotted keys defined (TOML forbids a [header] for these). */
+    private final java.util.Set<String> tables = new java.util.HashSet<>();
+    private final java.util.Set<String> dottedTables = new java.util.HashSet<>();
 
     private Toml(String file) {
         this.file = file;
@@ -56,6 +59,24 @@ public final class Toml {
         return true;
     }
 
+    /**
+     * A bare or dotted key ({@code smarthost}, {@code relay.smarthost}, {@code relay . smarthost}),
+     * as TOML 1.0 allows; the parts joined with '.', no blanks.
+     */
+    private String dottedKey(String raw) throws ConfigException {
+        String[] parts = raw.split("\\.", -1);
+        StringBuilder key = new StringBuilder();
+        for (String part : parts) {
+            String p = part.strip();
+            if (!bareKey(p)) {
+                throw error("bad key '" + raw.strip() + "' (keys are letters, digits, '_' and '-',"
+                        + " or such names joined by '.')");
+            }
+            key.append(key.isEmpty() ? "" : ".").append(p);
+        }
+        return key.toString();
+    }
+
     /** [+-]?[0-9](_?[0-9])* */
     private static boolean integer(String s) {
         int i = s.startsWith("+") || s.startsWith("-") ? 1 : 0;
@@ -83,7 +104,7 @@ public final class Toml {
     private void run(String text) throws ConfigException {
         String[] lines = text.split("\n", -1); // one-character split: no regex (sendmail's start-up)
         String table = "";
-        java.util.Set<String> tables = new java.util.HashSet<>();
+        tables.clear();
         for (int i = 0; i < lines.length; i++) {
             lineNo = i + 1;
             String line = (lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i]).strip();
@@ -106,19 +127,33 @@ public final class Toml {
                 if (!tables.add(table)) {
                     throw error("table [" + table + "] appears twice");
                 }
+                if (dottedTables.contains(table)) {
+                    throw error("table [" + table + "] was already defined by a dotted key above"
+                            + " (use either [" + table + "] or '" + table + ".key = ...', not both)");
+                }
                 continue;
             }
             int eq = line.indexOf('=');
             if (eq < 0) {
                 throw error("expected 'key = value'");
             }
-            String key = line.substring(0, eq).strip();
-            if (!bareKey(key)) {
-                throw error("bad key '" + key + "' (keys are letters, digits, '_' and '-')");
-            }
+            String key = dottedKey(line.substring(0, eq));
             String full = table.isEmpty() ? key : table + "." + key;
             if (values.containsKey(full)) {
                 throw error("key '" + full + "' is set twice (first on line " + values.get(full).line() + ")");
+            }
+            for (int dot = full.lastIndexOf('.'); dot > 0; dot = full.lastIndexOf('.', dot - 1)) {
+                String prefix = full.substring(0, dot);
+                if (values.containsKey(prefix)) {
+                    throw error("'" + prefix + "' is a value (line " + values.get(prefix).line()
+                            + ") and cannot also hold '" + full + "'");
+                }
+                if (dot > table.length()) {
+                    dottedTables.add(prefix);
+                }
+            }
+            if (dottedTables.contains(full) || tables.contains(full)) {
+                throw error("'" + full + "' is a table and cannot also be a value");
             }
             int startLine = lineNo;
             StringBuilder v = new StringBuilder(line.substring(eq + 1));

@@ -12,9 +12,10 @@ import java.util.HexFormat;
  * made again): so the remade event has the same id, and an application that drops ids it has seen
  * drops the copy. No two different transitions share an id: per recipient each attempt ends in one
  * of delivered, deferred, bounced or expired (and at most one delay warning per message); a message
- * is received once, removed once; a deletion ends every pending recipient. The one event not made
- * by an attempt, "deferred" because no smarthost is configured, also hashes its reason (it can
- * follow the attempt with the same number).
+ * is received once, removed once; a deletion ends every pending recipient. A "deferred" not made by
+ * a connection (relay "none": no smarthost configured, a failure on our side) also hashes its
+ * reason, since it can follow the attempt with the same number; the same such deferral repeated
+ * before the next attempt (same reason) is the same fact and keeps its id.
  */
 public final class EventId {
     private EventId() {

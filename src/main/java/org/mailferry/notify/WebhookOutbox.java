@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.Disk;
 import org.mailferry.queue.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@code EVENTID-N.hook} (N: the URL's place in {@code webhook.url}), holding the URL, the time it
  * was made, the event type and the JSON body, one per line. Written under a temporary name, fsynced,
  * renamed; the caller fsyncs the directory once for a batch ({@link #sync}). Directory 0700, files
- * 0600 ({@link PrivateFiles}).
+ * 0600 ({@link PrivateFiles}); written through the spool's {@link Disk}, so the tests' failing or
+ * power-cut disk covers it too.
  */
 final class WebhookOutbox {
     private static final Logger log = LoggerFactory.getLogger("mailferry.webhook");
@@ -41,9 +43,11 @@ final class WebhookOutbox {
     }
 
     private final Path dir;
+    private final Disk disk;
 
-    WebhookOutbox(Path dir) throws IOException {
+    WebhookOutbox(Path dir, Disk disk) throws IOException {
         this.dir = dir;
+        this.disk = disk;
         PrivateFiles.createDirectory(dir); // payloads name senders, recipients and replies
     }
 
@@ -56,7 +60,7 @@ final class WebhookOutbox {
         Path file = dir.resolve(id + "-" + urlIndex + SUFFIX);
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         String content = url + "\n" + created.toEpochMilli() + "\n" + event + "\n" + body;
-        try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
@@ -70,9 +74,7 @@ final class WebhookOutbox {
 
     /** Makes the names of the files stored so far durable. */
     void sync() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        disk.syncDirectory(dir);
     }
 
     static void delete(Stored s) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.Disk;
 import org.mailferry.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,8 +83,13 @@ public final class Webhooks implements EventListener, AutoCloseable {
     private long flushes;
 
     public Webhooks(Settings settings, Path dir, Spool spool, Clock clock) throws IOException {
+        this(settings, dir, spool, clock, Disk.SYSTEM);
+    }
+
+    /** @param disk how the outbox's files are written (the spool's: tests inject faults) */
+    public Webhooks(Settings settings, Path dir, Spool spool, Clock clock, Disk disk) throws IOException {
         this.settings = settings;
-        this.outbox = new WebhookOutbox(dir);
+        this.outbox = new WebhookOutbox(dir, disk);
         this.spool = spool;
         this.clock = clock;
     }

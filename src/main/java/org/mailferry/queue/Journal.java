@@ -1,6 +1,5 @@
 package org.mailferry.queue;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -8,18 +7,15 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
@@ -31,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * segment file, and one fdatasync makes every record appended before it durable. So a message
  * costs a write and a share of one sync, not two files, two fsyncs and renames. A message lives here
  * from its commit until its first attempt ends: delivered (a DONE mark), deferred or held (moved to
- * queue files, a MOVED mark) or deleted (a REMOVED mark, synced). DONE and MOVED marks need no sync:
- * losing one replays the message (delivered twice, never lost), and a MOVED message found in
- * queue/ is not replayed.
+ * queue files, a MOVED mark) or deleted (a REMOVED mark). A mark for a message that is not simply
+ * delivered (removed, bounced, expired, deleted by an operator) is synced; DONE after a delivery
+ * and MOVED are not: losing one replays the message (delivered twice, never lost), and a MOVED
+ * message found in queue/ is not replayed.
  * <pre>
  *   SPOOL/journal/NNNNNNNNNNNNNNNN.log   (hex sequence; each process that writes starts a new one)
  *   record: 00 'M' 'J' 01 | type | 12-byte id | int env length | int body length | int CRC32C
@@ -64,44 +61,6 @@ final class Journal {
 
     /** A live message: where its body is, and its envelope as committed. */
     record Entry(Segment segment, long bodyPosition, int bodyLength, Envelope envelope) {
-    }
-
-    static final class Segment {
-        final Path path;
-        final long sequence;
-        final AtomicInteger live = new AtomicInteger();
-        FileChannel channel; // opened for reading on first use
-        FileChannel writer;  // the current segment's (this process writes only its own segments)
-        GroupSync sync;
-        volatile long size;
-        volatile long syncedSize;    // the end the last good sync covered (before any failure)
-        volatile boolean syncFailed; // set by the failing sync itself: no later sync moves syncedSize
-        long writeFailedAt = -1;     // guarded by the journal
-        long sealedAt = -1;          // the end in the last SEAL written for it; guarded by the journal
-        Segment sealedIn;            // where that SEAL is; guarded by the journal
-        boolean failureLogged;       // guarded by the journal
-
-        Segment(Path path, long sequence) {
-            this.path = path;
-            this.sequence = sequence;
-        }
-
-        boolean broken() {
-            return syncFailed || writeFailedAt >= 0;
-        }
-
-        /** Where this segment's valid records end: every record after it was refused. */
-        long validEnd() {
-            long end = writeFailedAt >= 0 ? writeFailedAt : Long.MAX_VALUE;
-            return syncFailed ? Math.min(end, syncedSize) : end;
-        }
-
-        synchronized FileChannel reader() throws IOException {
-            if (channel == null || !channel.isOpen()) { // an interrupted reader closes it
-                channel = FileChannel.open(path, StandardOpenOption.READ);
-            }
-            return channel;
-        }
     }
 
     private final Path dir;
@@ -222,10 +181,11 @@ final class Journal {
     }
 
     /**
-     * Ends a live message's stay; false when it was not live. A REMOVED mark is synced (a deleted
-     * message must not come back); DONE and MOVED are not (see the class comment).
+     * Ends a live message's stay; false when it was not live. With {@code durable} the mark is
+     * synced before this returns (a deleted or bounced message must not come back); without, a
+     * lost mark replays the message (see the class comment).
      */
-    boolean end(byte type, QueueId id) throws IOException {
+    boolean end(byte type, QueueId id, boolean durable) throws IOException {
         Entry e = live.remove(id);
         if (e == null) {
             return false;
@@ -250,7 +210,7 @@ final class Journal {
             }
             dropFinishedSegments();
         }
-        if (type == REMOVED) {
+        if (durable) {
             try {
                 s.sync.await(epoch);
             } catch (IOException failed) {
@@ -301,30 +261,7 @@ final class Journal {
 
     /** The body of a live message, read from its segment with positional reads. */
     InputStream body(Entry e) throws IOException {
-        FileChannel ch = e.segment().reader();
-        return new InputStream() {
-            private long pos = e.bodyPosition();
-            private final long end = e.bodyPosition() + e.bodyLength();
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (pos >= end) {
-                    return -1;
-                }
-                int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
-                if (n < 0) {
-                    throw new EOFException(e.segment().path + ": ends inside a message body");
-                }
-                pos += n;
-                return n;
-            }
-        };
+        return e.segment().read(e.bodyPosition(), e.bodyLength());
     }
 
     private static ByteBuffer record(byte type, QueueId id, byte[] env, byte[] body, int bodyLength) {
@@ -374,13 +311,11 @@ final class Journal {
     private Segment writable() throws IOException {
         if (current == null || current.size >= segmentBytes || current.broken()) {
             current = null;
-            Segment s = create();
-            current = s;
-            dropFinishedSegments();
+            current = create();
         }
+        Segment s = current; // (old segments are deleted after marks, in end())
         if (sealsDue) {
             sealsDue = false;
-            Segment s = current;
             for (Segment b : segments) {
                 long end = b.validEnd();
                 if (b != s && b.broken() && (b.sealedAt != end || b.sealedIn != s)) {
@@ -396,7 +331,7 @@ final class Journal {
                 }
             }
         }
-        return current;
+        return s;
     }
 
     /** A new segment whose name is durable (the directory synced), or an exception and no file. */

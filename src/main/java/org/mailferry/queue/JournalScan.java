@@ -37,11 +37,11 @@ final class JournalScan {
     private JournalScan() {
     }
 
-    static Result replay(List<Journal.Segment> segments) throws IOException {
-        Map<Journal.Segment, List<Rec>> all = new HashMap<>();
+    static Result replay(List<Segment> segments) throws IOException {
+        Map<Segment, List<Rec>> all = new HashMap<>();
         Map<Long, Long> sealed = new HashMap<>(); // sequence -> valid end: the lowest seal wins
         long skipped = 0;
-        for (Journal.Segment s : segments) {
+        for (Segment s : segments) {
             List<Rec> recs = new ArrayList<>();
             skipped += scan(s, recs);
             all.put(s, recs);
@@ -53,7 +53,7 @@ final class JournalScan {
         }
         Map<QueueId, Journal.Entry> entries = new HashMap<>();
         int ignored = 0;
-        for (Journal.Segment s : segments) {
+        for (Segment s : segments) {
             long end = sealed.getOrDefault(s.sequence, Long.MAX_VALUE);
             int before = ignored;
             for (Rec r : all.get(s)) {
@@ -76,7 +76,7 @@ final class JournalScan {
     }
 
     /** Reads one segment's valid records; returns the bytes skipped. */
-    private static long scan(Journal.Segment s, List<Rec> out) throws IOException {
+    private static long scan(Segment s, List<Rec> out) throws IOException {
         try (FileChannel ch = FileChannel.open(s.path, StandardOpenOption.READ)) {
             long n = ch.size();
             if (n > Integer.MAX_VALUE) {
@@ -120,7 +120,7 @@ final class JournalScan {
     }
 
     /** The valid record at {@code pos}, or null. */
-    private static Rec parse(Journal.Segment s, ByteBuffer m, int pos) {
+    private static Rec parse(Segment s, ByteBuffer m, int pos) {
         int n = m.limit();
         if (n - pos < Journal.HEADER || m.getInt(pos) != Journal.MAGIC) {
             return null;

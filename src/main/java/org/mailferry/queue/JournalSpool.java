@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
+import org.mailferry.message.Recipient;
 
 /**
  * The spool Mailferry runs on: messages up to a size limit go to the {@link Journal} (one append and
@@ -142,7 +143,7 @@ public final class JournalSpool implements Spool {
         try (InputStream body = journal.body(e)) {
             files.store(envelope, body);
         }
-        journal.end(Journal.MOVED, envelope.id());
+        journal.end(Journal.MOVED, envelope.id(), false); // found in queue/ at the next start anyway
     }
 
     @Override
@@ -168,7 +169,7 @@ public final class JournalSpool implements Spool {
 
     @Override
     public void remove(QueueId id) throws IOException {
-        if (!journal().end(Journal.REMOVED, id)) {
+        if (!journal().end(Journal.REMOVED, id, true)) {
             files.remove(id);
         }
     }
@@ -181,7 +182,10 @@ public final class JournalSpool implements Spool {
             return;
         }
         history.append(finished, headers(e));
-        journal.end(Journal.DONE, finished.id());
+        // delivered: a lost mark sends it again (cheap to risk, and the common case, so not synced);
+        // bounced, expired or deleted: it must not come back, so the mark is synced
+        boolean delivered = finished.recipients().stream().allMatch(r -> r.state() == Recipient.State.DELIVERED);
+        journal.end(Journal.DONE, finished.id(), !delivered);
     }
 
     @Override

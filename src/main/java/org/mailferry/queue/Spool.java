@@ -11,6 +11,22 @@ import org.mailferry.message.QueueId;
  * Where queued messages live. A message is written in two steps: {@link #create} gives an id and a
  * stream for the body; {@link #commit} makes body and envelope durable together. Only after commit
  * returns may anyone be told the message is queued.
+ * <p>
+ * The contract after a power cut (the disk keeps only what was fsynced) or an I/O error:
+ * <ul>
+ * <li>{@link #commit} returns only when body, envelope and their names are durable, and no sync
+ *     that might have dropped them failed in between (on Linux a failed fsync drops dirty pages and
+ *     a later one says nothing about them). When it throws, the message is not queued and does not
+ *     come back at the next start, unless the power fails while the disk is still failing, before
+ *     any later sync succeeds: then a refused message may be delivered once (a duplicate when the
+ *     client retries, never a loss).
+ * <li>{@link #update}, {@link #remove} and {@link #retire} of a message that is not simply
+ *     delivered (bounced, expired, deleted) are durable when they return.
+ * <li>What may revert, and why that is safe: {@link #retire} of a delivered message that was in the
+ *     journal (the message is sent again: a duplicate, never a loss); a journal message's move to
+ *     files (the files win at the next start); finished messages' history ({@link #find} may not
+ *     know a message that finished just before the cut); moves to corrupt/ (moved again).
+ * </ul>
  */
 public interface Spool {
 
@@ -27,10 +43,13 @@ public interface Spool {
 
     Incoming create() throws IOException;
 
-    /** Makes the message durable (fsync of body, envelope and directory) and visible. */
+    /**
+     * Makes the message durable (fsync of body, envelope and directory, or the journal's group
+     * fdatasync) and visible; throws, leaving nothing queued, when a write or sync failed.
+     */
     void commit(Incoming incoming, Envelope envelope) throws IOException;
 
-    /** Rewrites the envelope durably (after an attempt, hold, release). */
+    /** Rewrites the envelope durably (after an attempt, hold, release): the directory is synced too. */
     void update(Envelope envelope) throws IOException;
 
     Envelope load(QueueId id) throws IOException;
@@ -40,12 +59,16 @@ public interface Spool {
 
     InputStream openBody(QueueId id) throws IOException;
 
-    /** Removes the message; its envelope first, so a crash leaves at most an orphan body. */
+    /**
+     * Removes the message durably; its envelope first, so a crash leaves at most an orphan body
+     * (removed at the next start).
+     */
     void remove(QueueId id) throws IOException;
 
     /**
      * Takes a finished message out of the queue, keeping its final envelope (and header block) for
-     * status lookups until {@link #sweepFinished} removes it.
+     * status lookups until {@link #sweepFinished} removes it. Durable when it returns, except for a
+     * delivered journal message (see the class comment); the history itself is not synced.
      */
     void retire(Envelope finished) throws IOException;
 

@@ -127,10 +127,16 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
         String notify = "";
         String ret = "";
         String envId = "";
+        long lines = 0;
         while (true) {
             String line = line(in);
             if (line == null) {
                 throw new MalformedException("incomplete drop (no body line)");
+            }
+            // sender, notify, ret, envid and body once, at most three lines per recipient: no more
+            // (a file of endless repeated fields would otherwise be read to its end)
+            if (++lines > 5 + 3L * rcpts.size()) {
+                throw new MalformedException("too many lines for " + rcpts.size() + " recipients (a repeated field)");
             }
             int sp = line.indexOf(' ');
             if (sp < 0) {

@@ -1,25 +1,21 @@
 package org.mailferry.submission;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.Collection;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
  * The listener's TLS identity for STARTTLS, from PEM files: {@code smtpd.tls_cert} (the
- * certificate chain, leaf first) and {@code smtpd.tls_key} (an unencrypted PKCS#8 key, "BEGIN
- * PRIVATE KEY", RSA or EC), as certbot and {@code openssl req -newkey} write them.
+ * certificate chain, leaf first) and {@code smtpd.tls_key} (an unencrypted key, PKCS#8 or PKCS#1:
+ * {@link PemKey}), as certbot and {@code openssl req -newkey} write them.
  */
 public final class ListenerTls {
     private ListenerTls() {
@@ -34,7 +30,7 @@ public final class ListenerTls {
             if (chain.isEmpty()) {
                 throw new IllegalArgumentException("smtpd.tls_cert: " + certFile + " holds no PEM certificate");
             }
-            PrivateKey key = privateKey(keyFile);
+            PrivateKey key = PemKey.read(keyFile);
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             char[] none = new char[0];
@@ -51,25 +47,4 @@ public final class ListenerTls {
                     + ": not a usable certificate and key: " + e.getMessage());
         }
     }
-
-    private static PrivateKey privateKey(Path keyFile) throws IOException, GeneralSecurityException {
-        String pem = Files.readString(keyFile, StandardCharsets.US_ASCII);
-        String begin = "-----BEGIN PRIVATE KEY-----";
-        int b = pem.indexOf(begin);
-        int e = pem.indexOf("-----END PRIVATE KEY-----");
-        if (b < 0 || e < b) {
-            throw new IllegalArgumentException("smtpd.tls_key: " + keyFile + " is not an unencrypted PKCS#8 PEM key "
-                    + "(BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in OLD -out " + keyFile);
-        }
-        byte[] der = Base64.getMimeDecoder().decode(pem.substring(b + begin.length(), e));
-        for (String alg : new String[] {"RSA", "EC", "Ed25519"}) {
-            try {
-                return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException ignored) {
-                // try the next algorithm
-            }
-        }
-        throw new IllegalArgumentException("smtpd.tls_key: " + keyFile + ": neither an RSA, EC nor Ed25519 key");
-    }
-
 }

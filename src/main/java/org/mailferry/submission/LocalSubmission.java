@@ -96,6 +96,7 @@ public final class LocalSubmission {
             Instant now = settings.clock().instant();
             byte[] received = received(incoming.id(), user, rcpts, now);
             incoming.body().write(received);
+            HeaderRewriter stored = settings.headers().forLocalUser(incoming.body()); // Bcc removed, names qualified
             long max = settings.maxMessageSizeBytes();
             long size = 0;
             boolean eightBit = false;
@@ -109,11 +110,12 @@ public final class LocalSubmission {
                 for (int i = 0; i < n && !eightBit; i++) {
                     eightBit = buf[i] < 0;
                 }
-                incoming.body().write(buf, 0, n);
+                stored.write(buf, 0, n);
             }
+            stored.finish();
             complete.check();
             Envelope env = new Envelope(incoming.id(), now, sender, rcpts, eightBit ? "8BITMIME" : "7BIT", utf8,
-                    received.length + size, head.envId(), head.ret(), "local user " + user,
+                    received.length + stored.written(), head.envId(), head.ret(), "local user " + user,
                     0, now, false, List.of());
             spool.commit(incoming, env);
             queued.accept(env);

@@ -126,7 +126,7 @@ public final class Pickup implements AutoCloseable {
         } catch (NoSuchFileException gone) {
             return 0; // renamed by its writer, or removed: seen again under its new name, or never
         } catch (IOException e) {
-            log.warn("maildrop file {}: {}; trying again at the next scan", name, e.toString());
+            log.warn("maildrop file {}: {}; trying again at the next scan", name, reason(e));
             return 0;
         }
     }
@@ -157,14 +157,14 @@ public final class Pickup implements AutoCloseable {
         } catch (NoSuchFileException gone) {
             return 0;
         } catch (IOException e) {
-            log.warn("maildrop file {}: cannot queue it: {}; trying again at the next scan", name, e.toString());
+            log.warn("maildrop file {}: cannot queue it: {}; trying again at the next scan", name, reason(e));
             return 0;
         }
         try {
             Files.delete(p);
         } catch (IOException e) {
             log.error("{}: queued, but cannot remove maildrop file {}: {} (it would be queued again)", id, p,
-                    e.toString());
+                    reason(e));
         }
         log.info("{}: from=<{}>, local user {}, nrcpt={} ({}{})", id, head.sender(), user,
                 head.recipients().size(), name.startsWith(".") ? "complete but never renamed: maildrop " : "maildrop ",
@@ -195,8 +195,19 @@ public final class Pickup implements AutoCloseable {
             if (fileKey != null) {
                 stuck.add(fileKey);
             }
-            log.warn("maildrop file {}: {}; cannot move it aside ({}), ignoring it", name, why, e.toString());
+            log.warn("maildrop file {}: {}; cannot move it aside ({}), ignoring it", name, why, reason(e));
         }
+    }
+
+    /** An I/O failure in words, for a log line (no exception class names). */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** When the system booted (/proc/stat btime); the epoch when unknown. */

@@ -8,7 +8,21 @@ import org.mailferry.config.Config;
 /** What a session needs to know, taken from the config once. */
 public record SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,
                               Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock,
-                              SSLContext tls, Users users, int maxConnectionsPerClient) {
+                              SSLContext tls, Users users, int maxConnectionsPerClient, HeaderRules headers) {
+
+    /** With Postfix's default header removal and no qualification ({@link #withHeaders} sets them). */
+    public SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,
+                           Duration commandTimeout, int maxLineLength, ClientPolicy policy, Clock clock,
+                           SSLContext tls, Users users, int maxConnectionsPerClient) {
+        this(hostname, maxMessageSizeBytes, maxRecipients, idleTimeout, commandTimeout, maxLineLength, policy, clock,
+                tls, users, maxConnectionsPerClient, HeaderRules.DROP_ONLY);
+    }
+
+    /** The same settings with these header rules (headers.drop, headers.qualify). */
+    public SessionSettings withHeaders(HeaderRules rules) {
+        return new SessionSettings(hostname, maxMessageSizeBytes, maxRecipients, idleTimeout, commandTimeout,
+                maxLineLength, policy, clock, tls, users, maxConnectionsPerClient, rules);
+    }
 
     /** Without STARTTLS and AUTH. */
     public SessionSettings(String hostname, long maxMessageSizeBytes, int maxRecipients, Duration idleTimeout,

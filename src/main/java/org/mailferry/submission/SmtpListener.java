@@ -35,6 +35,7 @@ public final class SmtpListener implements AutoCloseable {
     private final Consumer<Envelope> queued;
     private final ConnectionSlots slots;
     private final AuthFailures authFailures;
+    private Refusals refusals = new Refusals();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
     private ServerSocket server;
@@ -47,6 +48,12 @@ public final class SmtpListener implements AutoCloseable {
         this.queued = queued;
         this.slots = slots;
         this.authFailures = authFailures;
+    }
+
+    /** Where every session's refusals are logged and counted (the daemon's /metrics); before {@code start}. */
+    public SmtpListener reportRefusals(Refusals shared) {
+        this.refusals = shared;
+        return this;
     }
 
     /** Binds and starts accepting; returns the bound address (port 0 picks a free one). */
@@ -139,7 +146,8 @@ public final class SmtpListener implements AutoCloseable {
             s.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
             SmtpSession session = new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out,
-                    s.getInetAddress()).limitAuthFailures(authFailures);
+                    s.getInetAddress()).limitAuthFailures(authFailures)
+                    .reportRefusals(refusals);
             if (settings.tls() != null) {
                 session.offerStartTls(() -> {
                     SSLSocket tls = (SSLSocket) settings.tls().getSocketFactory().createSocket(s, null, s.getPort(),

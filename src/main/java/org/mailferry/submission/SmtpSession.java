@@ -49,6 +49,7 @@ public final class SmtpSession {
     private OutputStream out;
     private TlsUpgrade tlsUpgrade;
     private AuthFailures authFailures;
+    private Refusals refusals = new Refusals();
     private boolean tlsActive;
     private String authUser;
     private final InetAddress clientAddress;
@@ -94,6 +95,12 @@ public final class SmtpSession {
     /** Slows down failed AUTH attempts from this session's client (the listener's, shared by its sessions). */
     public SmtpSession limitAuthFailures(AuthFailures failures) {
         this.authFailures = failures;
+        return this;
+    }
+
+    /** Logs and counts refusals in the listener's shared {@link Refusals} (its metrics). */
+    public SmtpSession reportRefusals(Refusals shared) {
+        this.refusals = shared;
         return this;
     }
 
@@ -266,15 +273,16 @@ public final class SmtpSession {
 
     /** Postfix's log line for a failed AUTH, then the client's growing wait before its 535. */
     private void authFailed(String arg) {
-        Reply r = SaslExchange.AUTH_INVALID;
-        String line = "NOQUEUE: reject: AUTH from " + clientText + ": " + r.code() + " " + r.status() + " SASL "
-                + sanitize(arg.strip().split(" +")[0].toUpperCase(Locale.ROOT)) + " authentication failed";
+        Reply r = Reply.of(SaslExchange.AUTH_INVALID.code(), SaslExchange.AUTH_INVALID.status(),
+                "SASL " + sanitize(arg.strip().split(" +")[0].toUpperCase(Locale.ROOT)) + " authentication failed");
+        Refusals.Context c = new Refusals.Context(clientText, null, null, null, null);
         if (authFailures == null || clientAddress == null) {
-            log.warn(line);
+            refusals.refused(Refusals.Reason.AUTH_FAILED, "AUTH", r, c, "");
             return;
         }
         AuthFailures.Failure f = authFailures.failed(clientAddress);
-        log.warn("{}; failure {} from this client, reply delayed {} ms", line, f.count(), f.delay().toMillis());
+        refusals.refused(Refusals.Reason.AUTH_FAILED, "AUTH", r, c,
+                "failure " + f.count() + " from this client, reply delayed " + f.delay().toMillis() + " ms");
         authFailures.pause(f);
     }
 
@@ -336,6 +344,10 @@ public final class SmtpSession {
         try {
             m = EnvelopeParameters.mail(p.parameters(), settings.maxMessageSizeBytes());
         } catch (EnvelopeParameters.Refused e) {
+            if (e.reply.code() == 552) {
+                refusals.refused(Refusals.Reason.MESSAGE_TOO_BIG, "MAIL", e.reply,
+                        context(p.address().value(), null), "");
+            }
             return e.reply;
         }
         if (p.address().isInternational() && !m.smtpUtf8()) {
@@ -382,10 +394,15 @@ public final class SmtpSession {
             return Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8, "Non-ASCII address requires SMTPUTF8");
         }
         if (clientAddress != null && authUser == null && !settings.policy().mayRelay(clientAddress)) {
-            log.warn("{}: relay access denied for {}", clientText, p.address());
-            return Reply.of(554, EnhancedStatus.RELAY_DENIED, "Relay access denied");
+            Reply denied = Reply.of(554, EnhancedStatus.RELAY_DENIED, sanitize(p.address().bracketed())
+                    + ": Relay access denied");
+            refusals.refused(Refusals.Reason.RELAY_DENIED, "RCPT", denied,
+                    context(sender.value(), p.address().value()), "");
+            return denied;
         }
         if (recipients.size() >= settings.maxRecipients()) {
+            refusals.refused(Refusals.Reason.TOO_MANY_RECIPIENTS, "RCPT", Reply.TOO_MANY_RECIPIENTS,
+                    context(sender.value(), p.address().value()), "");
             return Reply.TOO_MANY_RECIPIENTS;
         }
         recipients.add(new Recipient(p.address(), Recipient.State.PENDING, "", r.orcpt(), r.notifyOn()));
@@ -420,14 +437,19 @@ public final class SmtpSession {
             flush();
             CountingSink sink = new CountingSink(incoming.body());
             sink.write(received);
+            HeaderRewriter headers = settings.headers().forClient(sink, // Bcc removed; local names qualified
+                    clientAddress == null || settings.policy().mayRelay(clientAddress)); // for mynetworks
             DataReader.Result r = new DataReader(settings.maxMessageSizeBytes(), settings.maxLineLength())
-                    .read(in, sink);
+                    .read(in, headers);
+            headers.finish();
             if (!r.ended()) {
                 log.info("{}: client {} disconnected during DATA", incoming.id(), clientText);
                 return null;
             }
             Reply refusal = refusal(r);
             if (refusal != null) {
+                refusals.refused(reason(r), "END-OF-MESSAGE", refusal, context(sender.value(),
+                        recipients.size() == 1 ? recipients.get(0).address().value() : null), "");
                 reset();
                 return refusal;
             }
@@ -466,6 +488,17 @@ public final class SmtpSession {
             return Reply.DATA_LINE_TOO_LONG;
         }
         return null;
+    }
+
+    private static Refusals.Reason reason(DataReader.Result r) {
+        return r.oversize() ? Refusals.Reason.MESSAGE_TOO_BIG : r.bareLineEnding() ? Refusals.Reason.BARE_LINE_ENDING
+                : r.nul() ? Refusals.Reason.NUL_IN_DATA : Refusals.Reason.LINE_TOO_LONG;
+    }
+
+    /** Postfix's {@code from=<> to=<> proto= helo=<>} for a log line; {@code to} null when not one recipient. */
+    private Refusals.Context context(String from, String to) {
+        return new Refusals.Context(clientText, sanitize(from), to == null ? null : sanitize(to),
+                esmtp ? "ESMTP" : "SMTP", sanitize(helo));
     }
 
     private static Reply spoolFailure(IOException e) {

@@ -1,9 +1,15 @@
 package org.mailferry.submission;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +35,35 @@ final class SubmitSlots {
         this.total = total;
         this.perUser = perUser;
         this.nanos = nanos;
+    }
+
+    /**
+     * A connection just accepted: its user (the kernel's SO_PEERCRED, never the request) when a slot
+     * is free for it; else null, once "temp WHY" was said without waiting for the client (it may
+     * be writing its request) and the connection closed.
+     */
+    String admit(SocketChannel ch) {
+        String user = peer(ch);
+        String busy = take(user);
+        if (busy == null) {
+            return user;
+        }
+        try (ch) {
+            ch.configureBlocking(false);
+            ch.write(ByteBuffer.wrap(("temp " + busy + "; try again later\n").getBytes(StandardCharsets.US_ASCII)));
+        } catch (IOException ignored) {
+            // the client went away: nothing to tell
+        }
+        return null;
+    }
+
+    private static String peer(SocketChannel ch) {
+        try {
+            UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            return p.user().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "unknown";
+        }
     }
 
     /** Takes a slot for {@code user}; null when granted, else why not (for the temporary error). */

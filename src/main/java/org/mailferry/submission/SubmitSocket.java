@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 import org.mailferry.config.Config;
 import org.mailferry.message.QueueId;
 import org.mailferry.queue.QueueAccess;
@@ -132,10 +130,8 @@ public final class SubmitSocket implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel ch = server.accept();
-                String user = peer(ch);
-                String busy = slots.take(user);
-                if (busy != null) {
-                    refuse(ch, busy);
+                String user = slots.admit(ch);
+                if (user == null) {
                     continue;
                 }
                 Thread.ofVirtual().name("submit").start(() -> {
@@ -150,17 +146,6 @@ public final class SubmitSocket implements AutoCloseable {
                     log.warn("accept on {} failed: {}", path, e.toString());
                 }
             }
-        }
-    }
-
-    /** Says "temp" without waiting for the client (it may be writing its request) and closes. */
-    private static void refuse(SocketChannel ch, String why) {
-        try (ch) {
-            ch.configureBlocking(false);
-            ch.write(java.nio.ByteBuffer.wrap(("temp " + why + "; try again later\n")
-                    .getBytes(StandardCharsets.US_ASCII)));
-        } catch (IOException ignored) {
-            // the client went away: nothing to tell
         }
     }
 
@@ -290,15 +275,6 @@ public final class SubmitSocket implements AutoCloseable {
             log.info("sendmail (native client) from {}: the Java command takes over: {}", user, j.reason());
         }
         return a;
-    }
-
-    private static String peer(SocketChannel ch) {
-        try {
-            UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            return p.user().getName();
-        } catch (IOException | UnsupportedOperationException e) {
-            return "unknown";
-        }
     }
 
     @Override

@@ -27,6 +27,7 @@ import org.mailferry.testing.TestSmarthost;
  * to bin/sendmail).
  */
 class SendmailProcessTest {
+    /** The sendmail command's two clients. */
     enum Route { JVM, NATIVE }
 
     private static final Path HOME = Path.of("").toAbsolutePath();
@@ -40,7 +41,7 @@ class SendmailProcessTest {
     }
 
     /** The command the route runs: bin/sendmail with the compiled classes, or the native client. */
-    private static Path command(Route route) throws Exception {
+    static Path command(Route route) throws Exception {
         return route == Route.JVM ? HOME.resolve("bin/sendmail") : NativeSendmail.binary();
     }
 
@@ -52,7 +53,7 @@ class SendmailProcessTest {
         return pb;
     }
 
-    private static void env(ProcessBuilder pb, Route route, Path config) {
+    static void env(ProcessBuilder pb, Route route, Path config) {
         Map<String, String> env = pb.environment();
         env.put("MAILFERRY_CLASSPATH", HOME.resolve("target/classes").toString()); // the jar is built after the tests
         env.put("MAILFERRY_CONFIG", config.toString());

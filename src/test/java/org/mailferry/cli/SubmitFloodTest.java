@@ -43,19 +43,8 @@ class SubmitFloodTest {
         UserProcess.dropBox(spool.resolve("maildrop"));
         int port = Tools.freePort();
         try (TestSmarthost smarthost = new TestSmarthost()) {
-            Path config = Files.writeString(dir.resolve("mailferry.toml"), """
-                    [smtpd]
-                    listen = "127.0.0.1:%d"
-                    hostname = "relay.test"
-                    [queue]
-                    spool = "%s"
-                    [relay]
-                    smarthost = "[127.0.0.1]:%d"
-                    [admin]
-                    listen = "off"
-                    [sendmail]
-                    origin_domain = "origin.test"
-                    """.formatted(port, spool, smarthost.port()));
+            Path config = org.mailferry.testing.DaemonConfig.write(dir.resolve("mailferry.toml"), port, spool,
+                    smarthost.port(), "[sendmail]\norigin_domain = \"origin.test\"\n");
             Path log = dir.resolve("daemon.log");
             Process daemon = new ProcessBuilder(JAVA, "-Xmx64m", "-XX:+UseSerialGC", "-cp",
                     System.getProperty("java.class.path"), "org.mailferry.Mailferry", "serve", "--config",
@@ -86,6 +75,7 @@ class SubmitFloodTest {
                 }
                 Submit.message(new java.net.InetSocketAddress("127.0.0.1", port), "app@origin.test",
                         "bob@example.com", "<flood-smtp@test>");
+                String during = floodProcess.isAlive() ? memory(daemon.pid()) : "(the flood was over)";
                 assertThat(floodProcess.waitFor(FLOOD_SECONDS + 60, TimeUnit.SECONDS)).isTrue();
                 String floodCounts = new String(floodProcess.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
 
@@ -108,7 +98,7 @@ class SubmitFloodTest {
                 assertThat(daemonLog).doesNotContain("OutOfMemoryError");
                 assertThat(daemonLog).contains("(sendmail)").contains(refusal); // others queued, eve refused
                 System.out.println("flood as eve: " + floodCounts + "; sendmail runs during it took " + took
-                        + "; daemon (-Xmx64m) " + memory(daemon.pid()));
+                        + "; daemon (-Xmx64m) during the flood: " + during + "; after: " + memory(daemon.pid()));
             } finally {
                 daemon.destroy();
                 daemon.waitFor(20, TimeUnit.SECONDS);

@@ -37,6 +37,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void dottedKeysAtTheTopLevelAreTheTablesKeys() throws Exception {
+        Config c = load("relay.smarthost = \"[b.example]:2525\"\nsmtpd . max_message_size = \"1M\"\n");
+        assertThat(c.relay().smarthosts()).extracting(Smarthost::host).containsExactly("b.example");
+        assertThat(c.smtpd().maxMessageSizeBytes()).isEqualTo(1024L * 1024);
+        assertThat(error("relay.smarthost = \"[a.example]\"\n[relay]\nsmarthost = \"[b.example]\"\n"))
+                .isEqualTo("FILE:2: table [relay] was already defined by a dotted key above"
+                        + " (use either [relay] or 'relay.key = ...', not both)");
+        assertThat(error("[relay]\nsmarthost = \"[a.example]\"\n[smtpd]\nrelay.smarthost = 1\n"))
+                .contains("unknown key 'smtpd.relay.smarthost'");
+    }
+
+    @Test
     void defaultsAreSafe() throws Exception {
         Config c = ConfigLoader.load(null, Map.of());
         assertThat(c.smtpd().listen().getHostString()).isEqualTo("127.0.0.1");

@@ -18,7 +18,8 @@ class TomlSyntaxTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"n = 1__0", "n = _1", "n = 1_", "n = +", "n = 1a", "[a..b]\nx = 1", "[a.]\nx = 1",
-        "b@d = 1", "[t b]\nx = 1"})
+        "b@d = 1", "[t b]\nx = 1", "a. = 1", "a..b = 1", "a = 1\na.b = 2", "a.b = 1\na = 2", "a.b = 1\n[a]\nc = 2",
+        "[a.b]\nx = 1\n[a]\nb = 2", "a.b = 1\na . b = 2"})
     void malformed(String text) {
         assertThatThrownBy(() -> Toml.parse("t", text)).isInstanceOf(ConfigException.class);
     }
@@ -26,6 +27,12 @@ class TomlSyntaxTest {
     @ParameterizedTest
     @ValueSource(strings = {"[a.b-c_d]\r\nkey_1 = 2\r\n", "[a.b-c_d]\nkey_1 = 2"})
     void tablesKeysAndLineEnds(String text) throws Exception {
+        assertThat(Toml.parse("t", text).get("a.b-c_d.key_1").value()).isEqualTo(2L);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a.b-c_d.key_1 = 2", "a . b-c_d. key_1 = 2", "[a]\nb-c_d.key_1 = 2", "a.x = 1\n[a.b-c_d]\nkey_1 = 2"})
+    void dottedKeys(String text) throws Exception {
         assertThat(Toml.parse("t", text).get("a.b-c_d.key_1").value()).isEqualTo(2L);
     }
 }

@@ -130,13 +130,17 @@ class JournalFaultTest {
     }
 
     @Test
-    void removeAndHoldSurviveAPowerCut() throws IOException {
+    void removeHoldAndBounceSurviveAPowerCut() throws IOException {
         FaultyDisk disk = new FaultyDisk(root);
         JournalSpool spool = open(disk);
         QueueId removed = store(spool, text('r', 100));
         QueueId held = store(spool, text('h', 200_000)); // a file message
         QueueId moved = store(spool, text('m', 100));
+        QueueId bounced = store(spool, text('b', 100));
         spool.remove(removed);
+        spool.retire(spool.load(bounced).afterAttempt(List.of(org.mailferry.message.Recipient.pending(
+                new org.mailferry.message.Address("u@example.net")).with(org.mailferry.message.Recipient.State.FAILED,
+                "550 no such user")), java.time.Instant.EPOCH, List.of()));
         spool.update(spool.load(held).withHeld(true));
         spool.update(spool.load(moved).withHeld(true)); // from the journal to files
         disk.cut();

@@ -82,7 +82,7 @@ class HostileMaildropTest {
         String m = maildrop.toString();
         asEve("cd " + m + " && mkfifo fifo1 fifo2 .fifo3 && mkdir dir1 && echo junk > unreadable && chmod 000 unreadable"
                 + " && ln -s /proc/self/environ environ && ln -s " + target + " link-to-root && ln -s fifo1 link-to-fifo"
-                + " && ln -s /nonexistent dangling");
+                + " && ln -s /nonexistent dangling && for i in $(seq 1 100); do mkfifo many$i; done");
         // eve's own valid drop, as her sendmail would write it
         Path evesDrop = Files.write(dir.resolve("eves-drop"), message("from eve").encode());
         Files.setPosixFilePermissions(evesDrop, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
@@ -107,7 +107,7 @@ class HostileMaildropTest {
             got.add(r);
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        System.out.println("pickup with " + hostile.size() + " hostile entries: root's 5 drops and eve's 1"
+        System.out.println("pickup with " + (hostile.size() + 100) + " hostile entries: root's 5 drops and eve's 1"
                 + " delivered in " + millis + " ms");
         assertThat(millis).as("root's 5 drops delivered despite eve's entries").isLessThan(5_000);
 
@@ -124,6 +124,7 @@ class HostileMaildropTest {
             for (String h : hostile) {
                 assertThat(names).contains("maildrop-" + h);
             }
+            assertThat(names).contains("maildrop-many1", "maildrop-many100").hasSize(hostile.size() + 100 + 1);
         }
         for (String h : hostile) {
             assertThat(log.lines().stream().filter(l -> l.startsWith("maildrop file " + h + ": ")))
@@ -201,5 +202,25 @@ class HostileMaildropTest {
             assertThat(new String(fileSpool.openBody(e.id()).readAllBytes(), StandardCharsets.US_ASCII))
                     .contains("EVES CONTENT").doesNotContain("ROOTS CONTENT");
         }
+    }
+
+    /** mailq with the daemon down (run by root) lists the maildrop: eve's entries must not hang it. */
+    @Test
+    void mailqListingTheMaildropNeitherHangsOnAFifoNorFollowsLinks() throws Exception {
+        Path target = Files.write(dir.resolve("root-owned-drop"), message("SYMLINK-TARGET").encode());
+        Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        asEve("cd " + maildrop + " && mkfifo fifo && mkdir dir && ln -s " + target + " link");
+        dropAsRoot("root0", message("waiting"));
+        FileSpool fileSpool = new FileSpool(spool, Clock.systemUTC());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long start = System.nanoTime();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                org.mailferry.cli.QueueListing.print(fileSpool, maildrop, new java.io.PrintStream(out, true,
+                        StandardCharsets.UTF_8), java.time.ZoneOffset.UTC));
+        System.out.println("mailq over a maildrop with eve's FIFO, directory and link: "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+        String listing = out.toString(StandardCharsets.UTF_8);
+        assertThat(listing.lines().filter(l -> l.startsWith("maildrop "))).as(listing).hasSize(1);
+        assertThat(listing).contains("root@relay.test").contains("-- 1 Kbytes in 1 Request.");
     }
 }

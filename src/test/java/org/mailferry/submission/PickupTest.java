@@ -179,4 +179,21 @@ class PickupTest {
         assertThat(taken).doesNotExist();
         assertThat(queued).hasSize(1);
     }
+
+    @Test
+    void endlesslyRepeatedFieldsAreRefusedEarly() throws Exception {
+        FileSpool spool = new FileSpool(spoolDir, Clock.systemUTC());
+        Pickup p = pickup(spool, "1KiB");
+        StringBuilder sb = new StringBuilder(Drop.MAGIC).append("\nsender a@example.org\nrcpt b@example.com\n");
+        for (int i = 0; i < 100_000; i++) {
+            sb.append("notify x\n");
+        }
+        drop("repeated", sb.append("body 0\n").toString().getBytes(StandardCharsets.US_ASCII));
+        try (var log = new org.mailferry.testing.LogCapture("mailferry.pickup")) {
+            assertThat(p.scan()).isZero();
+            assertThat(log.lines()).singleElement().asString().startsWith("maildrop file repeated: too many lines for 1 "
+                    + "recipients (a repeated field)");
+        }
+        assertThat(setAside()).containsExactly("maildrop-repeated");
+    }
 }

@@ -25,7 +25,7 @@ import org.mailferry.queue.Disk;
 
 /**
  * A disk that misbehaves on purpose, for the spool's files (journal/, queue/, tmp/, done/,
- * corrupt/ under a spool root). It keeps the image the disk would hold after a power cut: per file,
+ * corrupt/, webhooks/ under a spool root). It keeps the image the disk would hold after a power cut: per file,
  * the bytes its last successful force covered; per directory, the entries its last successful
  * directory fsync saw. So it can:
  * <ul>
@@ -42,7 +42,7 @@ import org.mailferry.queue.Disk;
  * through this disk are taken as durable when a directory sync first sees them.
  */
 public final class FaultyDisk implements Disk {
-    private static final List<String> DIRS = List.of("journal", "queue", "tmp", "done", "corrupt");
+    private static final List<String> DIRS = List.of("journal", "queue", "tmp", "done", "corrupt", "webhooks");
 
     /** What the disk holds for one file (inode): the bytes the last good force covered. */
     private static final class Inode {

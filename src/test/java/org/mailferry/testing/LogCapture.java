@@ -23,6 +23,13 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /** The captured events themselves, to render them through a real layout. */
+    public List<ILoggingEvent> events() {
+        synchronized (appender.list) {
+            return List.copyOf(appender.list);
+        }
+    }
+
     @Override
     public void close() {
         logger.detachAppender(appender);
