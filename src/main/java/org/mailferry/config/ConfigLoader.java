@@ -89,17 +89,17 @@ public final class ConfigLoader {
     private Config build() throws ConfigException {
         Config.Smtpd smtpd = new Config.Smtpd(
                 address(Key.SMTPD_LISTEN),
-                string(Key.SMTPD_HOSTNAME, Hostname.local()),
-                positive(Key.SMTPD_MAX_MESSAGE_SIZE, size(Key.SMTPD_MAX_MESSAGE_SIZE)),
-                (int) positive(Key.SMTPD_MAX_RECIPIENTS, integer(Key.SMTPD_MAX_RECIPIENTS)),
-                (int) positive(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS)),
+                hostName(Key.SMTPD_HOSTNAME, Hostname.local()),
+                bounded(Key.SMTPD_MAX_MESSAGE_SIZE, size(Key.SMTPD_MAX_MESSAGE_SIZE)),
+                (int) bounded(Key.SMTPD_MAX_RECIPIENTS, integer(Key.SMTPD_MAX_RECIPIENTS)),
+                (int) bounded(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS)),
                 duration(Key.SMTPD_IDLE_TIMEOUT),
                 duration(Key.SMTPD_COMMAND_TIMEOUT),
-                (int) integer(Key.SMTPD_MAX_LINE_LENGTH),
+                (int) bounded(Key.SMTPD_MAX_LINE_LENGTH, integer(Key.SMTPD_MAX_LINE_LENGTH)),
                 strings(Key.SMTPD_MYNETWORKS, List.of("127.0.0.0/8", "::1/128")),
                 path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS),
-                (int) positive(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)),
-                reservedConnections((int) positive(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS))),
+                (int) bounded(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)),
+                reservedConnections((int) bounded(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS))),
                 durationOrZero(Key.SMTPD_AUTH_FAILURE_DELAY));
         if ((smtpd.tlsCert() == null) != (smtpd.tlsKey() == null)) {
             throw at(smtpd.tlsCert() == null ? Key.SMTPD_TLS_KEY : Key.SMTPD_TLS_CERT,
@@ -115,17 +115,17 @@ public final class ConfigLoader {
                 duration(Key.QUEUE_RETRY_MAX),
                 duration(Key.QUEUE_LIFETIME),
                 durationOrZero(Key.QUEUE_DELAY_WARNING),
-                size(Key.QUEUE_BOUNCE_SIZE_LIMIT),
-                size(Key.QUEUE_JOURNAL_LIMIT));
+                bounded(Key.QUEUE_BOUNCE_SIZE_LIMIT, size(Key.QUEUE_BOUNCE_SIZE_LIMIT)),
+                bounded(Key.QUEUE_JOURNAL_LIMIT, size(Key.QUEUE_JOURNAL_LIMIT)));
         if (queue.retryMax().compareTo(queue.retryMin()) < 0) {
             throw at(Key.QUEUE_RETRY_MAX, "queue.retry_max must not be shorter than queue.retry_min");
         }
         Config.Relay relay = new Config.Relay(
                 smarthosts(),
-                string(Key.RELAY_HELO_NAME, smtpd.hostname()),
+                hostName(Key.RELAY_HELO_NAME, smtpd.hostname()),
                 duration(Key.RELAY_CONNECT_TIMEOUT),
                 duration(Key.RELAY_COMMAND_TIMEOUT),
-                (int) positive(Key.RELAY_CONCURRENCY, integer(Key.RELAY_CONCURRENCY)),
+                (int) bounded(Key.RELAY_CONCURRENCY, integer(Key.RELAY_CONCURRENCY)),
                 duration(Key.RELAY_CONNECTION_REUSE_TIME),
                 new RelaySecurityReader(this).read(),
                 duration(Key.RELAY_SITE_BACKOFF_MIN),
@@ -139,8 +139,8 @@ public final class ConfigLoader {
             throw at(Key.SENDMAIL_ORIGIN_DOMAIN, "sendmail.origin_domain must be a domain name such as \"example.com\"");
         }
         return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
-                (int) positive(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
-                (int) positive(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
+                (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
+                (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
                 duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers());
     }
 
@@ -248,6 +248,21 @@ public final class ConfigLoader {
         return s;
     }
 
+    /**
+     * A name sent in EHLO or the greeting: a domain name (at most 253 characters) or an address
+     * literal; issue 20: a relay.helo_name of 200,000 characters or with a NUL was sent as is.
+     */
+    private String hostName(Key key, String fallback) throws ConfigException {
+        String s = string(key, fallback);
+        if (values.containsKey(key.name()) && !Key.isDomainName(s) && !s.matches("\\[(IPv6:)?[0-9A-Fa-f:.]{1,45}\\]")) {
+            String shown = s.length() > 60 ? s.substring(0, 60) + "... (" + s.length() + " characters)" : s;
+            throw at(key, key.name() + ": '" + shown.replaceAll("[^\\x20-\\x7e]", "?") + "' is not a host name; "
+                    + "write a domain name of at most 253 letters, digits, '-' and '.' such as \"mail.example.com\", "
+                    + "or an address literal such as \"[192.0.2.1]\"");
+        }
+        return s;
+    }
+
     private Path path(Key key) throws ConfigException {
         String s = string(key, null);
         return s == null || s.isBlank() ? null : pathOf(key, s);
@@ -270,6 +285,11 @@ public final class ConfigLoader {
         Object value = v.value();
         if (v.line() == 0 && value instanceof String s && s.strip().startsWith("[")) {
             value = Toml.parse("command line", "x = " + s).get("x").value(); // an override written as TOML
+        }
+        if (v.line() > 0 && value instanceof String s) { // issue 20: mynetworks = "127.0.0.1" was read silently
+            String name = key.name().substring(key.name().indexOf('.') + 1);
+            throw at(key, key.name() + " must be a list in brackets, even of one: write " + name + " = [\""
+                    + s.replace("\"", "\\\"") + "\"]");
         }
         List<?> list = value instanceof List<?> l ? l : List.of(value);
         List<String> out = new ArrayList<>();
@@ -308,9 +328,12 @@ public final class ConfigLoader {
         }
     }
 
-    private long positive(Key key, long n) throws ConfigException {
-        if (n <= 0) {
-            throw at(key, key.name() + " must be greater than 0, not " + n);
+    /** The value, if inside the key's documented {@link Range}; else the error names key, value and range. */
+    private long bounded(Key key, long n) throws ConfigException {
+        Range r = Range.of(key);
+        if (!r.contains(n)) {
+            throw at(key, key.name() + " = " + n + " is out of range: it must be from " + r.text()
+                    + " (see docs/configuration.md)");
         }
         return n;
     }

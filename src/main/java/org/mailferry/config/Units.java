@@ -48,6 +48,10 @@ public final class Units {
         };
     }
 
+    /**
+     * Bytes, or KiB/MiB/GiB (also written K, M, G: 1024-based). KB, MB, GB are refused with the fix,
+     * not guessed: "10 GB" was read as 10GiB (issue 20), and an operator may have meant 10^10 bytes.
+     */
     public static long bytes(Object v) {
         if (v instanceof Long n) {
             return n;
@@ -59,6 +63,12 @@ public final class Units {
             throw new IllegalArgumentException("'" + v + "' is not a size; write e.g. 10485760, 512KiB or 10MiB");
         }
         String unit = m.group(2) == null ? "" : m.group(2).toUpperCase(Locale.ROOT);
+        if (unit.length() == 2 && unit.endsWith("B")) { // KB, MB, GB: 1000- or 1024-based?
+            String p = unit.substring(0, 1);
+            throw new IllegalArgumentException("'" + v + "': " + m.group(2) + " is ambiguous (1000- or 1024-based); write "
+                    + m.group(1) + p + "iB for " + m.group(1) + " x " + ("K".equals(p) ? "1024" : "M".equals(p)
+                    ? "1024^2" : "1024^3") + " bytes, or the number of bytes");
+        }
         long factor = unit.startsWith("K") ? 1024L : unit.startsWith("M") ? 1024L * 1024 : unit.startsWith("G")
                 ? 1024L * 1024 * 1024 : 1;
         try {

@@ -120,7 +120,7 @@ class ConfigLoaderTest {
     @CsvSource(delimiter = '|', value = {
             "[smtpd]\\nlisen = \"x\"|FILE:2: unknown key 'smtpd.lisen' (did you mean 'smtpd.listen'?); see docs/configuration.md for the keys",
             "[smtpd]\\nmax_recipients = \"many\"|FILE:2: smtpd.max_recipients must be a whole number, not 'many'",
-            "[smtpd]\\nmax_recipients = 0|FILE:2: smtpd.max_recipients must be greater than 0, not 0",
+            "[smtpd]\\nmax_recipients = 0|FILE:2: smtpd.max_recipients = 0 is out of range: it must be from 1 to 100000 (see docs/configuration.md)",
             "[queue]\\nlifetime = \"5 days\"|FILE:2: queue.lifetime: '5 days' is not a duration; write e.g. 300s, 5m, 4h or 5d",
             "[relay]\\nsmarthost = \"[smtp.example.com:587\"|FILE:2: relay.smarthost: '[smtp.example.com:587' is not a smarthost (missing ']'); write smtp:[host]:port, [host]:port, host:port or host",
             "[relay]\\nsmarthost = \"[h]:99999\"|FILE:2: relay.smarthost: '[h]:99999' is not a smarthost (port 99999 is out of range 1-65535); write smtp:[host]:port, [host]:port, host:port or host",
