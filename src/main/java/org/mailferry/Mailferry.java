@@ -366,6 +366,11 @@ public final class Mailferry implements AutoCloseable {
         } else {
             log.info("relaying all mail to {}", config.relay().smarthosts());
         }
+        if (!org.mailferry.config.Hostname.isQualified(config.smtpd().hostname())) {
+            log.warn("host name {} is not fully qualified (no domain for it in /etc/hosts or /etc/resolv.conf): "
+                    + "EHLO and sender addresses (root@{}) use it as it is, which smarthosts may refuse; set "
+                    + "smtpd.hostname and sendmail.origin_domain", config.smtpd().hostname(), config.sendmail().originDomain());
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(m::close, "shutdown"));
         try {
             int code = m.stopped.get();
