@@ -122,7 +122,9 @@ public final class Mailferry implements AutoCloseable {
         return metrics.render(Map.of(
                 "mailferry_queue_messages", Map.entry("Messages in the queue.", spool.count()),
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
-                        (long) webhooks.pendingCount()))) + refusals.render();
+                        (long) webhooks.pendingCount()),
+                "mailferry_smarthost_addresses_down", Map.entry("Smarthost addresses down (deferred at once, "
+                        + "probed after a backoff).", (long) runner.sites().down().size()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */
