@@ -441,6 +441,8 @@ public final class Mailferry implements AutoCloseable {
                   --listen HOST:PORT   smtpd.listen (default 127.0.0.1:2525)
                   --spool DIR          queue.spool (default ./var/spool)
                   --authinfo FILE      relay.authinfo, sendmail authinfo file with smarthost credentials
-                  --ca-file FILE       relay.ca_file, PEM CA certificates for the smarthost's certificate""");
+                  --ca-file FILE       relay.ca_file, PEM CA certificates for the smarthost's certificate
+                  --tls MODE           relay.tls: auto (default), starttls, tls or none
+                  --admin-listen ADDR  admin.listen (default 127.0.0.1:2526), or off""");
     }
 }
