@@ -73,6 +73,10 @@ mailferry_install() {
   cp "$MAILFERRY_HOME"/bin/{mailferry,sendmail,mailq,newaliases} "$lib/bin/"
   cp "$MAILFERRY_HOME"/bin/lib/{env.sh,install.sh} "$lib/bin/lib/"
   cp "$MAILFERRY_JAR" "$lib/target/mailferry.jar"
+  # The documentation the unit's Documentation= and the config's comments point at.
+  mkdir -p "$lib/docs"
+  cp "$MAILFERRY_HOME"/README.md "$lib/"
+  cp "$MAILFERRY_HOME"/docs/*.md "$lib/docs/"
   # The default spool is var/spool beside target/ (config/DefaultSpool, the native client alike),
   # never the working directory's: here, the installed spool. The sendmail command finds the
   # daemon's public config there (public/sendmail.conf) when it may not read the config file.
@@ -106,9 +110,14 @@ mailferry_install() {
   mkdir -p "$R/etc/mailferry"
   if [ ! -e "$R/etc/mailferry/mailferry.toml" ]; then
     cat > "$R/etc/mailferry/mailferry.toml" <<'TOML'
-# Mailferry configuration: every key and its default in /usr/share/doc/mailferry or docs/configuration.md.
+# Mailferry configuration: every key and its default in /usr/lib/mailferry/docs/configuration.md.
 [queue]
 spool = "/var/spool/mailferry"
+
+[smtpd]
+# Where PHPMailer, Net::SMTP and Ruby's mail look by default; the unit grants only
+# CAP_NET_BIND_SERVICE for it (/usr/lib/mailferry/docs/operations.md, "Port 25").
+listen = "127.0.0.1:25"
 
 [relay]
 # smarthost = "smtp:[smtp.example.com]:587"
@@ -136,7 +145,7 @@ TOML
   cat > "$R/etc/systemd/system/mailferry.service" <<UNIT
 [Unit]
 Description=Mailferry outbound mail relay
-Documentation=file:///usr/lib/mailferry/README.md
+Documentation=file:///usr/lib/mailferry/README.md file:///usr/lib/mailferry/docs/operations.md file:///usr/lib/mailferry/docs/configuration.md
 After=network-online.target
 Wants=network-online.target
 
@@ -145,6 +154,8 @@ User=$MF_USER
 Group=$MF_USER
 ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml
 Restart=on-failure
+# smtpd.listen 127.0.0.1:25: binding a port below 1024, and nothing more
+AmbientCapabilities=CAP_NET_BIND_SERVICE
 NoNewPrivileges=yes
 ProtectSystem=full
 ReadWritePaths=/var/spool/mailferry

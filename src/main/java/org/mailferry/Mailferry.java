@@ -347,9 +347,15 @@ public final class Mailferry implements AutoCloseable {
             m = start(config, Clock.systemUTC());
         } catch (java.net.BindException e) {
             String why = String.valueOf(e.getMessage());
+            InetSocketAddress listen = config.smtpd().listen();
+            String fix = listen.getPort() < 1024 && why.contains("Permission denied")
+                    ? ": a port below 1024 needs the capability CAP_NET_BIND_SERVICE, which user "
+                            + System.getProperty("user.name") + " does not have; the installed service gets it from"
+                            + " its unit (AmbientCapabilities=CAP_NET_BIND_SERVICE: start it with 'systemctl start"
+                            + " mailferry'), or run as root, or listen on a port from 1024 up (--listen 127.0.0.1:2525)"
+                    : "; choose another with --listen or smtpd.listen";
             err.println("mailferry: cannot listen: " + (why.startsWith("admin.listen") ? why
-                    : "smtpd.listen " + config.smtpd().listen().getHostString() + ":"
-                    + config.smtpd().listen().getPort() + ": " + why + "; choose another with --listen or smtpd.listen"));
+                    : "smtpd.listen " + listen.getHostString() + ":" + listen.getPort() + ": " + why + fix));
             return EX_CONFIG;
         }
         if (config.relay().smarthosts().isEmpty()) {

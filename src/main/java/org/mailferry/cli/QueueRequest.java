@@ -99,7 +99,7 @@ final class QueueRequest {
     static int smtp(Handover handover, SendmailConfig config, InputStream in, PrintStream out, PrintStream err) {
         logToStderr();
         SessionSettings settings = new SessionSettings(config.hostname(), 10L << 20, 1000, Duration.ofMinutes(5),
-                Duration.ofMinutes(5), 998, ClientPolicy.loopback(), Clock.systemUTC());
+                Duration.ofMinutes(5), Integer.MAX_VALUE, ClientPolicy.loopback(), Clock.systemUTC());
         BufferedOutputStream o = new BufferedOutputStream(out, 8192);
         try {
             new SmtpSession(settings, new HandoverSpool(handover), env -> { }, new SmtpInput(in), o, null).run();

@@ -22,8 +22,8 @@ public record Key(String name, String defaultValue, String description) {
             "how long to wait for the client's next command or data");
     public static final Key SMTPD_COMMAND_TIMEOUT = new Key("smtpd.command_timeout", "60s",
             "how long one command line may take to arrive in full (slow clients)");
-    public static final Key SMTPD_MAX_LINE_LENGTH = new Key("smtpd.max_line_length", "998",
-            "longest line in message data, CRLF not counted (RFC 5321 4.5.3.1.6); 0 for no limit");
+    public static final Key SMTPD_MAX_LINE_LENGTH = new Key("smtpd.max_line_length", "0",
+            "longest line accepted in message data, CRLF not counted; 0 (Postfix's way) accepts any and the smarthost client breaks lines over 998");
     public static final Key SMTPD_MYNETWORKS = new Key("smtpd.mynetworks", "[\"127.0.0.0/8\", \"::1/128\"]",
             "clients allowed to relay without authentication; others get 554 5.7.1 at RCPT");
     public static final Key SMTPD_MAX_CONNECTIONS_PER_CLIENT = new Key("smtpd.max_connections_per_client", "10",

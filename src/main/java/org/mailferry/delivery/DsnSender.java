@@ -108,8 +108,12 @@ public final class DsnSender {
         }
         boolean failed = reports.stream().anyMatch(r -> r.action() == Action.FAILED);
         if (env.sender().isNull()) {
-            if (failed || !events.isEmpty()) {
-                log.info("{}: no notice for a message from the null sender (never bounce a bounce); dropped", env.id());
+            if (failed) {
+                log.warn("{}: undeliverable notice: {}; lost, no notice about a notice (never bounce a bounce)",
+                        env.id(), reports.stream().filter(r -> r.action() == Action.FAILED)
+                                .map(r -> r.recipient() + " " + r.status() + " " + r.diagnostic()).toList());
+            } else if (!events.isEmpty()) {
+                log.info("{}: no delay warning for a message from the null sender", env.id());
             }
             return new Result(List.of(), events.isEmpty() ? List.of() : List.of(new Attempt(now, "*",
                     DELAY_WARNING + " not sent: null sender")), events);
@@ -118,7 +122,8 @@ public final class DsnSender {
             return events.isEmpty() ? Result.NONE : new Result(List.of(), List.of(new Attempt(now, "*",
                     DELAY_WARNING + " not requested (NOTIFY)")), events);
         }
-        boolean headersOnly = !failed || env.ret().equals("HDRS") || env.sizeBytes() > bounceSizeLimitBytes;
+        boolean headersOnly = !failed || env.ret().equals("HDRS") || env.sizeBytes() > bounceSizeLimitBytes
+                || refusedForItsContent(reports);
         Envelope notice;
         try {
             notice = queue(env, reports, headersOnly, now);
@@ -132,6 +137,16 @@ public final class DsnSender {
         more.add(new Attempt(now, "*", (events.isEmpty() ? "" : DELAY_WARNING + "; ") + kind
                 + " notice to " + env.sender() + " queued as " + notice.id()));
         return new Result(List.of(notice), more, events);
+    }
+
+    /**
+     * The message was refused for its size or its content's form (X.3.4 too big for the system, X.2.3
+     * over an administrative size limit, X.6.* media: line length, encoding): a copy of it would be
+     * refused the same way, so the bounce carries its headers only and still reaches the sender.
+     */
+    static boolean refusedForItsContent(List<RecipientReport> reports) {
+        return reports.stream().filter(r -> r.action() == Action.FAILED).map(RecipientReport::status)
+                .anyMatch(s -> s.matches("[45]\\.(3\\.4|2\\.3|6\\.\\d+)"));
     }
 
     private boolean delayWarningDue(Envelope env, List<Recipient> stillPending, Instant now) {

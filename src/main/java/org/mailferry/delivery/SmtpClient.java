@@ -18,11 +18,15 @@ import javax.net.ssl.SSLSocket;
 import org.mailferry.config.TlsMode;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
+import org.mailferry.smtp.DataReader;
+import org.mailferry.smtp.DataWriter;
 import org.mailferry.smtp.DsnParameters;
 import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.Reply;
 import org.mailferry.smtp.ReplyReader;
 import org.mailferry.smtp.SmtpInput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One SMTP client connection to a smarthost: greeting, EHLO (HELO as fallback), then any number
@@ -32,6 +36,7 @@ import org.mailferry.smtp.SmtpInput;
  * Not thread-safe: one worker owns a connection.
  */
 public final class SmtpClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.smtp");
     private Socket socket;
     private SmtpInput in;
     private OutputStream out;
@@ -396,7 +401,7 @@ public final class SmtpClient implements AutoCloseable {
             reply();
             return fail(rcpts, dataReply);
         }
-        streamBody(body);
+        streamBody(env, body);
         Reply end = reply();
         for (Reply r : rcptReplies) {
             outcomes.add(r.isPositive() ? Classifier.classify(end, DeliveryOutcome.Scope.MESSAGE, relay)
@@ -426,33 +431,16 @@ public final class SmtpClient implements AutoCloseable {
         return out;
     }
 
-    /** Copies the stored body, doubling a leading dot on each line, then sends the final dot. */
-    private void streamBody(InputStream body) throws IOException {
-        byte[] buf = new byte[65536];
-        boolean lineStart = true;
-        int last = -1;
-        int prev = -1;
-        int n;
-        while ((n = body.read(buf)) > 0) {
-            int from = 0;
-            for (int i = 0; i < n; i++) {
-                byte b = buf[i];
-                if (lineStart && b == '.') {
-                    out.write(buf, from, i - from);
-                    out.write('.');
-                    from = i;
-                }
-                lineStart = b == '\n';
-            }
-            out.write(buf, from, n - from);
-            prev = n >= 2 ? buf[n - 2] : last;
-            last = buf[n - 1];
+    /**
+     * Copies the stored body as DATA; a line over 998 octets is broken (Postfix's
+     * smtp_line_length_limit), logged so the change to the bytes is never silent.
+     */
+    private void streamBody(Envelope env, InputStream body) throws IOException {
+        long breaks = new DataWriter(DataReader.MAX_LINE_OCTETS).write(body, out);
+        if (breaks > 0) {
+            log.info("{}: relay={}, {} line break(s) inserted: lines longer than {} octets", env.id(), relay,
+                    breaks, DataReader.MAX_LINE_OCTETS);
         }
-        if (!(prev == '\r' && last == '\n')) {
-            out.write('\r');
-            out.write('\n');
-        }
-        out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Says QUIT politely and closes; never throws. */

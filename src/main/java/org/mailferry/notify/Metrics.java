@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Metrics implements EventListener {
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private final LongAdder noticesLost = new LongAdder();
 
     public Metrics() {
         EventType.NAMES.forEach(n -> counts.put(n, new LongAdder()));
@@ -18,11 +19,19 @@ public final class Metrics implements EventListener {
     @Override
     public void on(DeliveryEvent event) {
         counts.computeIfAbsent(EventType.of(event), k -> new LongAdder()).increment();
+        if (event instanceof DeliveryEvent.Bounced && event.sender().isNull()) {
+            noticesLost.increment(); // a DSN (null sender) that failed: nobody else will hear of it
+        }
     }
 
     public long count(String type) {
         LongAdder a = counts.get(type);
         return a == null ? 0 : a.sum();
+    }
+
+    /** Notices (DSNs, from the null sender) that bounced or expired: lost, since a bounce is never bounced. */
+    public long noticesLost() {
+        return noticesLost.sum();
     }
 
     /** The exposition text; {@code gauges} maps a metric name to its help text and value. */
@@ -33,6 +42,9 @@ public final class Metrics implements EventListener {
         for (String type : EventType.NAMES) {
             sb.append("mailferry_events_total{type=\"").append(type).append("\"} ").append(count(type)).append('\n');
         }
+        sb.append("# HELP mailferry_notices_lost_total Notices (DSNs) that could not be delivered, by recipient.\n")
+                .append("# TYPE mailferry_notices_lost_total counter\n")
+                .append("mailferry_notices_lost_total ").append(noticesLost.sum()).append('\n');
         gauges.forEach((name, help) -> sb.append("# HELP ").append(name).append(' ').append(help.getKey())
                 .append('\n').append("# TYPE ").append(name).append(" gauge\n")
                 .append(name).append(' ').append(help.getValue()).append('\n'));

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * (at least once, never zero times), unless it is a "received" event whose message is not in the
  * spool, i.e. a commit that never happened. The file is named by the event's id, which a redo of the
  * same transition gives again. One sender thread POSTs them in order, signed, retrying with backoff
- * (5 s doubling up to 10 min) until a 2xx or until {@code lifetime} has passed.
+ * (5 s doubling up to 10 min) until a 2xx or until {@code lifetime} has passed; a message's later
+ * events wait for its failed one ({@link #sendable}).
  * Without {@link #start()} (the command line) events are only stored, for the daemon to send.
  */
 public final class Webhooks implements EventListener, AutoCloseable {
@@ -221,9 +222,24 @@ public final class Webhooks implements EventListener, AutoCloseable {
         return pending.size();
     }
 
+    /**
+     * The deliveries that may go now: for each message and URL only the oldest pending one, so a
+     * message's events reach a receiver in the order they happened even when a POST fails and waits
+     * for its retry (other messages' events are not held up by it).
+     */
+    private java.util.stream.Stream<Pending> sendable() {
+        Map<String, Pending> oldest = new LinkedHashMap<>();
+        for (Pending p : pending) {
+            QueueId message = p.stored.queueId();
+            String key = (message == null ? p.stored.id() : message.toString()) + " " + p.stored.url();
+            oldest.merge(key, p, (a, b) -> a.sequence <= b.sequence ? a : b);
+        }
+        return oldest.values().stream();
+    }
+
     private synchronized Pending next() throws InterruptedException {
         while (running) {
-            Pending first = pending.stream().min(Comparator.comparing((Pending p) -> p.due)
+            Pending first = sendable().min(Comparator.comparing((Pending p) -> p.due)
                     .thenComparingLong(p -> p.sequence)).orElse(null);
             long waitMs = first == null ? 60_000 : Duration.between(clock.instant(), first.due).toMillis();
             if (first != null && waitMs <= 0) {

@@ -60,7 +60,23 @@ class InstallTest {
         assertThat(Files.readString(root.resolve("etc/mailferry/mailferry.toml"))).contains("/var/spool/mailferry");
         assertThat(Files.readString(root.resolve("etc/systemd/system/mailferry.service")))
                 .contains("ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml")
-                .contains("User=mailferry");
+                .contains("User=mailferry")
+                .contains("\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n");
+        assertThat(Files.readString(root.resolve("etc/mailferry/mailferry.toml")))
+                .contains("[smtpd]\n", "\nlisten = \"127.0.0.1:25\"\n");
+        // every file the unit's Documentation= and the config's comments name is installed
+        java.util.regex.Matcher named = java.util.regex.Pattern.compile("(?:file://)?(/usr/(?:lib|share)/[^ \n,;)\"]*[^ \n,;)\".])")
+                .matcher(Files.readString(root.resolve("etc/systemd/system/mailferry.service"))
+                        + Files.readString(root.resolve("etc/mailferry/mailferry.toml")));
+        int count = 0;
+        while (named.find()) {
+            String path = named.group(1);
+            if (!path.startsWith("/usr/lib/mailferry/bin/")) {
+                assertThat(root.resolve(path.substring(1))).as(path).exists();
+                count++;
+            }
+        }
+        assertThat(count).as("documentation paths named").isGreaterThanOrEqualTo(3);
         assertThat(mode("var/spool/mailferry/queue")).isEqualTo("rwx------");
         assertThat(mode("var/spool/mailferry/maildrop")).isEqualTo("rwx-wx-wx"); // plus the sticky bit (1733)
         assertThat((Integer) Files.getAttribute(root.resolve("var/spool/mailferry/maildrop"), "unix:mode") & 07777)

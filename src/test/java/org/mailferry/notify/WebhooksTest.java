@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -246,6 +247,23 @@ class WebhooksTest {
             assertThat(retry.eventId()).isEqualTo(first.eventId()).isEqualTo(first.bodyId());
             assertThat(retry.body()).isEqualTo(first.body());
             assertThat(retry.signatureValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aMessagesLaterEventsWaitForItsFailedOneSoOrderIsKept() throws Exception {
+        failuresLeft.set(1);
+        try (RelayFixture f = relay().start()) {
+            String id = Submit.message(f.address(), "app@example.com", "user@example.net", "<m4@example.com>");
+            Hook failed = next();
+            assertThat(failed.event()).isEqualTo("received");
+            f.await(DeliveryEvent.Removed.class, id, 10, TimeUnit.SECONDS);
+            assertThat(hooks.poll(1, TimeUnit.SECONDS)).as("delivered and removed wait for the retried received")
+                    .isNull();
+            assertThat(f.relay().webhooks().pendingCount()).isEqualTo(3);
+            f.relay().webhooks().flush();
+            assertThat(List.of(next().event(), next().event(), next().event()))
+                    .containsExactly("received", "delivered", "removed");
         }
     }
 

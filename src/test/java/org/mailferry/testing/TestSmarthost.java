@@ -36,9 +36,16 @@ public final class TestSmarthost implements AutoCloseable {
     private final Map<String, RejectException> rcptRefusals = new ConcurrentHashMap<>();
     private volatile RejectException dataRefusal;
     private volatile int dataRefusalsLeft;
+    private volatile int maxLineOctets = Integer.MAX_VALUE;
 
     public TestSmarthost() {
+        this(0);
+    }
+
+    /** Advertises {@code SIZE maxMessageBytes} (0: no limit), as a smarthost with a size limit does. */
+    public TestSmarthost(int maxMessageBytes) {
         server = SMTPServer.port(0)
+                .maxMessageSize(maxMessageBytes)
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .hostName("smarthost.test")
                 .insertReceivedHeaders(false)
@@ -58,6 +65,12 @@ public final class TestSmarthost implements AutoCloseable {
 
     public void acceptRecipient(String recipient) {
         rcptRefusals.remove(recipient);
+    }
+
+    /** Refuses, as strict servers do, a message with a line longer than {@code octets} (CRLF not counted): 550 5.6.0. */
+    public TestSmarthost refuseLinesLongerThan(int octets) {
+        maxLineOctets = octets;
+        return this;
     }
 
     /** The next {@code times} messages get {@code code text} after the final dot. */
@@ -107,6 +120,11 @@ public final class TestSmarthost implements AutoCloseable {
             public String data(InputStream data) throws IOException, RejectException {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 data.transferTo(out);
+                for (String line : out.toString(StandardCharsets.ISO_8859_1).split("\r\n", -1)) {
+                    if (line.length() > maxLineOctets) {
+                        throw new RejectException(550, "5.6.0 Line too long");
+                    }
+                }
                 synchronized (TestSmarthost.this) {
                     if (dataRefusalsLeft > 0) {
                         dataRefusalsLeft--;
