@@ -287,7 +287,9 @@ public final class ConfigLoader {
         if (v.line() == 0 && value instanceof String s && s.strip().startsWith("[")) {
             value = Toml.parse("command line", "x = " + s).get("x").value(); // an override written as TOML
         }
-        if (v.line() > 0 && value instanceof String s) { // issue 20: mynetworks = "127.0.0.1" was read silently
+        // issue 20: mynetworks = "127.0.0.1" was read silently; a network list is where a string for a
+        // list is a likely mistake ("127.0.0.1, 10.0.0.0/8"). Other list keys take one string as one item.
+        if (v.line() > 0 && value instanceof String s && key == Key.SMTPD_MYNETWORKS) {
             String name = key.name().substring(key.name().indexOf('.') + 1);
             throw at(key, key.name() + " must be a list in brackets, even of one: write " + name + " = [\""
                     + s.replace("\"", "\\\"") + "\"]");
