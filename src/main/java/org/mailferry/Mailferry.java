@@ -122,7 +122,9 @@ public final class Mailferry implements AutoCloseable {
         return metrics.render(Map.of(
                 "mailferry_queue_messages", Map.entry("Messages in the queue.", spool.count()),
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
-                        (long) webhooks.pendingCount()))) + refusals.render();
+                        (long) webhooks.pendingCount()),
+                "mailferry_smarthost_addresses_down", Map.entry("Smarthost addresses down (deferred at once, "
+                        + "probed after a backoff).", (long) runner.sites().down().size()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */
@@ -380,6 +382,11 @@ public final class Mailferry implements AutoCloseable {
                     + "set relay.smarthost or start with --smarthost 'smtp:[host]:port'");
         } else {
             log.info("relaying all mail to {}", config.relay().smarthosts());
+        }
+        if (!org.mailferry.config.Hostname.isQualified(config.smtpd().hostname())) {
+            log.warn("host name {} is not fully qualified (no domain for it in /etc/hosts or /etc/resolv.conf): "
+                    + "EHLO and sender addresses (root@{}) use it as it is, which smarthosts may refuse; set "
+                    + "smtpd.hostname and sendmail.origin_domain", config.smtpd().hostname(), config.sendmail().originDomain());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(m::close, "shutdown"));
         try {

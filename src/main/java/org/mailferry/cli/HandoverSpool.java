@@ -16,7 +16,8 @@ import org.mailferry.submission.Drop;
 /**
  * The spool as sendmail -bs sees it: a message is collected in memory and "committed" by handing
  * it over to the daemon or the maildrop, so that 250 is still said only once it is durable. The
- * id in the 250 reply is this session's; the daemon gives the queued message its own.
+ * 250 names the daemon's queue id (what mailq, mailferry status and the logs show), or, with the
+ * daemon down, the maildrop file, as the id comes only at pickup (whose log line names the file).
  */
 final class HandoverSpool implements Spool {
     private final Handover handover;
@@ -25,10 +26,24 @@ final class HandoverSpool implements Spool {
         this.handover = handover;
     }
 
-    private record Memory(QueueId id, ByteArrayOutputStream buffer) implements Incoming {
+    private static final class Memory implements Incoming {
+        private final QueueId id = QueueId.next(System.currentTimeMillis()); // only until the handover
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(8192);
+        private String queuedAs;
+
+        @Override
+        public QueueId id() {
+            return id;
+        }
+
         @Override
         public OutputStream body() {
             return buffer;
+        }
+
+        @Override
+        public String queuedAs() {
+            return queuedAs;
         }
 
         @Override
@@ -38,7 +53,7 @@ final class HandoverSpool implements Spool {
 
     @Override
     public Incoming create() {
-        return new Memory(QueueId.next(System.currentTimeMillis()), new ByteArrayOutputStream(8192));
+        return new Memory();
     }
 
     @Override
@@ -50,9 +65,12 @@ final class HandoverSpool implements Spool {
             dsn.add(new Drop.RecipientDsn(r.dsnNotify(), r.orcpt())); // RCPT's NOTIFY and ORCPT, as given
         }
         Drop drop = new Drop(envelope.sender().value(), rcpts, "", envelope.ret(), envelope.envId(),
-                ((Memory) incoming).buffer().toByteArray(), dsn);
+                ((Memory) incoming).buffer.toByteArray(), dsn);
         try {
-            handover.submit(drop, false);
+            String where = handover.submit(drop, false).where(); // "queued as ID" or "maildrop NAME"
+            ((Memory) incoming).queuedAs = where.startsWith("maildrop ")
+                    ? "in the maildrop as " + where.substring(9) + " (the daemon is not running; "
+                    + "it queues the message when it starts)" : where;
         } catch (Handover.RefusedException e) {
             throw new IOException("refused by the daemon: " + e.getMessage());
         }

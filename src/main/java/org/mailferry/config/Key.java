@@ -10,7 +10,7 @@ public record Key(String name, String defaultValue, String description) {
 
     public static final Key SMTPD_LISTEN = new Key("smtpd.listen", "127.0.0.1:2525",
             "address:port of the SMTP listener; [::1]:2525 for IPv6");
-    public static final Key SMTPD_HOSTNAME = new Key("smtpd.hostname", "(the system's host name)",
+    public static final Key SMTPD_HOSTNAME = new Key("smtpd.hostname", "(the fully qualified host name)",
             "name in the greeting, EHLO reply and Received header");
     public static final Key SMTPD_MAX_MESSAGE_SIZE = new Key("smtpd.max_message_size", "10MiB",
             "largest message accepted (SIZE), in bytes or with KiB/MiB/GiB");

@@ -36,6 +36,11 @@ public interface Spool {
 
         OutputStream body();
 
+        /** What the 250 after DATA says became of the message, once committed ("queued as ID"). */
+        default String queuedAs() {
+            return "queued as " + id();
+        }
+
         /** Drops the partial message; safe to call after commit (then it does nothing). */
         @Override
         void close();

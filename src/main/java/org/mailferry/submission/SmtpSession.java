@@ -459,7 +459,8 @@ public final class SmtpSession {
                 return spoolFailure(sink.failure);
             }
             Envelope env = new Envelope(incoming.id(), now, sender, recipients,
-                    bodyEightBit || r.eightBit() ? "8BITMIME" : "7BIT", smtpUtf8, sink.count, envId, ret, clientText,
+                    bodyEightBit || r.eightBit() ? "8BITMIME" : "7BIT", smtpUtf8, sink.count, envId, ret,
+                    authUser == null ? clientText : clientText + ", sasl_username=" + sanitize(authUser), // as Postfix logs
                     0, now, false, List.of());
             try {
                 spool.commit(incoming, env);
@@ -470,7 +471,7 @@ public final class SmtpSession {
             }
             reset();
             queued.accept(env);
-            return Reply.of(250, EnhancedStatus.OK, "Ok: queued as " + incoming.id());
+            return Reply.of(250, EnhancedStatus.OK, "Ok: " + incoming.queuedAs());
         }
     }
 
@@ -511,8 +512,9 @@ public final class SmtpSession {
                 + (authUser != null && esmtp ? "A" : ""); // RFC 3848
         StringBuilder sb = new StringBuilder(200)
                 .append("Received: from ").append(sanitize(helo)).append(" (").append(clientText).append(")\r\n")
+                .append(authUser == null ? "" : "\t(Authenticated sender: " + sanitize(authUser) + ")\r\n")
                 .append("\tby ").append(settings.hostname()).append(" (Mailferry) with ").append(with)
-                .append(" id ").append(id);
+                .append(clientAddress == null ? "" : " id " + id); // sendmail -bs: the daemon's own Received names its id
         if (recipients.size() == 1) {
             sb.append("\r\n\tfor ").append(recipients.get(0).address().bracketed());
         }

@@ -165,10 +165,28 @@ class SendmailTest {
         assertThat(r.out().lines().map(l -> l.substring(0, 4)).filter(c -> !c.equals("250-")).toList())
                 .containsExactly("220 ", "250 ", "250 ", "250 ", "354 ", "250 ", "221 "); // EHLO's lines but the last left out
         assertThat(r.out()).contains("250 2.0.0 Ok: queued as ");
+        String id = r.out().replaceAll("(?s).*250 2.0.0 Ok: queued as (\\S+).*", "$1");
         TestSmarthost.Received m = received();
+        assertThat(relay.relay().spool().find(new org.mailferry.message.QueueId(id))).as("the daemon's message " + id)
+                .isNotNull(); // issue 12, item 5: the id the daemon uses, which status finds
+        assertThat(m.text()).contains("\tid " + id + "\r\n").containsOnlyOnce("id "); // no second, made-up id
         assertThat(m.sender()).isEqualTo("a@example.org");
         assertThat(m.recipients()).containsExactly("b@example.com");
         assertThat(m.text()).contains("Subject: bs\r\n\r\n.leading dot\r\n");
+    }
+
+    /** With the daemon down there is no queue id yet: the reply names the maildrop file, not a made-up id. */
+    @Test
+    void smtpDialogueWithTheDaemonDownNamesTheMaildropFile() throws Exception {
+        relay.close();
+        String script = String.join("\r\n", "EHLO client.test", "MAIL FROM:<a@example.org>", "RCPT TO:<b@example.com>",
+                "DATA", "Subject: bs down", "", "x", ".", "QUIT", "");
+        SendmailRun r = SendmailRun.run("sendmail", script, List.of("-C", config.toString(), "-bs"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("250 2.0.0 Ok: in the maildrop as (\\S+) \\(the daemon is not running")
+                .doesNotContain("queued as");
+        String name = r.out().replaceAll("(?s).*in the maildrop as (\\S+) .*", "$1");
+        assertThat(relay.spool.resolve("maildrop").resolve(name)).exists();
     }
 
     @Test
