@@ -122,7 +122,9 @@ public final class Mailferry implements AutoCloseable {
         return metrics.render(Map.of(
                 "mailferry_queue_messages", Map.entry("Messages in the queue.", spool.count()),
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
-                        (long) webhooks.pendingCount()))) + refusals.render();
+                        (long) webhooks.pendingCount()),
+                "mailferry_smarthost_addresses_down", Map.entry("Smarthost addresses down (deferred at once, "
+                        + "probed after a backoff).", (long) runner.sites().down().size()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */
@@ -327,11 +329,23 @@ public final class Mailferry implements AutoCloseable {
                 }
             }
         } catch (java.nio.file.AccessDeniedException e) {
+            String spoolTrouble = command.equals("serve") ? org.mailferry.queue.SpoolPath.describe(config.queue().spool(), e)
+                    : null;
+            if (spoolTrouble != null) {
+                err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + spoolTrouble);
+                return EX_IOERR;
+            }
             err.println("mailferry: " + command + ": " + e.getFile() + ": permission denied" + (command.equals("serve")
                     || command.equals("check") ? "" : "; the spool is for " + access(config).operators()
                     + "; mailq lists the queue through the daemon"));
             return EX_NOPERM;
         } catch (IOException e) {
+            String spoolTrouble = command.equals("serve") ? org.mailferry.queue.SpoolPath.describe(config.queue().spool(), e)
+                    : null;
+            if (spoolTrouble != null) {
+                err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + spoolTrouble);
+                return EX_IOERR;
+            }
             err.println("mailferry: " + e.getMessage());
             return EX_IOERR;
         } catch (IllegalArgumentException e) {
@@ -341,6 +355,11 @@ public final class Mailferry implements AutoCloseable {
     }
 
     private static int serve(Config config, PrintStream err) throws IOException {
+        String notADirectory = org.mailferry.queue.SpoolPath.notADirectory(config.queue().spool());
+        if (notADirectory != null) {
+            err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + notADirectory);
+            return EX_IOERR;
+        }
         Logger log = LoggerFactory.getLogger("mailferry");
         Mailferry m;
         try {

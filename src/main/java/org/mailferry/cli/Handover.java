@@ -139,10 +139,7 @@ final class Handover {
     }
 
     private String writeMaildrop(byte[] frame) throws IOException {
-        Path dir = spool.resolve("maildrop");
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir); // in a checkout; an installed spool has it (mode 1733)
-        }
+        Path dir = Drop.maildrop(spool); // in a checkout, made 1733 as the installed one
         byte[] random = random(12);
         String name = Long.toString(System.currentTimeMillis(), 36) + "." + HexFormat.of().formatHex(random);
         Path tmp = dir.resolve("." + name);

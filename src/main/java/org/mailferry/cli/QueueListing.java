@@ -34,10 +34,13 @@ public final class QueueListing {
         return print(spool, null, out, zone);
     }
 
-    /** @param maildrop SPOOL/maildrop to list too (the daemon is stopped), or null */
+    /**
+     * @param spool the queue, or null when there is none yet (only the maildrop)
+     * @param maildrop SPOOL/maildrop to list too (the daemon is stopped), or null
+     */
     public static int print(Spool spool, java.nio.file.Path maildrop, PrintStream out, ZoneId zone)
             throws IOException {
-        List<QueueId> ids = new ArrayList<>(spool.ids());
+        List<QueueId> ids = new ArrayList<>(spool == null ? List.of() : spool.ids());
         ids.sort(Comparator.naturalOrder());
         long bytes = 0;
         int count = 0;

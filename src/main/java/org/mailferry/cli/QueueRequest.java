@@ -52,14 +52,12 @@ final class QueueRequest {
                 // fall through to the spool
             }
         }
-        if (!Files.isDirectory(spool.resolve("queue"))) {
-            out.println("Mail queue is empty");
-            return 0;
-        }
         logToStderr();
         try {
-            QueueListing.print(new JournalSpool(spool, Clock.systemUTC(), 0), spool.resolve("maildrop"), out,
-                    ZoneId.systemDefault());
+            // a checkout whose daemon never ran has no queue yet, but sendmail's drops in the maildrop
+            boolean queue = Files.isDirectory(spool.resolve("queue"));
+            QueueListing.print(queue ? new JournalSpool(spool, Clock.systemUTC(), 0) : null, spool.resolve("maildrop"),
+                    out, ZoneId.systemDefault());
             return 0;
         } catch (AccessDeniedException e) {
             err.println("mailq: the daemon is not running and the queue in " + spool + " is not readable for you; "

@@ -93,7 +93,11 @@ public final class QueueControl {
      */
     public int flushAll() throws IOException {
         if (runner != null) {
-            return runner.flush();
+            long t = System.nanoTime();
+            int n = runner.flush();
+            org.slf4j.LoggerFactory.getLogger("mailferry.qmgr").info("queue flushed: {} message(s) due now ({} ms)",
+                    n, (System.nanoTime() - t) / 1_000_000);
+            return n;
         }
         return each(all(), this::flush);
     }

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mailferry.config.Config;
@@ -27,15 +26,13 @@ import org.slf4j.LoggerFactory;
  * outcome ({@link Recorder}). A worker keeps its connection open for the next due message for a
  * short while (connection reuse). Nothing takes a message out of the schedule but its end: an
  * exception anywhere in an attempt, or an envelope that cannot be read, reschedules it with backoff
- * and one log line ({@link #trouble}).
+ * and one log line ({@link Troubles}).
  */
 public final class QueueRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
     static final String NO_SMARTHOST = "no smarthost configured; set relay.smarthost in the config or start with "
             + "--smarthost 'smtp:[host]:port'";
     private static final EnhancedStatus NO_ROUTE = new EnhancedStatus(4, 3, 5);
-    /** How long a worker waits for a due message before looking at the clock again anyway. */
-    private static final Duration IDLE = Duration.ofMinutes(1);
 
     private final Spool spool;
     private final Config.Relay relay;
@@ -50,16 +47,19 @@ public final class QueueRunner implements AutoCloseable {
     private final Claims claims = new Claims(this::released);
     /** Taken while an operator held their claim: due again when the claim is released. */
     private final Set<QueueId> contended = ConcurrentHashMap.newKeySet();
-    private final List<Thread> workers = new ArrayList<>();
-    /** Workers waiting for a due message: the only ones close() interrupts (never one inside a sync). */
-    private final Set<Thread> idle = new java.util.HashSet<>();
+    private final Workers workers;
     /** Deferred without a session because their sites were down: due at once when a site is back. */
     private final Set<QueueId> parked = ConcurrentHashMap.newKeySet();
-    /** Attempts in a row that failed on our side, per message, for their backoff. */
-    private final Map<QueueId, Integer> troubles = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    /** Deferrals written in the background at once (every site down), at most this many. */
-    private final java.util.concurrent.Semaphore deferring = new java.util.concurrent.Semaphore(16);
+    private final Troubles troubles;
+    /**
+     * Deferrals written in the background at once (every site down), at most this many, on platform
+     * threads of their own: on virtual threads their file I/O starved the SMTP sessions' and the
+     * admin API's virtual threads (a flush of 100,000 against a dead smarthost answered in 9-15 s).
+     */
+    private static final int DEFERRING = 8;
+    private final java.util.concurrent.Semaphore deferring = new java.util.concurrent.Semaphore(DEFERRING);
+    private final java.util.concurrent.ExecutorService deferrals = java.util.concurrent.Executors.newFixedThreadPool(
+            DEFERRING, Thread.ofPlatform().name("defer-", 0).daemon(true).factory());
 
     public QueueRunner(Spool spool, Config.Relay relay, Config.Queue queue, RetrySchedule retry,
                        DsnSender dsn, EventListener events, Clock clock) {
@@ -74,13 +74,12 @@ public final class QueueRunner implements AutoCloseable {
         this.transport = new Transport(spool, relay, ClientSecurity.from(relay.security() == null
                 ? RelaySecurity.DEFAULT : relay.security(), clock), sites);
         this.recorder = new Recorder(spool, lifetime, retry, dsn, events);
+        this.troubles = new Troubles(recorder, schedule, retry, clock, events);
+        this.workers = new Workers(schedule, clock, relay.connectionReuseTime(), this::run);
     }
 
     public void start() {
-        running = true;
-        for (int i = 0; i < relay.concurrency(); i++) {
-            workers.add(Thread.ofPlatform().name("delivery-" + i).daemon(true).start(this::work));
-        }
+        workers.start(relay.concurrency());
     }
 
     /** Schedules a message for its next attempt; one never tried goes to the new lane. */
@@ -135,73 +134,30 @@ public final class QueueRunner implements AutoCloseable {
         return n[0];
     }
 
-    private void work() {
-        SmtpClient connection = null;
-        while (true) {
-            QueueId id = next(connection == null ? IDLE : relay.connectionReuseTime());
-            if (!running) {
-                if (id != null) {
-                    schedule.add(id, clock.instant(), false); // shutting down: back for the next start
-                }
-                break;
-            }
-            if (id == null) {
-                if (connection != null) {
-                    connection.close(); // idle too long: give the connection back
-                    connection = null;
-                }
-                continue;
-            }
+    /** A worker's job: claim the message, attempt it, release the claim (unless handed off). */
+    private SmtpClient run(QueueId id, SmtpClient connection) {
+        if (!claims.tryClaim(id)) {
+            // an operator command is changing this message: look again when it is done
+            contended.add(id);
             if (!claims.tryClaim(id)) {
-                // an operator command is changing this message: look again when it is done
-                contended.add(id);
-                if (!claims.tryClaim(id)) {
-                    continue;
-                }
-                contended.remove(id); // released meanwhile
+                return connection;
             }
-            boolean handedOff = false;
-            try {
-                Step step = attempt(id, connection);
-                connection = step.connection();
-                handedOff = step.handedOff();
-            } catch (Throwable t) { // never lose the message, never lose the worker
-                if (connection != null) {
-                    connection.close();
-                    connection = null;
-                }
-                trouble(id, null, "attempt failed on our side", t);
-            } finally {
-                if (!handedOff) {
-                    claims.release(id);
-                }
-            }
+            contended.remove(id); // released meanwhile
         }
-        if (connection != null) {
-            connection.close();
-        }
-    }
-
-    /**
-     * The next due message, or null after {@code patience} or at shutdown. Only while in here may
-     * a worker be interrupted: never inside an attempt, where a thread interrupted in
-     * FileChannel.force would close the spool's channel under everyone.
-     */
-    private QueueId next(Duration patience) {
-        synchronized (idle) {
-            if (!running) {
-                return null;
-            }
-            idle.add(Thread.currentThread());
-        }
+        boolean handedOff = false;
         try {
-            return schedule.take(patience);
-        } catch (InterruptedException e) {
+            Step step = attempt(id, connection);
+            handedOff = step.handedOff();
+            return step.connection();
+        } catch (Throwable t) { // never lose the message
+            if (connection != null) {
+                connection.close();
+            }
+            troubles.failed(id, null, "attempt failed on our side", t);
             return null;
         } finally {
-            synchronized (idle) {
-                idle.remove(Thread.currentThread());
-                Thread.interrupted(); // an interrupt that came after take() returned: running is false
+            if (!handedOff) {
+                claims.release(id);
             }
         }
     }
@@ -225,7 +181,7 @@ public final class QueueRunner implements AutoCloseable {
             forget(id); // deleted by an operator meanwhile
             return Step.keep(connection);
         } catch (IOException | RuntimeException e) {
-            trouble(id, null, "cannot read the envelope", e);
+            troubles.failed(id, null, "cannot read the envelope", e);
             return Step.keep(connection);
         }
         if (env.held() || env.isFinished()) {
@@ -242,7 +198,7 @@ public final class QueueRunner implements AutoCloseable {
             if (connection != null) {
                 connection.close();
             }
-            trouble(id, env, "attempt failed on our side", t);
+            troubles.failed(id, env, "attempt failed on our side", t);
             return Step.keep(null);
         }
         if (suspended(a)) {
@@ -250,7 +206,7 @@ public final class QueueRunner implements AutoCloseable {
             // so it does not hold up this worker; a backlog after an outage is deferred in parallel.
             deferring.acquireUninterruptibly();
             try {
-                Thread.ofVirtual().name("defer-" + id).start(() -> {
+                deferrals.execute(() -> {
                     try {
                         finish(env, a);
                     } finally {
@@ -283,10 +239,10 @@ public final class QueueRunner implements AutoCloseable {
     private boolean finish(Envelope env, Transport.Attempted a) {
         try {
             Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), clock.instant());
-            troubles.remove(env.id());
+            troubles.cleared(env.id());
             rescheduleAfter(r, a);
         } catch (Throwable t) {
-            trouble(env.id(), env, "attempt failed on our side", t);
+            troubles.failed(env.id(), env, "attempt failed on our side", t);
             return false;
         }
         if (a.siteBack()) {
@@ -324,42 +280,6 @@ public final class QueueRunner implements AutoCloseable {
         log.info("a smarthost is back: {} message(s) deferred while it was down are due now", n);
     }
 
-    /**
-     * An attempt failed on our side ({@code t}: a bug, or an envelope that cannot be read): one log
-     * line, the reason on the envelope when it can be written (the queue listing shows it), and the
-     * message back in the schedule after a backoff that grows with each such failure in a row.
-     */
-    private void trouble(QueueId id, Envelope env, String what, Throwable t) {
-        int n = troubles.merge(id, 1, Integer::sum);
-        Instant now = clock.instant();
-        Instant next = now.plus(retry.delayAfter(n));
-        String reason = what + ": " + describe(t);
-        log.warn("{}: {}; trying again at {} ({} time(s) in a row)", id, reason, next, n);
-        List<org.mailferry.notify.DeliveryEvent> emitted = List.of();
-        if (env != null) {
-            try {
-                emitted = recorder.trouble(env, reason, EnhancedStatus.TEMP_LOCAL_ERROR, now, next).emitted();
-            } catch (IOException | RuntimeException e) {
-                log.warn("{}: cannot record the reason either: {}", id, e.toString());
-            }
-        }
-        schedule.add(id, next, false);
-        emitted.forEach(events::on);
-    }
-
-    /** The throwable and where it came from, on one line. */
-    static String describe(Throwable t) {
-        StringBuilder sb = new StringBuilder(t.toString());
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().startsWith("org.mailferry.")) {
-                sb.append(" at ").append(e.getClassName().substring(e.getClassName().lastIndexOf('.') + 1))
-                        .append('.').append(e.getMethodName()).append(':').append(e.getLineNumber());
-                break;
-            }
-        }
-        return sb.toString();
-    }
-
     private void released(QueueId id) {
         if (contended.remove(id)) {
             schedule.addIfAbsent(id, clock.instant(), false);
@@ -367,7 +287,7 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     private void forget(QueueId id) {
-        troubles.remove(id);
+        troubles.cleared(id);
         parked.remove(id);
     }
 
@@ -377,7 +297,8 @@ public final class QueueRunner implements AutoCloseable {
             return;
         }
         try {
-            recorder.trouble(env, NO_SMARTHOST, NO_ROUTE, clock.instant(), env.nextAttempt()).emitted().forEach(events::on);
+            recorder.trouble(env, NO_SMARTHOST, NO_ROUTE, clock.instant(), env.nextAttempt()).emitted()
+                    .forEach(events::on);
         } catch (IOException e) {
             log.error("{}: cannot record the reason: {}", env.id(), e.toString());
         }
@@ -389,21 +310,10 @@ public final class QueueRunner implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (idle) {
-            running = false;
-            idle.forEach(Thread::interrupt);
-        }
-        for (Thread t : workers) {
-            try {
-                t.join(5000); // a worker inside an attempt finishes it (its timeouts bound it)
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        workers.close();
+        deferrals.shutdown(); // never interrupted: each writes its deferral
         try {
-            if (deferring.tryAcquire(16, 5, java.util.concurrent.TimeUnit.SECONDS)) {
-                deferring.release(16); // every background deferral is written
-            }
+            deferrals.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -46,6 +46,26 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
     }
 
     /** A drop whose recipients have no DSN parameters of their own (the sendmail command's). */
+    /**
+     * SPOOL/maildrop, created when missing (in a checkout; 'mailferry install' makes the installed
+     * one) with the installed one's mode 1733, as Postfix's maildrop: every local user may drop a
+     * file, nobody but the daemon may list or remove others' files. An existing directory keeps the
+     * mode its owner gave it.
+     */
+    public static java.nio.file.Path maildrop(java.nio.file.Path spool) throws IOException {
+        java.nio.file.Path dir = spool.resolve("maildrop");
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            java.nio.file.Files.createDirectories(spool);
+            try {
+                java.nio.file.Files.createDirectory(dir);
+                java.nio.file.Files.setAttribute(dir, "unix:mode", 01733); // the sticky bit: not in PosixFilePermission
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another sendmail or the daemon made it just now
+            }
+        }
+        return dir;
+    }
+
     public Drop(String sender, List<String> recipients, String dsnNotify, String ret, String envId, byte[] body) {
         this(sender, recipients, dsnNotify, ret, envId, body, List.of());
     }

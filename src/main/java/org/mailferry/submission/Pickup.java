@@ -64,9 +64,7 @@ public final class Pickup implements AutoCloseable {
         this.claimed = spool.resolve("pickup");
         this.corrupt = spool.resolve("corrupt");
         this.local = local;
-        if (!Files.isDirectory(maildrop)) {
-            Files.createDirectories(maildrop); // in a checkout; an installed spool has it (1733)
-        }
+        Drop.maildrop(spool); // in a checkout, made 1733 as the installed one
         PrivateFiles.createDirectory(claimed);
     }
 
