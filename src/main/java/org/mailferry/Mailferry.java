@@ -337,11 +337,23 @@ public final class Mailferry implements AutoCloseable {
                 }
             }
         } catch (java.nio.file.AccessDeniedException e) {
+            String spoolTrouble = command.equals("serve") ? org.mailferry.queue.SpoolPath.describe(config.queue().spool(), e)
+                    : null;
+            if (spoolTrouble != null) {
+                err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + spoolTrouble);
+                return EX_IOERR;
+            }
             err.println("mailferry: " + command + ": " + e.getFile() + ": permission denied" + (command.equals("serve")
                     || command.equals("check") ? "" : "; the spool is for " + access(config).operators()
                     + "; mailq lists the queue through the daemon"));
             return EX_NOPERM;
         } catch (IOException e) {
+            String spoolTrouble = command.equals("serve") ? org.mailferry.queue.SpoolPath.describe(config.queue().spool(), e)
+                    : null;
+            if (spoolTrouble != null) {
+                err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + spoolTrouble);
+                return EX_IOERR;
+            }
             err.println("mailferry: " + e.getMessage());
             return EX_IOERR;
         } catch (IllegalArgumentException e) {
@@ -351,6 +363,11 @@ public final class Mailferry implements AutoCloseable {
     }
 
     private static int serve(Config config, PrintStream err) throws IOException {
+        String notADirectory = org.mailferry.queue.SpoolPath.notADirectory(config.queue().spool());
+        if (notADirectory != null) {
+            err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + notADirectory);
+            return EX_IOERR;
+        }
         Logger log = LoggerFactory.getLogger("mailferry");
         Mailferry m;
         try {
@@ -479,6 +496,8 @@ public final class Mailferry implements AutoCloseable {
                   --listen HOST:PORT   smtpd.listen (default 127.0.0.1:2525)
                   --spool DIR          queue.spool (default ./var/spool)
                   --authinfo FILE      relay.authinfo, sendmail authinfo file with smarthost credentials
-                  --ca-file FILE       relay.ca_file, PEM CA certificates for the smarthost's certificate""");
+                  --ca-file FILE       relay.ca_file, PEM CA certificates for the smarthost's certificate
+                  --tls MODE           relay.tls: auto (default), starttls, tls or none
+                  --admin-listen ADDR  admin.listen (default 127.0.0.1:2526), or off""");
     }
 }

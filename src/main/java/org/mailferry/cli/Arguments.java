@@ -8,7 +8,8 @@ import org.mailferry.config.Key;
 
 /**
  * The flags shared by {@code serve} and {@code queue}: {@code --config FILE} and quick-start
- * overrides of single keys ({@code --smarthost}, {@code --listen}, {@code --spool}).
+ * overrides of single keys ({@code --smarthost}, {@code --listen}, {@code --spool}, {@code --authinfo},
+ * {@code --ca-file}, {@code --tls MODE}, {@code --admin-listen ADDR|off}).
  */
 public record Arguments(Path config, Map<String, String> overrides, List<String> rest) {
 
@@ -24,7 +25,9 @@ public record Arguments(Path config, Map<String, String> overrides, List<String>
             "--listen", Key.SMTPD_LISTEN,
             "--spool", Key.QUEUE_SPOOL,
             "--authinfo", Key.RELAY_AUTHINFO,
-            "--ca-file", Key.RELAY_CA_FILE);
+            "--ca-file", Key.RELAY_CA_FILE,
+            "--tls", Key.RELAY_TLS,
+            "--admin-listen", Key.ADMIN_LISTEN);
 
     /** Flags of subcommands, left in {@code rest} for them. */
     private static final java.util.Set<String> PASSED_ON = java.util.Set.of("--all-failed");

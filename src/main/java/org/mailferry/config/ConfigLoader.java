@@ -188,14 +188,15 @@ public final class ConfigLoader {
         Path secret = null;
         if (values.containsKey(Key.WEBHOOK_SECRET_FILE.name())) {
             secret = pathOf(Key.WEBHOOK_SECRET_FILE, string(Key.WEBHOOK_SECRET_FILE, ""));
+            String text;
             try {
-                if (Files.readString(secret, StandardCharsets.UTF_8).isBlank()) {
-                    throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: " + secret + " is empty; put a long "
-                            + "random secret in it, e.g. 'openssl rand -hex 32 > " + secret + "'");
-                }
-            } catch (IOException e) {
-                throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: cannot read " + secret + " ("
-                        + e.getClass().getSimpleName() + "); check the path and that the relay's user may read it");
+                text = SecretFile.read(secret); // the 0600 rule of every secret (issue 20: 0644 was accepted)
+            } catch (ConfigException e) {
+                throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: " + e.getMessage());
+            }
+            if (text.isBlank()) {
+                throw at(Key.WEBHOOK_SECRET_FILE, "webhook.secret_file: " + secret + " is empty; put a long "
+                        + "random secret in it, e.g. '(umask 077; openssl rand -hex 32 > " + secret + ")'");
             }
         }
         return new Config.Webhook(List.copyOf(urls), events, secret, duration(Key.WEBHOOK_LIFETIME));
@@ -286,7 +287,9 @@ public final class ConfigLoader {
         if (v.line() == 0 && value instanceof String s && s.strip().startsWith("[")) {
             value = Toml.parse("command line", "x = " + s).get("x").value(); // an override written as TOML
         }
-        if (v.line() > 0 && value instanceof String s) { // issue 20: mynetworks = "127.0.0.1" was read silently
+        // issue 20: mynetworks = "127.0.0.1" was read silently; a network list is where a string for a
+        // list is a likely mistake ("127.0.0.1, 10.0.0.0/8"). Other list keys take one string as one item.
+        if (v.line() > 0 && value instanceof String s && key == Key.SMTPD_MYNETWORKS) {
             String name = key.name().substring(key.name().indexOf('.') + 1);
             throw at(key, key.name() + " must be a list in brackets, even of one: write " + name + " = [\""
                     + s.replace("\"", "\\\"") + "\"]");

@@ -4,8 +4,10 @@ import java.util.Locale;
 
 /**
  * How the connection to the smarthost is protected ({@code relay.tls}). {@link #AUTO} picks by
- * port: 465 is implicit TLS, 587 is STARTTLS (required), a smarthost on a loopback address is
- * plain, any other port requires STARTTLS. Never a fallback to cleartext after a TLS failure.
+ * port: 465 is implicit TLS, 587 is STARTTLS (required), a smarthost on a loopback address resolves
+ * to NONE here but the client still uses STARTTLS when it is offered, and requires it when
+ * credentials are configured; any other port requires STARTTLS. Never a fallback to cleartext
+ * after a TLS failure.
  */
 public enum TlsMode {
     AUTO, STARTTLS, TLS, NONE;

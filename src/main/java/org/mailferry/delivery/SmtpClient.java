@@ -114,12 +114,15 @@ public final class SmtpClient implements AutoCloseable {
         int port = address.getPort();
         String relay = hostName + "[" + address.getAddress().getHostAddress() + "]:" + port;
         TlsMode mode = security.mode().resolve(port, address.getAddress().isLoopbackAddress());
+        Login login = security.logins().find(names, port);
+        // auto on a loopback address (resolved to none): STARTTLS when offered, required with credentials
+        boolean opportunistic = security.mode() == TlsMode.AUTO && mode == TlsMode.NONE;
         SmtpClient c = null;
         try {
             s.connect(address, (int) connectTimeout.toMillis());
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeout.toMillis()));
             s.setTcpNoDelay(true);
-            trace.step("connect", true, relay + " (tls mode " + mode + ")");
+            trace.step("connect", true, relay + " (tls mode " + (opportunistic ? "auto: starttls when offered" : mode) + ")");
             Socket plain = s;
             if (mode == TlsMode.TLS) {
                 s = security.tls().handshake(plain, hostName, port);
@@ -136,11 +139,10 @@ public final class SmtpClient implements AutoCloseable {
                 throw new SessionRefused(greeting);
             }
             c.hello(heloName, trace);
-            if (mode == TlsMode.STARTTLS) {
+            if (mode == TlsMode.STARTTLS || opportunistic && (login != null || c.offers("STARTTLS"))) {
                 c.startTls(security.tls(), hostName, port, trace);
                 c.hello(heloName, trace);
             }
-            Login login = security.logins().find(names, port);
             if (login != null) {
                 c.login(login, hostName, port, security.allowPlaintextAuth(), trace);
             }
@@ -179,9 +181,9 @@ public final class SmtpClient implements AutoCloseable {
     private void startTls(TlsPolicy tls, String hostName, int port, Trace trace)
             throws IOException, SecurityFailure {
         if (!offers("STARTTLS")) {
-            throw new SecurityFailure(relay + " does not offer STARTTLS, which relay.tls = starttls requires "
-                    + "(set relay.tls = \"none\" only for a smarthost on a trusted network)", TEMP_SECURITY, false,
-                    null);
+            throw new SecurityFailure(relay + " does not offer STARTTLS, which relay.tls = starttls (or auto, with "
+                    + "credentials or off loopback) requires (set relay.tls = \"none\" only for a smarthost on a "
+                    + "trusted network)", TEMP_SECURITY, false, null);
         }
         command("STARTTLS");
         Reply r = reply();

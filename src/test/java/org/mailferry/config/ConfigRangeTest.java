@@ -43,7 +43,6 @@ class ConfigRangeTest {
             "[sendmail]\\nmax_connections_per_user = 99999|FILE:2: sendmail.max_connections_per_user = 99999 is out of range: it must be from 1 to 10000 (see docs/configuration.md)",
             "[smtpd]\\nmax_recipients = 100001|FILE:2: smtpd.max_recipients = 100001 is out of range: it must be from 1 to 100000 (see docs/configuration.md)",
             "[smtpd]\\nmynetworks = \"127.0.0.1\"|FILE:2: smtpd.mynetworks must be a list in brackets, even of one: write mynetworks = [\"127.0.0.1\"]",
-            "[admin]\\nmailq_users = \"root\"|FILE:2: admin.mailq_users must be a list in brackets, even of one: write mailq_users = [\"root\"]",
             "[relay]\\nhelo_name = \"a\\u0000b\"|FILE:2: relay.helo_name: 'a?b' is not a host name; write a domain name of at most 253 letters, digits, '-' and '.' such as \"mail.example.com\", or an address literal such as \"[192.0.2.1]\"",
             "[relay]\\nhelo_name = \"mail example\"|FILE:2: relay.helo_name: 'mail example' is not a host name; write a domain name of at most 253 letters, digits, '-' and '.' such as \"mail.example.com\", or an address literal such as \"[192.0.2.1]\"",
     })

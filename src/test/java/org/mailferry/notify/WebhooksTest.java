@@ -99,6 +99,7 @@ class WebhooksTest {
     private RelayFixture relay() throws IOException {
         Path secret = dir.resolve("secret");
         Files.writeString(secret, SECRET + "\n");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return new RelayFixture(dir.resolve("spool")).smarthost(smarthost.port())
                 .set("webhook.url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")
                 .set("webhook.secret_file", secret.toString())
