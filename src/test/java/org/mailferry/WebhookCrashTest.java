@@ -52,7 +52,7 @@ class WebhookCrashTest {
         relay = new InetSocketAddress("127.0.0.1", port);
         config = dir.resolve("mailferry.toml");
         org.mailferry.testing.DaemonConfig.write(config, port, dir.resolve("spool"), smarthost.port(),
-                "[webhook]\nurl = \"" + receiver.url() + "\"\n");
+                "[webhook]\nurl = [\"" + receiver.url() + "\"]\n");
     }
 
     @AfterEach
