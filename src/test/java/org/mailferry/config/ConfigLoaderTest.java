@@ -24,6 +24,11 @@ class ConfigLoaderTest {
     }
 
     private String error(String toml) {
+        return errorOf(dir, toml);
+    }
+
+    /** The message of the ConfigException that loading {@code toml} gives, its path as FILE. */
+    static String errorOf(Path dir, String toml) {
         Path f = dir.resolve("mailferry.toml");
         try {
             Files.writeString(f, toml);

@@ -16,16 +16,7 @@ class ConfigRangeTest {
     Path dir;
 
     private String error(String toml) {
-        Path f = dir.resolve("mailferry.toml");
-        try {
-            Files.writeString(f, toml);
-            ConfigLoader.load(f, Map.of());
-        } catch (ConfigException e) {
-            return e.getMessage().replace(f.toString(), "FILE");
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-        throw new AssertionError("no error for: " + toml);
+        return ConfigLoaderTest.errorOf(dir, toml);
     }
 
     @ParameterizedTest
