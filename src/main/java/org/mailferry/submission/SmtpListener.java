@@ -36,6 +36,7 @@ public final class SmtpListener implements AutoCloseable {
     private final ConnectionSlots slots;
     private final AuthFailures authFailures;
     private Refusals refusals = new Refusals();
+    private PasswordChecks passwordChecks;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
     private ServerSocket server;
@@ -53,6 +54,12 @@ public final class SmtpListener implements AutoCloseable {
     /** Where every session's refusals are logged and counted (the daemon's /metrics); before {@code start}. */
     public SmtpListener reportRefusals(Refusals shared) {
         this.refusals = shared;
+        return this;
+    }
+
+    /** Where every session hashes AUTH passwords (null: on the session's own thread); before {@code start}. */
+    public SmtpListener checkPasswordsOn(PasswordChecks checks) {
+        this.passwordChecks = checks;
         return this;
     }
 
@@ -146,7 +153,7 @@ public final class SmtpListener implements AutoCloseable {
             s.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
             SmtpSession session = new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out,
-                    s.getInetAddress()).limitAuthFailures(authFailures)
+                    s.getInetAddress()).limitAuthFailures(authFailures).checkPasswordsOn(passwordChecks)
                     .reportRefusals(refusals);
             if (settings.tls() != null) {
                 session.offerStartTls(() -> {

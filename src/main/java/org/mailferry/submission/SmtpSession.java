@@ -49,6 +49,7 @@ public final class SmtpSession {
     private OutputStream out;
     private TlsUpgrade tlsUpgrade;
     private AuthFailures authFailures;
+    private PasswordChecks passwordChecks;
     private Refusals refusals = new Refusals();
     private boolean tlsActive;
     private String authUser;
@@ -89,6 +90,12 @@ public final class SmtpSession {
     /** Offers STARTTLS (and AUTH after it, when users are configured) on this connection. */
     public SmtpSession offerStartTls(TlsUpgrade upgrade) {
         this.tlsUpgrade = upgrade;
+        return this;
+    }
+
+    /** Hashes AUTH passwords on this pool instead of the session's thread (the listener's, shared). */
+    public SmtpSession checkPasswordsOn(PasswordChecks checks) {
+        this.passwordChecks = checks;
         return this;
     }
 
@@ -247,7 +254,7 @@ public final class SmtpSession {
         if (state != State.READY) {
             return Reply.of(503, EnhancedStatus.BAD_SEQUENCE, "AUTH not allowed during a mail transaction");
         }
-        SaslExchange.Result r = SaslExchange.run(arg, settings.users(), new SaslExchange.Channel() {
+        SaslExchange.Result r = SaslExchange.run(arg, settings.users(), passwordChecks, new SaslExchange.Channel() {
             @Override
             public void send(Reply challenge) throws IOException {
                 reply(challenge);
@@ -267,6 +274,9 @@ public final class SmtpSession {
             }
         } else if (r.reply() == SaslExchange.AUTH_INVALID) {
             authFailed(arg);
+        } else if (r.reply() == SaslExchange.BUSY) {
+            refusals.refused(Refusals.Reason.AUTH_FAILED, "AUTH", r.reply(),
+                    new Refusals.Context(clientText, null, null, null, null), "password checks busy, not checked");
         }
         return r.reply();
     }
