@@ -39,6 +39,10 @@ public final class SmtpListener implements AutoCloseable {
     private PasswordChecks passwordChecks;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+    /** Sessions of clients outside smtpd.mynetworks, the candidates for eviction; guarded by itself. */
+    private final Map<Socket, SmtpSession> outsiders = new java.util.HashMap<>();
+    /** Evicted connections whose slot went to a newcomer: their end must not release it. Guarded by outsiders. */
+    private final Set<Socket> evicted = new java.util.HashSet<>();
     private ServerSocket server;
     private Thread acceptor;
 
@@ -88,7 +92,7 @@ public final class SmtpListener implements AutoCloseable {
                 continue;
             }
             boolean trusted = settings.policy().mayRelay(s.getInetAddress());
-            if (!slots.tryAcquire(trusted)) {
+            if (!slots.tryAcquire(trusted) && !(trusted && evictIdleOutsider(s.getInetAddress()))) {
                 if (!trusted && slots.reserved() > 0 && slots.tryAcquire(true)) {
                     slots.release(); // only the reserved slots are free
                     log.warn("[{}]: connection refused: the other slots are reserved for smtpd.mynetworks "
@@ -136,10 +140,47 @@ public final class SmtpListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Every slot is taken and a client in smtpd.mynetworks arrives: the outsider idle longest
+     * between commands gets 421 4.7.0 and is closed, and its slot passes to the newcomer. False
+     * when no outsider is idle (all are mid-command or in DATA: those have their own deadlines).
+     */
+    private boolean evictIdleOutsider(InetAddress newcomer) {
+        Socket victim = null;
+        long since = 0;
+        synchronized (outsiders) {
+            for (Map.Entry<Socket, SmtpSession> e : outsiders.entrySet()) {
+                long idle = e.getValue().idleSinceNanos();
+                if (idle != 0 && (victim == null || idle - since < 0)) {
+                    victim = e.getKey();
+                    since = idle;
+                }
+            }
+            if (victim == null) {
+                return false;
+            }
+            outsiders.remove(victim);
+            evicted.add(victim);
+        }
+        log.warn("[{}]: idle for {} ms with every slot in use; disconnected (421 4.7.0) to serve [{}] in "
+                        + "smtpd.mynetworks", victim.getInetAddress().getHostAddress(),
+                (System.nanoTime() - since) / 1_000_000, newcomer.getHostAddress());
+        Socket closing = victim;
+        Thread.ofVirtual().start(() -> refuse(closing, EVICTED));
+        return true;
+    }
+
+    private static final Reply EVICTED = Reply.of(421, org.mailferry.smtp.EnhancedStatus.TEMP_TOO_MANY_CONNECTIONS,
+            "Idle too long while others wait, closing connection");
+
     private void refuse(Socket s) {
+        refuse(s, Reply.TOO_MANY_CONNECTIONS);
+    }
+
+    private void refuse(Socket s, Reply reply) {
         try (s) {
             s.setSoTimeout(5000);
-            s.getOutputStream().write(Reply.TOO_MANY_CONNECTIONS.wire());
+            s.getOutputStream().write(reply.wire());
             s.getOutputStream().flush();
         } catch (IOException ignored) {
             // the client is gone already
@@ -165,6 +206,11 @@ public final class SmtpListener implements AutoCloseable {
                             new BufferedOutputStream(tls.getOutputStream(), 8192));
                 });
             }
+            if (!settings.policy().mayRelay(s.getInetAddress())) {
+                synchronized (outsiders) {
+                    outsiders.put(s, session);
+                }
+            }
             session.run();
         } catch (SocketTimeoutException e) {
             log.info("timeout after idle wait from [{}]", client);
@@ -177,7 +223,12 @@ public final class SmtpListener implements AutoCloseable {
         } finally {
             open.remove(s);
             uncountClient(s.getInetAddress());
-            slots.release();
+            synchronized (outsiders) {
+                outsiders.remove(s);
+                if (!evicted.remove(s)) {
+                    slots.release();
+                }
+            }
         }
     }
 

@@ -60,6 +60,8 @@ public final class SmtpSession {
     private String helo = "";
     private boolean esmtp;
     private int errors;
+    /** System.nanoTime() since when the session has waited for a command; 0 while it works (the listener's eviction). */
+    private volatile long idleSinceNanos;
     private Address sender;
     private boolean bodyEightBit;
     private boolean smtpUtf8;
@@ -118,7 +120,9 @@ public final class SmtpSession {
         while (true) {
             Reply r;
             try {
+                idleSinceNanos = in.hasBuffered() ? 0 : System.nanoTime();
                 byte[] raw = in.readLine(SessionSettings.MAX_COMMAND_OCTETS);
+                idleSinceNanos = 0;
                 if (raw == null) {
                     return;
                 }
@@ -147,6 +151,11 @@ public final class SmtpSession {
                 flush(); // PIPELINING: replies go out together when the client waits for them
             }
         }
+    }
+
+    /** Since when (System.nanoTime()) the client has been idle between commands, or 0 when not idle. */
+    long idleSinceNanos() {
+        return idleSinceNanos;
     }
 
     /** Sends an error reply; true when the error limit is reached and the session must end. */
