@@ -449,8 +449,19 @@ public final class SmtpSession {
             sink.write(received);
             HeaderRewriter headers = settings.headers().forClient(sink, // Bcc removed; local names qualified
                     clientAddress == null || settings.policy().mayRelay(clientAddress)); // for mynetworks
-            DataReader.Result r = new DataReader(settings.maxMessageSizeBytes(), settings.maxLineLength())
-                    .read(in, headers);
+            DataReader.Result r;
+            in.limitTransfer(settings.dataLimit());
+            try {
+                r = new DataReader(settings.maxMessageSizeBytes(), settings.maxLineLength()).read(in, headers);
+            } catch (SmtpInput.TransferTooSlowException e) {
+                log.warn("{}: client {} too slow in DATA: {} (smtpd.data_timeout, smtpd.min_data_rate); "
+                        + "disconnected", incoming.id(), clientText, e.getMessage());
+                reply(Reply.TIMEOUT);
+                flush();
+                return null;
+            } finally {
+                in.endTransfer();
+            }
             headers.finish();
             if (!r.ended()) {
                 log.info("{}: client {} disconnected during DATA", incoming.id(), clientText);
