@@ -1,5 +1,6 @@
 /**
  * Values that describe a message on its way: queue id, addresses, envelope, recipient state.
- * No I/O; depends on nothing else in Mailferry.
+ * No I/O.
+ * Depends on: nothing.
  */
 package org.mailferry.message;
