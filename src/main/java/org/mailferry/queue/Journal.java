@@ -336,7 +336,7 @@ final class Journal {
 
     /** A new segment whose name is durable (the directory synced), or an exception and no file. */
     private Segment create() throws IOException {
-        FileSpool.createPrivate(dir, disk);
+        DurableFile.createDirectory(dir, disk);
         Path p = dir.resolve(String.format("%016x", nextSequence) + SUFFIX);
         Segment s = new Segment(p, nextSequence++);
         s.writer = disk.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
