@@ -149,7 +149,7 @@ public final class JournalSpool implements Spool, History {
         try (InputStream body = journal.body(e)) {
             files.store(envelope, body);
         }
-        journal.end(Journal.MOVED, envelope.id(), false); // found in queue/ at the next start anyway
+        journal.end(JournalRecord.MOVED, envelope.id(), false); // found in queue/ at the next start anyway
     }
 
     @Override
@@ -175,7 +175,7 @@ public final class JournalSpool implements Spool, History {
 
     @Override
     public void remove(QueueId id) throws IOException {
-        if (!journal().end(Journal.REMOVED, id, true)) {
+        if (!journal().end(JournalRecord.REMOVED, id, true)) {
             files.remove(id);
         }
         messageIds.remove(id);
@@ -192,7 +192,7 @@ public final class JournalSpool implements Spool, History {
         // delivered: a lost mark sends it again (cheap to risk, and the common case, so not synced);
         // bounced, expired or deleted: it must not come back, so the mark is synced
         boolean delivered = finished.recipients().stream().allMatch(r -> r.state() == Recipient.State.DELIVERED);
-        journal.end(Journal.DONE, finished.id(), !delivered);
+        journal.end(JournalRecord.DONE, finished.id(), !delivered);
     }
 
     @Override
