@@ -3,7 +3,6 @@ package org.mailferry.queue;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -137,39 +136,6 @@ public final class FileSpool implements Spool {
         return removed;
     }
 
-    private final class FileIncoming implements Incoming {
-        private final QueueId id;
-        private final DurableFile body;
-        private boolean committed;
-
-        FileIncoming(QueueId id) throws IOException {
-            this.id = id;
-            this.body = DurableFile.create(disk, tmp.resolve(id.value() + BODY));
-        }
-
-        @Override
-        public QueueId id() {
-            return id;
-        }
-
-        @Override
-        public OutputStream body() {
-            return body.stream();
-        }
-
-        @Override
-        public void close() {
-            if (committed) {
-                return;
-            }
-            try {
-                body.close();
-            } catch (IOException e) {
-                log.warn("{}: cannot remove {}: {}", id, body.tmp(), e.toString());
-            }
-        }
-    }
-
     @Override
     public Incoming create() throws IOException {
         return create(QueueId.next(clock.millis()));
@@ -177,7 +143,7 @@ public final class FileSpool implements Spool {
 
     /** A message under an id given earlier (a journal message that outgrew memory). */
     Incoming create(QueueId id) throws IOException {
-        return new FileIncoming(id);
+        return new FileIncoming(id, DurableFile.create(disk, tmp.resolve(id.value() + BODY)));
     }
 
     /** Writes a whole message from a stream, durably (a journal message moving to files). */

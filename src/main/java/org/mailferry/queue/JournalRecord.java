@@ -51,7 +51,7 @@ final class JournalRecord {
 
     /** Where a MESSAGE record's body starts, from the record's start. */
     static long bodyOffset(byte[] envelope) {
-        return HEADER + envelope.length;
+        return (long) HEADER + envelope.length;
     }
 
     /** A DONE, MOVED or REMOVED mark. */
