@@ -99,7 +99,7 @@ public final class Mailferry implements AutoCloseable {
         runner = delivery.runner();
         control = delivery.control();
         sites = delivery.sites();
-        admin = new AdminServer(spool, control, this::metricsText, config.queue().spool(),
+        admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
                         Stream.of(config.smtpd().hostname())).toList()));
         SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(HeaderRules.of(

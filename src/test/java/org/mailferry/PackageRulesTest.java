@@ -76,19 +76,36 @@ class PackageRulesTest {
         assertThat(cycle(graph)).as("a package cycle").isEmpty();
     }
 
+    @Test
+    void theArchitectureTableSaysTheSame() throws IOException {
+        Map<String, Set<String>> table = new TreeMap<>();
+        for (String line : Files.readAllLines(Path.of("docs/ARCHITECTURE.md"), StandardCharsets.UTF_8)) {
+            String[] cells = line.split("\\s*\\|\\s*");
+            if (line.startsWith("| `") && cells.length >= 4) {
+                String pkg = cells[1].replace("`", "").replace("org.mailferry", ROOT);
+                table.put(pkg, rule("Depends on: " + cells[cells.length - 1].split(";")[0] + "."));
+            }
+        }
+        for (String p : packages()) {
+            assertThat(table.get(p)).as("docs/ARCHITECTURE.md, the packages table's row for %s", p)
+                    .isEqualTo(allowed(p));
+        }
+    }
+
     /** The scan itself: what counts as a use, what does not. */
     @Test
     void theScanSeesCodeOnly() {
-        assertThat(references("""
-                package org.mailferry.cli;
-                import org.mailferry.queue.Spool;
-                import static org.mailferry.smtp.Reply.OK;
-                // import org.mailferry.admin.AdminServer;
-                /** {@link org.mailferry.notify.Events} */
-                class X { String s = "org.mailferry.config.Config // x"; char c = '"';
-                    org.mailferry.delivery.Sites sites; org.mailferry.Mailferry m; String t = \"""
-                    org.mailferry.message.Envelope\"""; }
-                """, "cli")).containsExactly("delivery", "queue", ROOT, "smtp");
+        String source = String.join("\n",
+                "package org.mailferry.cli;",
+                "import org.mailferry.queue.Spool;",
+                "import static org.mailferry.smtp.Reply.OK;",
+                "// import org.mailferry.admin.AdminServer;",
+                "/** {@link org.mailferry.notify.Events} */",
+                "class X { String s = \"org.mailferry.config.Config // x\"; char c = '\"';",
+                "    org.mailferry.delivery.Sites sites; org.mailferry.Mailferry m;",
+                "    String t = \"\"\"",
+                "    org.mailferry.message.Envelope \"\"\"; }");
+        assertThat(references(source, "cli")).containsExactly("delivery", "queue", ROOT, "smtp");
     }
 
     @Test

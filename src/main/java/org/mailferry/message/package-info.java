@@ -3,4 +3,7 @@
  * No I/O.
  * Depends on: nothing.
  */
+@NullMarked
 package org.mailferry.message;
+
+import org.jspecify.annotations.NullMarked;

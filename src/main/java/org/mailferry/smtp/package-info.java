@@ -3,4 +3,7 @@
  * strict CRLF line reading, command and parameter parsing.
  * Depends on: message.
  */
+@NullMarked
 package org.mailferry.smtp;
+
+import org.jspecify.annotations.NullMarked;
