@@ -39,9 +39,12 @@ public final class SmtpClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.smtp");
     private Socket socket;
     private SmtpInput in;
+    private DeadlineInput deadlines;
+    private long transactionEndNanos = Long.MAX_VALUE;
     private OutputStream out;
     private final String relay;
     private final long commandTimeoutMillis;
+    private final long transactionTimeoutMillis;
     private final Set<String> extensions = new HashSet<>();
     private List<String> ehloLines = List.of();
     private boolean tlsActive;
@@ -64,21 +67,25 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /** @param tcp the TCP socket under {@code socket} (the same one unless implicit TLS) */
-    private SmtpClient(Socket socket, Socket tcp, String relay, Duration commandTimeout) throws IOException {
+    private SmtpClient(Socket socket, Socket tcp, String relay, Duration commandTimeout, Duration transactionTimeout)
+            throws IOException {
         this.socket = socket;
         this.relay = relay;
         this.commandTimeoutMillis = commandTimeout.toMillis();
+        this.transactionTimeoutMillis = transactionTimeout.toMillis();
         streams(socket, tcp);
     }
 
     /**
-     * Both directions are bounded: a reply line must complete in time even when the server
-     * trickles bytes (SO_TIMEOUT alone restarts at every byte), and a write must not block forever
-     * on a server that stopped reading. Called again after STARTTLS; a stuck write is ended by
-     * closing the TCP socket underneath (closing an SSLSocket would itself try to write).
+     * Both directions are bounded: a whole reply, all its lines, must arrive within the command
+     * timeout even when the server trickles bytes (SO_TIMEOUT alone restarts at every byte; see
+     * {@link #reply(long)}, {@link DeadlineInput}), and a write must not block forever on a server
+     * that stopped reading. Called again after STARTTLS; a stuck write is ended by closing the TCP
+     * socket underneath (closing an SSLSocket would itself try to write).
      */
     private void streams(Socket s, Socket tcp) throws IOException {
-        in = new SmtpInput(s.getInputStream());
+        deadlines = new DeadlineInput(s.getInputStream(), s);
+        in = new SmtpInput(deadlines);
         in.setLineTimeoutMillis(commandTimeoutMillis);
         out = new BufferedOutputStream(new WriteTimeout(s.getOutputStream(), tcp, commandTimeoutMillis), 65536);
     }
@@ -91,13 +98,16 @@ public final class SmtpClient implements AutoCloseable {
         void step(String step, boolean ok, String detail);
     }
 
+    /** relay.transaction_timeout's default, for callers without a configuration. */
+    static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(20);
+
     /** Connects, reads the greeting and says EHLO; no TLS, no AUTH. */
     public static SmtpClient open(InetSocketAddress address, String hostName, String heloName,
                                   Duration connectTimeout, Duration commandTimeout)
             throws IOException, SessionRefused {
         try {
             return open(address, hostName, List.of(hostName), heloName, connectTimeout, commandTimeout,
-                    ClientSecurity.PLAIN, Trace.NONE);
+                    DEFAULT_TRANSACTION_TIMEOUT, ClientSecurity.PLAIN, Trace.NONE);
         } catch (SecurityFailure e) {
             throw new IllegalStateException("no TLS or AUTH without security settings", e);
         }
@@ -106,10 +116,13 @@ public final class SmtpClient implements AutoCloseable {
     /**
      * Connects, does implicit TLS or STARTTLS as the mode says, says EHLO, and logs in when
      * credentials are configured for {@code names} (the host connected to, then the configured name).
+     *
+     * @param commandTimeout     the limit for each whole reply (all its lines)
+     * @param transactionTimeout the limit for each transaction, MAIL FROM to the reply after the final dot
      */
     public static SmtpClient open(InetSocketAddress address, String hostName, List<String> names, String heloName,
-                                  Duration connectTimeout, Duration commandTimeout, ClientSecurity security,
-                                  Trace trace) throws IOException, SessionRefused, SecurityFailure {
+                                  Duration connectTimeout, Duration commandTimeout, Duration transactionTimeout,
+                                  ClientSecurity security, Trace trace) throws IOException, SessionRefused, SecurityFailure {
         Socket s = new Socket();
         int port = address.getPort();
         String relay = hostName + "[" + address.getAddress().getHostAddress() + "]:" + port;
@@ -128,7 +141,7 @@ public final class SmtpClient implements AutoCloseable {
                 s = security.tls().handshake(plain, hostName, port);
                 trace.step("tls", true, handshake((SSLSocket) s));
             }
-            c = new SmtpClient(s, plain, relay, commandTimeout);
+            c = new SmtpClient(s, plain, relay, commandTimeout, transactionTimeout);
             c.tlsActive = mode == TlsMode.TLS;
             // A server that accepts TCP but never greets is as unreachable as one that never
             // accepts: the greeting must come within the connect timeout (or the command timeout,
@@ -170,7 +183,7 @@ public final class SmtpClient implements AutoCloseable {
     private Reply greeting(Socket s, long timeoutMillis) throws IOException {
         s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
         in.setLineTimeoutMillis(timeoutMillis);
-        Reply r = reply();
+        Reply r = reply(timeoutMillis);
         s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMillis));
         in.setLineTimeoutMillis(commandTimeoutMillis);
         return r;
@@ -303,6 +316,23 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     private Reply reply() throws IOException {
+        return reply(commandTimeoutMillis);
+    }
+
+    /**
+     * Reads one whole reply within {@code millis} (Postfix's smtp_per_record_deadline, for the whole
+     * reply rather than one line): a server sending one byte a second finished every line inside a
+     * per-read or per-line timeout and kept a worker minutes per message. A reply or transaction
+     * deadline that passes is a {@link Deadline.TooSlow}: the site is failing.
+     */
+    private Reply reply(long millis) throws IOException {
+        long replyEnd = System.nanoTime() + millis * 1_000_000L;
+        if (transactionEndNanos < replyEnd) {
+            deadlines.until(transactionEndNanos, "transaction (MAIL FROM to the reply after the final dot) with "
+                    + relay + " not completed within " + transactionTimeoutMillis + " ms", true);
+        } else {
+            deadlines.until(replyEnd, "reply from " + relay + " not completed within " + millis + " ms", false);
+        }
         out.flush();
         try {
             Reply r = ReplyReader.read(in, true);
@@ -321,6 +351,18 @@ public final class SmtpClient implements AutoCloseable {
      * order. An IOException means the connection failed; the caller classifies it for all.
      */
     public List<DeliveryOutcome> send(Envelope env, InputStream body) throws IOException {
+        transactionEndNanos = System.nanoTime() + transactionTimeoutMillis * 1_000_000L;
+        try {
+            return transact(env, body);
+        } catch (IOException e) {
+            broken = true;
+            throw e;
+        } finally {
+            transactionEndNanos = Long.MAX_VALUE;
+        }
+    }
+
+    private List<DeliveryOutcome> transact(Envelope env, InputStream body) throws IOException {
         List<Recipient> rcpts = env.pending();
         transactions++;
         StringBuilder mail = new StringBuilder("MAIL FROM:").append(env.sender().bracketed());

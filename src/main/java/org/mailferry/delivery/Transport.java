@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * One attempt's way to the smarthost: the body from the spool, a cached connection or the route's
  * addresses in order, each tried by its own site state ({@link Sites}): a site that is down is
  * skipped with its reason (unless this attempt is its probe), a failed session marks the site
- * down, and the next address or smarthost is the failover.
+ * down, and the next address or smarthost is the failover. A site too slow for a reply or
+ * transaction deadline ({@link Deadline.TooSlow}) is failing too: marked down, the message deferred.
  */
 final class Transport {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
@@ -55,6 +56,9 @@ final class Transport {
         if (connection != null && connection.isReusable()) {
             try {
                 return send(env, connection, pending);
+            } catch (Deadline.TooSlow e) {
+                connection.close();
+                return tooSlow(e, connection.relay(), pending, new ArrayList<>());
             } catch (IOException e) {
                 // A cached connection may have been closed by the server while idle: one fresh try.
                 connection.close();
@@ -84,7 +88,7 @@ final class Transport {
             SmtpClient c = null;
             try {
                 c = SmtpClient.open(t.address(), t.hostName(), names(t), relay.heloName(), relay.connectTimeout(),
-                        relay.commandTimeout(), security, SmtpClient.Trace.NONE);
+                        relay.commandTimeout(), relay.transactionTimeout(), security, SmtpClient.Trace.NONE);
             } catch (SecurityFailure e) {
                 if (e.authentication()) {
                     log.error("AUTHENTICATION FAILED: {}; messages stay queued until the credentials are fixed",
@@ -105,7 +109,8 @@ final class Transport {
                 continue; // next address or smarthost
             }
             boolean back = sites.succeeded(site);
-            return conversation(env, c, site, pending).afterSites(down, back);
+            Attempted a = conversation(env, c, site, pending, down);
+            return a.afterSites(down, back && !down.contains(site));
         }
         return Attempted.of(repeat(siteFailure, pending), null, false).afterSites(down, false);
     }
@@ -130,14 +135,24 @@ final class Transport {
         }
     }
 
-    private Attempted conversation(Envelope env, SmtpClient c, String site, int pending) {
+    private Attempted conversation(Envelope env, SmtpClient c, String site, int pending, List<String> down) {
         try {
             return send(env, c, pending);
+        } catch (Deadline.TooSlow e) {
+            c.close();
+            return tooSlow(e, site, pending, down);
         } catch (IOException e) {
             c.close();
             return Attempted.of(repeat(Classifier.classify(e, "conversation with " + site, site), pending), null,
                     false);
         }
+    }
+
+    /** The site answered too slowly: it is failing, as if its session could not be opened. */
+    private Attempted tooSlow(Deadline.TooSlow e, String site, int pending, List<String> down) {
+        DeliveryOutcome.TemporaryFailure f = failed(site, Classifier.classify(e, "conversation with " + site, site),
+                down);
+        return Attempted.of(repeat(f, pending), null, false).afterSites(down, false);
     }
 
     /** The body cannot be read: our problem, not the site's; the connection stays usable. */
