@@ -37,6 +37,7 @@ import org.mailferry.submission.AuthFailures;
 import org.mailferry.submission.ConnectionSlots;
 import org.mailferry.submission.LocalSubmission;
 import org.mailferry.submission.Pickup;
+import org.mailferry.submission.PasswordChecks;
 import org.mailferry.submission.SessionSettings;
 import org.mailferry.submission.SubmitSocket;
 import org.mailferry.submission.SmtpListener;
@@ -97,7 +98,8 @@ public final class Mailferry implements AutoCloseable {
         listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
                 new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted)
-                .reportRefusals(refusals);
+                .reportRefusals(refusals)
+                .checkPasswordsOn(new PasswordChecks(PasswordChecks.THREADS, PasswordChecks.QUEUE));
         spoolRoot = config.queue().spool();
         local = new LocalSubmission(settings, spool, this::accepted);
     }

@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.admin");
 
+    /** Spool-reading requests (queue listing, message status) served at once at most. */
+    static final int MAX_LOOKUPS = 2;
+    private final java.util.concurrent.Semaphore lookups = new java.util.concurrent.Semaphore(MAX_LOOKUPS);
     private final Spool spool;
     private final QueueControl control;
     private final Supplier<String> metrics;
@@ -133,16 +136,7 @@ public final class AdminServer implements AutoCloseable {
             return new Answer(200, "text/plain; version=0.0.4", metrics.get());
         }
         if (get && path.equals("queue")) {
-            List<String> all = new ArrayList<>();
-            List<QueueId> ids = new ArrayList<>();
-            spool.forEach(e -> ids.add(e.id()));
-            for (QueueId id : ids.stream().sorted().toList()) {
-                MessageStatus s = MessageStatus.find(spool, id.value());
-                if (s != null) {
-                    all.add(s.json());
-                }
-            }
-            return Answer.json(200, "[" + String.join(",", all) + "]");
+            return limited(method, rawPath, this::listQueue);
         }
         if (post && path.equals("queue/flush")) {
             return Answer.json(200, Json.object().field("flushed", control.flushAll()).end());
@@ -151,9 +145,7 @@ public final class AdminServer implements AutoCloseable {
             return Answer.json(200, Json.object().field("deleted", control.deleteAllFailed()).end());
         }
         if (parts.size() == 2 && parts.get(0).equals("messages") && get) {
-            MessageStatus s = MessageStatus.find(spool, parts.get(1));
-            return s == null ? Answer.error(404, "no message " + parts.get(1) + " in the queue or its history")
-                    : Answer.json(200, s.json());
+            return limited(method, rawPath, () -> status(parts.get(1)));
         }
         if (parts.size() == 3 && parts.get(0).equals("messages") && post) {
             if (!QueueId.isValid(parts.get(1))) {
@@ -163,6 +155,46 @@ public final class AdminServer implements AutoCloseable {
         }
         return Answer.error(get || post ? 404 : 405, "no such resource: " + method + " " + rawPath
                 + " (see docs/operations.md)");
+    }
+
+    private interface Lookup {
+        Answer run() throws IOException;
+    }
+
+    /**
+     * Runs a lookup that reads the spool when fewer than {@link #MAX_LOOKUPS} run already; else 429
+     * and a log line, so that callers looping on the API cannot take the disk and CPU from SMTP.
+     */
+    private Answer limited(String method, String rawPath, Lookup lookup) throws IOException {
+        if (!lookups.tryAcquire()) {
+            log.warn("admin: refused {} {}: {} lookups already running; 429", method, rawPath, MAX_LOOKUPS);
+            return Answer.error(429, MAX_LOOKUPS + " lookups already running; try again shortly");
+        }
+        try {
+            return lookup.run();
+        } finally {
+            lookups.release();
+        }
+    }
+
+    private Answer listQueue() throws IOException {
+        List<String> all = new ArrayList<>();
+        List<QueueId> ids = new ArrayList<>();
+        spool.forEach(e -> ids.add(e.id()));
+        for (QueueId id : ids.stream().sorted().toList()) {
+            MessageStatus s = MessageStatus.find(spool, id.value());
+            if (s != null) {
+                all.add(s.json());
+            }
+        }
+        return Answer.json(200, "[" + String.join(",", all) + "]");
+    }
+
+    /** By queue id, else by Message-ID from the spool's index: at most one envelope and header block read. */
+    private Answer status(String idOrMessageId) throws IOException {
+        MessageStatus s = MessageStatus.find(spool, idOrMessageId);
+        return s == null ? Answer.error(404, "no message " + idOrMessageId + " in the queue or its history")
+                : Answer.json(200, s.json());
     }
 
     private Answer command(String verb, QueueId id) throws IOException {

@@ -10,6 +10,7 @@ import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.Json;
 import org.mailferry.queue.HeaderBlock;
+import org.mailferry.queue.MessageIds;
 import org.mailferry.queue.Spool;
 
 /**
@@ -28,32 +29,18 @@ public record MessageStatus(Envelope envelope, String messageId, boolean finishe
                 return new MessageStatus(env, messageId(spool, id), env.isFinished());
             }
         }
-        String wanted = bare(idOrMessageId);
-        List<Envelope> queued = new ArrayList<>();
-        spool.forEach(queued::add);
-        for (Envelope env : queued) {
-            String mid = messageId(spool, env.id());
-            if (mid != null && bare(mid).equals(wanted)) {
-                return new MessageStatus(env, mid, env.isFinished());
-            }
+        QueueId id = spool.findMessageId(idOrMessageId);
+        Envelope env = id == null ? null : spool.find(id);
+        if (env == null) {
+            return null;
         }
-        MessageStatus[] found = {null};
-        spool.forEachFinished((env, headers) -> {
-            String mid = HeaderBlock.field(headers, "Message-ID");
-            if (found[0] == null && mid != null && bare(mid).equals(wanted)) {
-                found[0] = new MessageStatus(env, mid, env.isFinished());
-            }
-        });
-        return found[0];
+        String mid = messageId(spool, id); // the index may be stale: check what it found
+        return mid != null && MessageIds.bare(mid).equals(MessageIds.bare(idOrMessageId))
+                ? new MessageStatus(env, mid, env.isFinished()) : null;
     }
 
     private static String messageId(Spool spool, QueueId id) throws IOException {
         return HeaderBlock.field(spool.headers(id), "Message-ID");
-    }
-
-    private static String bare(String messageId) {
-        String s = messageId.strip();
-        return s.startsWith("<") && s.endsWith(">") ? s.substring(1, s.length() - 1) : s;
     }
 
     public String state() {

@@ -12,7 +12,8 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
                         List<String> mynetworks, Path tlsCert, Path tlsKey, Path users,
-                        int maxConnectionsPerClient, int mynetworksReservedConnections, Duration authFailureDelay) {
+                        int maxConnectionsPerClient, int mynetworksReservedConnections, Duration authFailureDelay,
+                        Duration dataTimeout, long minDataRateBytesPerSecond) {
     }
 
     /** @param delayWarning zero: no delay warnings */

@@ -100,7 +100,9 @@ public final class ConfigLoader {
                 path(Key.SMTPD_TLS_CERT), path(Key.SMTPD_TLS_KEY), path(Key.SMTPD_USERS),
                 (int) bounded(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, integer(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT)),
                 reservedConnections((int) bounded(Key.SMTPD_MAX_CONNECTIONS, integer(Key.SMTPD_MAX_CONNECTIONS))),
-                durationOrZero(Key.SMTPD_AUTH_FAILURE_DELAY));
+                durationOrZero(Key.SMTPD_AUTH_FAILURE_DELAY),
+                durationOrZero(Key.SMTPD_DATA_TIMEOUT),
+                bounded(Key.SMTPD_MIN_DATA_RATE, integer(Key.SMTPD_MIN_DATA_RATE)));
         if ((smtpd.tlsCert() == null) != (smtpd.tlsKey() == null)) {
             throw at(smtpd.tlsCert() == null ? Key.SMTPD_TLS_KEY : Key.SMTPD_TLS_CERT,
                     "smtpd.tls_cert and smtpd.tls_key go together; set both or neither");

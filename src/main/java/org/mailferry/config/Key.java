@@ -22,6 +22,10 @@ public record Key(String name, String defaultValue, String description) {
             "how long to wait for the client's next command or data");
     public static final Key SMTPD_COMMAND_TIMEOUT = new Key("smtpd.command_timeout", "60s",
             "how long one command line may take to arrive in full (slow clients)");
+    public static final Key SMTPD_DATA_TIMEOUT = new Key("smtpd.data_timeout", "600s",
+            "how long a whole DATA phase may take; then 421 4.4.2 and the connection is closed (slowloris); 0 disables");
+    public static final Key SMTPD_MIN_DATA_RATE = new Key("smtpd.min_data_rate", "1024",
+            "fewest bytes per second a client must average in DATA once it has lasted 10s; slower gets 421 4.4.2; 0 disables");
     public static final Key SMTPD_MAX_LINE_LENGTH = new Key("smtpd.max_line_length", "0",
             "longest line accepted in message data, CRLF not counted; 0 (Postfix's way) accepts any and the smarthost client breaks lines over 998");
     public static final Key SMTPD_MYNETWORKS = new Key("smtpd.mynetworks", "[\"127.0.0.0/8\", \"::1/128\"]",
@@ -147,6 +151,7 @@ public record Key(String name, String defaultValue, String description) {
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
+            SMTPD_DATA_TIMEOUT, SMTPD_MIN_DATA_RATE,
             SMTPD_MAX_LINE_LENGTH, SMTPD_MYNETWORKS, SMTPD_MAX_CONNECTIONS_PER_CLIENT,
             SMTPD_MYNETWORKS_RESERVED_CONNECTIONS, SMTPD_AUTH_FAILURE_DELAY, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,

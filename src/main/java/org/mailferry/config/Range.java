@@ -20,6 +20,7 @@ public record Range(long min, long max, boolean sizes) {
             Map.entry(Key.SMTPD_MAX_RECIPIENTS, new Range(1, 100_000, false)),
             Map.entry(Key.SMTPD_MAX_CONNECTIONS, new Range(1, 10_000, false)),
             Map.entry(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, new Range(1, 10_000, false)),
+            Map.entry(Key.SMTPD_MIN_DATA_RATE, new Range(0, GIB, false)),
             Map.entry(Key.SMTPD_MAX_LINE_LENGTH, new Range(0, MIB, false)),
             Map.entry(Key.QUEUE_BOUNCE_SIZE_LIMIT, new Range(0, GIB, true)),
             Map.entry(Key.QUEUE_JOURNAL_LIMIT, new Range(0, 64 * MIB, true)),

@@ -65,6 +65,15 @@ public final class Sites {
         this.backoffMax = backoffMax.compareTo(backoffMin) < 0 ? backoffMin : backoffMax;
     }
 
+    /**
+     * The probe time of a site: whole milliseconds, as the schedule keeps due times, so the message
+     * due "at" the probe is never a fraction of a millisecond early (it would be skipped, and the
+     * probe it carried lost).
+     */
+    private Instant probeTime(Instant now, int failures) {
+        return now.plus(backoff(failures)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
     public synchronized Admission admit(String site) {
         State s = down.get(site);
         if (s == null) {
@@ -99,14 +108,14 @@ public final class Sites {
             s.since = now;
             s.failures = 1;
             s.failure = failure;
-            s.probeAt = now.plus(backoff(1));
+            s.probeAt = probeTime(now, 1);
             down.put(site, s);
             log.warn("{} is down: {}; next probe at {}", site, reason, s.probeAt);
         } else if (s.probing) {
             s.probing = false;
             s.failures++;
             s.failure = failure;
-            s.probeAt = now.plus(backoff(s.failures));
+            s.probeAt = probeTime(now, s.failures);
             s.carried = false;
             log.warn("probe of {} failed: {}; next probe at {}", site, reason, s.probeAt);
         } else {
@@ -141,13 +150,17 @@ public final class Sites {
     /**
      * For a message deferred because {@code sites} are down: the earliest next probe among them
      * that no queued message carries yet (this one is to be due then, so the probe happens even
-     * when every other message waits longer); null when each already has its carrier.
+     * when every other message waits longer); null when each already has its carrier. A probe whose
+     * time has passed with no probe begun lost its carrier (it was taken early, or its attempt
+     * failed on our side): this message carries it, due at once.
      */
     public synchronized Instant carry(List<String> sites) {
         State first = null;
+        Instant now = clock.instant();
         for (String site : sites) {
             State s = down.get(site);
-            if (s != null && !s.carried && !s.probing && (first == null || s.probeAt.isBefore(first.probeAt))) {
+            boolean free = s != null && !s.probing && (!s.carried || !now.isBefore(s.probeAt));
+            if (free && (first == null || s.probeAt.isBefore(first.probeAt))) {
                 first = s;
             }
         }

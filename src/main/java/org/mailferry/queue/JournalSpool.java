@@ -33,6 +33,7 @@ public final class JournalSpool implements Spool {
     private final long maxBytes;
     private final AtomicLong budget = new AtomicLong(BUDGET_BYTES);
     private volatile CommitListener commitListener;
+    private final MessageIds messageIds = new MessageIds();
 
     /** @param maxJournalBytes the largest message kept in the journal; 0 keeps every message in files */
     public JournalSpool(Path root, Clock clock, long maxJournalBytes) throws IOException {
@@ -105,7 +106,8 @@ public final class JournalSpool implements Spool {
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         Receiving in = (Receiving) incoming;
         CommitListener listener = commitListener;
-        CommitListener.After after = listener == null ? null : listener.committing(envelope, headers(in));
+        byte[] headers = headers(in);
+        CommitListener.After after = listener == null ? null : listener.committing(envelope, headers);
         try {
             if (in.spilled != null) {
                 files.commit(in.spilled, envelope);
@@ -120,6 +122,7 @@ public final class JournalSpool implements Spool {
         }
         in.committed = true;
         in.release();
+        messageIds.add(envelope.id(), headers);
         if (after != null) {
             after.committed();
         }
@@ -172,6 +175,7 @@ public final class JournalSpool implements Spool {
         if (!journal().end(Journal.REMOVED, id, true)) {
             files.remove(id);
         }
+        messageIds.remove(id);
     }
 
     @Override
@@ -225,7 +229,17 @@ public final class JournalSpool implements Spool {
 
     @Override
     public int sweepFinished(Instant before) throws IOException {
-        return files.sweepFinished(before) + history.sweep(before);
+        int swept = files.sweepFinished(before) + history.sweep(before);
+        if (swept > 0) {
+            messageIds.prune(this);
+        }
+        return swept;
+    }
+
+    /** From the in-memory index ({@link MessageIds}): reads no envelope once the index is built. */
+    @Override
+    public QueueId findMessageId(String messageId) throws IOException {
+        return messageIds.find(this, messageId);
     }
 
     @Override

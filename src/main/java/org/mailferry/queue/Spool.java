@@ -83,6 +83,31 @@ public interface Spool {
     /** The header block of a queued or recently finished message (empty when unknown). */
     byte[] headers(QueueId id) throws IOException;
 
+    /**
+     * The queue id of a queued or recently finished message with this Message-ID (angle brackets
+     * optional), or null. This default reads every envelope and header block; {@link JournalSpool}
+     * answers from an index.
+     */
+    default QueueId findMessageId(String messageId) throws IOException {
+        String wanted = MessageIds.bare(messageId);
+        java.util.List<Envelope> queued = new java.util.ArrayList<>();
+        forEach(queued::add);
+        for (Envelope env : queued) {
+            String mid = HeaderBlock.field(headers(env.id()), "Message-ID");
+            if (mid != null && MessageIds.bare(mid).equals(wanted)) {
+                return env.id();
+            }
+        }
+        QueueId[] found = {null};
+        forEachFinished((env, headers) -> {
+            String mid = HeaderBlock.field(headers, "Message-ID");
+            if (found[0] == null && mid != null && MessageIds.bare(mid).equals(wanted)) {
+                found[0] = env.id();
+            }
+        });
+        return found[0];
+    }
+
     /** Removes finished messages' history last changed before {@code before}; returns how many. */
     int sweepFinished(java.time.Instant before) throws IOException;
 

@@ -31,6 +31,7 @@ public record EnhancedStatus(int klass, int subject, int detail) {
     public static final EnhancedStatus AUTH_OK = new EnhancedStatus(2, 7, 0);
     public static final EnhancedStatus AUTH_REQUIRED = new EnhancedStatus(5, 7, 0);
     public static final EnhancedStatus AUTH_INVALID = new EnhancedStatus(5, 7, 8);
+    public static final EnhancedStatus AUTH_TEMPORARY = new EnhancedStatus(4, 7, 0);
     public static final EnhancedStatus ENCRYPTION_REQUIRED = new EnhancedStatus(5, 7, 11);
     public static final EnhancedStatus TEMP_TLS_UNAVAILABLE = new EnhancedStatus(4, 7, 0);
     public static final EnhancedStatus PERM_PROTOCOL = new EnhancedStatus(5, 5, 0);

@@ -17,6 +17,9 @@ public final class SmtpInput {
     private int limit;
     private final LongSupplier nanoClock;
     private long lineTimeoutNanos = Long.MAX_VALUE;
+    private TransferLimit transfer;
+    private long transferStart;
+    private long transferBytes;
 
     /** A line that did not fit in the limit; the rest of it was read and discarded. */
     public static final class LineTooLongException extends IOException {
@@ -39,6 +42,47 @@ public final class SmtpInput {
         this.lineTimeoutNanos = millis <= 0 ? Long.MAX_VALUE : millis * 1_000_000L;
     }
 
+    /**
+     * Bounds a transfer (the DATA phase) as a whole: its duration and, once {@code grace} has passed,
+     * its average rate. Checked each time bytes arrive, so a client trickling a byte at a time is
+     * stopped with {@link TransferTooSlowException}; a silent client still meets the socket timeout.
+     */
+    public record TransferLimit(long deadlineNanos, long minBytesPerSecond, long graceNanos) {
+        public static final TransferLimit NONE = new TransferLimit(0, 0, 0);
+    }
+
+    /** A transfer past its deadline or below its minimum rate; the message says which. */
+    public static final class TransferTooSlowException extends SocketTimeoutException {
+        public TransferTooSlowException(String why) {
+            super(why);
+        }
+    }
+
+    /** Starts bounding what is read from now on ({@link TransferLimit#NONE}: no bound). */
+    public void limitTransfer(TransferLimit limit) {
+        this.transfer = limit;
+        this.transferStart = nanoClock.getAsLong();
+        this.transferBytes = this.limit - pos; // pipelined bytes already here
+    }
+
+    public void endTransfer() {
+        this.transfer = null;
+    }
+
+    private void checkTransfer(int n) throws TransferTooSlowException {
+        transferBytes += n;
+        long elapsed = nanoClock.getAsLong() - transferStart;
+        if (transfer.deadlineNanos() > 0 && elapsed > transfer.deadlineNanos()) {
+            throw new TransferTooSlowException("not completed within " + transfer.deadlineNanos() / 1_000_000 + " ms ("
+                    + transferBytes + " bytes)");
+        }
+        if (transfer.minBytesPerSecond() > 0 && elapsed > transfer.graceNanos()
+                && transferBytes * 1_000_000_000.0 / elapsed < transfer.minBytesPerSecond()) {
+            throw new TransferTooSlowException(String.format("%d bytes in %d ms, below %d bytes/s", transferBytes,
+                    elapsed / 1_000_000, transfer.minBytesPerSecond()));
+        }
+    }
+
     /** True when bytes are already buffered (the client pipelined more commands). */
     public boolean hasBuffered() {
         return pos < limit;
@@ -58,6 +102,9 @@ public final class SmtpInput {
         }
         pos = 0;
         limit = n;
+        if (transfer != null) {
+            checkTransfer(n);
+        }
         return true;
     }
 

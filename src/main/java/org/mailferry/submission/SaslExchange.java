@@ -24,6 +24,8 @@ final class SaslExchange {
     static final Reply BAD_BASE64 = Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "Invalid base64 data");
     static final Reply UNKNOWN_MECHANISM = Reply.of(504, EnhancedStatus.BAD_PARAMETERS,
             "Unrecognized authentication mechanism; use PLAIN or LOGIN");
+    /** The password-check pool's queue is full ({@link PasswordChecks}); the client may try again. */
+    static final Reply BUSY = Reply.of(454, EnhancedStatus.AUTH_TEMPORARY, "Temporary authentication failure");
     static final Reply ALREADY = Reply.of(503, EnhancedStatus.BAD_SEQUENCE, "Already authenticated");
     /** RFC 4954 4: the longest response line a server must accept. */
     static final int MAX_RESPONSE_OCTETS = 12288;
@@ -43,17 +45,22 @@ final class SaslExchange {
     }
 
     static Result run(String arg, Users users, Channel ch) throws IOException {
+        return run(arg, users, null, ch);
+    }
+
+    /** With {@code checks} null the password is hashed on the calling thread. */
+    static Result run(String arg, Users users, PasswordChecks checks, Channel ch) throws IOException {
         String[] words = arg.strip().split(" +");
         String mechanism = words[0].toUpperCase(Locale.ROOT);
         String initial = words.length > 1 ? words[1] : null;
         return switch (mechanism) {
-            case "PLAIN" -> plain(initial, users, ch);
-            case "LOGIN" -> login(initial, users, ch);
+            case "PLAIN" -> plain(initial, users, checks, ch);
+            case "LOGIN" -> login(initial, users, checks, ch);
             default -> new Result(null, UNKNOWN_MECHANISM);
         };
     }
 
-    private static Result plain(String initial, Users users, Channel ch) throws IOException {
+    private static Result plain(String initial, Users users, PasswordChecks checks, Channel ch) throws IOException {
         byte[] response;
         if (initial == null) {
             ch.send(new Reply(334, null, List.of("")));
@@ -76,10 +83,10 @@ final class SaslExchange {
         String user = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
         char[] password = PasswordHash.chars(Arrays.copyOfRange(decoded, second + 1, decoded.length));
         Arrays.fill(decoded, (byte) 0);
-        return check(authzid.isEmpty() || authzid.equals(user) ? user : null, password, users);
+        return check(authzid.isEmpty() || authzid.equals(user) ? user : null, password, users, checks);
     }
 
-    private static Result login(String initial, Users users, Channel ch) throws IOException {
+    private static Result login(String initial, Users users, PasswordChecks checks, Channel ch) throws IOException {
         byte[] userBytes;
         if (initial == null) {
             ch.send(new Reply(334, null, List.of("VXNlcm5hbWU6"))); // "Username:"
@@ -97,11 +104,18 @@ final class SaslExchange {
         }
         char[] password = PasswordHash.chars(pass);
         Arrays.fill(pass, (byte) 0);
-        return check(new String(userBytes, StandardCharsets.UTF_8), password, users);
+        return check(new String(userBytes, StandardCharsets.UTF_8), password, users, checks);
     }
 
-    private static Result check(String user, char[] password, Users users) {
+    private static Result check(String user, char[] password, Users users, PasswordChecks checks) {
         try {
+            if (checks != null) {
+                return switch (checks.verify(users, user == null ? "" : user, password)) {
+                    case MATCH -> user != null ? new Result(user, AUTH_OK) : new Result(null, AUTH_INVALID);
+                    case NO_MATCH -> new Result(null, AUTH_INVALID);
+                    case BUSY -> new Result(null, BUSY);
+                };
+            }
             if (user != null && users.verify(user, password)) {
                 return new Result(user, AUTH_OK);
             }

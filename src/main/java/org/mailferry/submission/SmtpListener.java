@@ -36,8 +36,13 @@ public final class SmtpListener implements AutoCloseable {
     private final ConnectionSlots slots;
     private final AuthFailures authFailures;
     private Refusals refusals = new Refusals();
+    private PasswordChecks passwordChecks;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+    /** Sessions of clients outside smtpd.mynetworks, the candidates for eviction; guarded by itself. */
+    private final Map<Socket, SmtpSession> outsiders = new java.util.HashMap<>();
+    /** Evicted connections whose slot went to a newcomer: their end must not release it. Guarded by outsiders. */
+    private final Set<Socket> evicted = new java.util.HashSet<>();
     private ServerSocket server;
     private Thread acceptor;
 
@@ -53,6 +58,12 @@ public final class SmtpListener implements AutoCloseable {
     /** Where every session's refusals are logged and counted (the daemon's /metrics); before {@code start}. */
     public SmtpListener reportRefusals(Refusals shared) {
         this.refusals = shared;
+        return this;
+    }
+
+    /** Where every session hashes AUTH passwords (null: on the session's own thread); before {@code start}. */
+    public SmtpListener checkPasswordsOn(PasswordChecks checks) {
+        this.passwordChecks = checks;
         return this;
     }
 
@@ -81,7 +92,7 @@ public final class SmtpListener implements AutoCloseable {
                 continue;
             }
             boolean trusted = settings.policy().mayRelay(s.getInetAddress());
-            if (!slots.tryAcquire(trusted)) {
+            if (!slots.tryAcquire(trusted) && !(trusted && evictIdleOutsider(s.getInetAddress()))) {
                 if (!trusted && slots.reserved() > 0 && slots.tryAcquire(true)) {
                     slots.release(); // only the reserved slots are free
                     log.warn("[{}]: connection refused: the other slots are reserved for smtpd.mynetworks "
@@ -129,10 +140,47 @@ public final class SmtpListener implements AutoCloseable {
         }
     }
 
+    /**
+     * Every slot is taken and a client in smtpd.mynetworks arrives: the outsider idle longest
+     * between commands gets 421 4.7.0 and is closed, and its slot passes to the newcomer. False
+     * when no outsider is idle (all are mid-command or in DATA: those have their own deadlines).
+     */
+    private boolean evictIdleOutsider(InetAddress newcomer) {
+        Socket victim = null;
+        long since = 0;
+        synchronized (outsiders) {
+            for (Map.Entry<Socket, SmtpSession> e : outsiders.entrySet()) {
+                long idle = e.getValue().idleSinceNanos();
+                if (idle != 0 && (victim == null || idle - since < 0)) {
+                    victim = e.getKey();
+                    since = idle;
+                }
+            }
+            if (victim == null) {
+                return false;
+            }
+            outsiders.remove(victim);
+            evicted.add(victim);
+        }
+        log.warn("[{}]: idle for {} ms with every slot in use; disconnected (421 4.7.0) to serve [{}] in "
+                        + "smtpd.mynetworks", victim.getInetAddress().getHostAddress(),
+                (System.nanoTime() - since) / 1_000_000, newcomer.getHostAddress());
+        Socket closing = victim;
+        Thread.ofVirtual().start(() -> refuse(closing, EVICTED));
+        return true;
+    }
+
+    private static final Reply EVICTED = Reply.of(421, org.mailferry.smtp.EnhancedStatus.TEMP_TOO_MANY_CONNECTIONS,
+            "Idle too long while others wait, closing connection");
+
     private void refuse(Socket s) {
+        refuse(s, Reply.TOO_MANY_CONNECTIONS);
+    }
+
+    private void refuse(Socket s, Reply reply) {
         try (s) {
             s.setSoTimeout(5000);
-            s.getOutputStream().write(Reply.TOO_MANY_CONNECTIONS.wire());
+            s.getOutputStream().write(reply.wire());
             s.getOutputStream().flush();
         } catch (IOException ignored) {
             // the client is gone already
@@ -146,7 +194,7 @@ public final class SmtpListener implements AutoCloseable {
             s.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
             SmtpSession session = new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out,
-                    s.getInetAddress()).limitAuthFailures(authFailures)
+                    s.getInetAddress()).limitAuthFailures(authFailures).checkPasswordsOn(passwordChecks)
                     .reportRefusals(refusals);
             if (settings.tls() != null) {
                 session.offerStartTls(() -> {
@@ -157,6 +205,11 @@ public final class SmtpListener implements AutoCloseable {
                     return new SmtpSession.Streams(new SmtpInput(tls.getInputStream()),
                             new BufferedOutputStream(tls.getOutputStream(), 8192));
                 });
+            }
+            if (!settings.policy().mayRelay(s.getInetAddress())) {
+                synchronized (outsiders) {
+                    outsiders.put(s, session);
+                }
             }
             session.run();
         } catch (SocketTimeoutException e) {
@@ -170,7 +223,12 @@ public final class SmtpListener implements AutoCloseable {
         } finally {
             open.remove(s);
             uncountClient(s.getInetAddress());
-            slots.release();
+            synchronized (outsiders) {
+                outsiders.remove(s);
+                if (!evicted.remove(s)) {
+                    slots.release();
+                }
+            }
         }
     }
 

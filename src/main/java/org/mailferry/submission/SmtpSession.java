@@ -49,6 +49,7 @@ public final class SmtpSession {
     private OutputStream out;
     private TlsUpgrade tlsUpgrade;
     private AuthFailures authFailures;
+    private PasswordChecks passwordChecks;
     private Refusals refusals = new Refusals();
     private boolean tlsActive;
     private String authUser;
@@ -59,6 +60,8 @@ public final class SmtpSession {
     private String helo = "";
     private boolean esmtp;
     private int errors;
+    /** System.nanoTime() since when the session has waited for a command; 0 while it works (the listener's eviction). */
+    private volatile long idleSinceNanos;
     private Address sender;
     private boolean bodyEightBit;
     private boolean smtpUtf8;
@@ -92,6 +95,12 @@ public final class SmtpSession {
         return this;
     }
 
+    /** Hashes AUTH passwords on this pool instead of the session's thread (the listener's, shared). */
+    public SmtpSession checkPasswordsOn(PasswordChecks checks) {
+        this.passwordChecks = checks;
+        return this;
+    }
+
     /** Slows down failed AUTH attempts from this session's client (the listener's, shared by its sessions). */
     public SmtpSession limitAuthFailures(AuthFailures failures) {
         this.authFailures = failures;
@@ -111,7 +120,9 @@ public final class SmtpSession {
         while (true) {
             Reply r;
             try {
+                idleSinceNanos = in.hasBuffered() ? 0 : System.nanoTime();
                 byte[] raw = in.readLine(SessionSettings.MAX_COMMAND_OCTETS);
+                idleSinceNanos = 0;
                 if (raw == null) {
                     return;
                 }
@@ -140,6 +151,11 @@ public final class SmtpSession {
                 flush(); // PIPELINING: replies go out together when the client waits for them
             }
         }
+    }
+
+    /** Since when (System.nanoTime()) the client has been idle between commands, or 0 when not idle. */
+    long idleSinceNanos() {
+        return idleSinceNanos;
     }
 
     /** Sends an error reply; true when the error limit is reached and the session must end. */
@@ -247,7 +263,7 @@ public final class SmtpSession {
         if (state != State.READY) {
             return Reply.of(503, EnhancedStatus.BAD_SEQUENCE, "AUTH not allowed during a mail transaction");
         }
-        SaslExchange.Result r = SaslExchange.run(arg, settings.users(), new SaslExchange.Channel() {
+        SaslExchange.Result r = SaslExchange.run(arg, settings.users(), passwordChecks, new SaslExchange.Channel() {
             @Override
             public void send(Reply challenge) throws IOException {
                 reply(challenge);
@@ -267,6 +283,9 @@ public final class SmtpSession {
             }
         } else if (r.reply() == SaslExchange.AUTH_INVALID) {
             authFailed(arg);
+        } else if (r.reply() == SaslExchange.BUSY) {
+            refusals.refused(Refusals.Reason.AUTH_FAILED, "AUTH", r.reply(),
+                    new Refusals.Context(clientText, null, null, null, null), "password checks busy, not checked");
         }
         return r.reply();
     }
@@ -439,8 +458,19 @@ public final class SmtpSession {
             sink.write(received);
             HeaderRewriter headers = settings.headers().forClient(sink, // Bcc removed; local names qualified
                     clientAddress == null || settings.policy().mayRelay(clientAddress)); // for mynetworks
-            DataReader.Result r = new DataReader(settings.maxMessageSizeBytes(), settings.maxLineLength())
-                    .read(in, headers);
+            DataReader.Result r;
+            in.limitTransfer(settings.dataLimit());
+            try {
+                r = new DataReader(settings.maxMessageSizeBytes(), settings.maxLineLength()).read(in, headers);
+            } catch (SmtpInput.TransferTooSlowException e) {
+                log.warn("{}: client {} too slow in DATA: {} (smtpd.data_timeout, smtpd.min_data_rate); "
+                        + "disconnected", incoming.id(), clientText, e.getMessage());
+                reply(Reply.TIMEOUT);
+                flush();
+                return null;
+            } finally {
+                in.endTransfer();
+            }
             headers.finish();
             if (!r.ended()) {
                 log.info("{}: client {} disconnected during DATA", incoming.id(), clientText);

@@ -87,4 +87,25 @@ class SitesTest {
         sites.abandon(A);
         assertThat(sites.admit(A).verdict()).as("an abandoned probe may be tried again").isEqualTo(Verdict.PROBE);
     }
+
+    @Test
+    void theMessageDueAtTheProbeTimeIsTheProbeEvenWithinTheSameMillisecond() {
+        clock.advance(Duration.ofNanos(740_976_721)); // a real clock has nanoseconds; the schedule keeps millis
+        sites.failed(A, timeout(A));
+        Instant probeAt = sites.carry(List.of(A));
+        assertThat(probeAt).isEqualTo(probeAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        clock.advance(Duration.between(clock.instant(), probeAt)); // the carrier is taken in that millisecond
+        assertThat(sites.admit(A).verdict()).isEqualTo(Verdict.PROBE);
+    }
+
+    @Test
+    void aProbeWhoseTimePassedWithoutAProbeIsCarriedAgain() {
+        sites.failed(A, timeout(A));
+        assertThat(sites.carry(List.of(A))).isNotNull();
+        assertThat(sites.carry(List.of(A))).as("carried until its time").isNull();
+        clock.advance(Duration.ofSeconds(31)); // the carrier was lost: no probe began
+        assertThat(sites.carry(List.of(A))).as("due at once").isBefore(clock.instant());
+        assertThat(sites.admit(A).verdict()).isEqualTo(Verdict.PROBE);
+        assertThat(sites.carry(List.of(A))).as("not while the probe runs").isNull();
+    }
 }

@@ -238,4 +238,46 @@ class ListenerAbuseTest {
         assertThat(second.send("EHLO client.test").code()).isEqualTo(250);
         normalClientGetsThrough();
     }
+
+    @Test
+    void whenEverySlotIsTakenTheLongestIdleOutsiderMakesRoomForMynetworks() throws Exception {
+        start("smtpd.max_connections", "4", "smtpd.mynetworks_reserved_connections", "1", "smtpd.mynetworks",
+                "127.0.0.1/32", "smtpd.max_connections_per_client", "10");
+        List<Socket> outside = new ArrayList<>();
+        assertThat(connectFromOutside(3, outside)).isZero();
+        SmtpScript local = connect(); // the reserved slot: now every slot is in use
+        for (Socket s : outside) {
+            line(s); // the rest of the greeting
+        }
+        for (Socket s : outside.subList(1, 3)) { // the first outsider stays idle longest
+            s.getOutputStream().write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(line(s)).startsWith("250 2.0.0");
+        }
+        normalClientGetsThrough(); // from 127.0.0.1: served, not refused
+        String evicted = new String(outside.get(0).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(evicted).startsWith("421 4.7.0");
+        for (Socket s : outside.subList(1, 3)) {
+            s.getOutputStream().write("NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(line(s)).startsWith("250 2.0.0");
+        }
+        assertThat(local.send("NOOP").code()).isEqualTo(250);
+        // the evicted slot went to the local client and came back when it left: with the other local client
+        // gone too, an outsider may take one slot again (3 of 4 are not reserved), and then no more
+        local.send("QUIT");
+        int refusedMeanwhile = 0; // a session's end releases its slot a moment after its last reply
+        while (connectFromOutside(1, new ArrayList<>()) == 1 && ++refusedMeanwhile < 20) {
+            Thread.sleep(100);
+        }
+        assertThat(refusedMeanwhile).as("the slot came back").isLessThan(20);
+        assertThat(connectFromOutside(1, new ArrayList<>())).as("full again, for outsiders").isEqualTo(1);
+    }
+
+    private static String line(Socket s) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = s.getInputStream().read()) >= 0 && c != '\n') {
+            b.append((char) c);
+        }
+        return b.toString();
+    }
 }
