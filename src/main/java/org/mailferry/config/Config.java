@@ -25,7 +25,7 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
                         RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax,
-                        Duration transactionTimeout) {
+                        Duration transactionTimeout, Duration replyTransferTimeout) {
     }
 
     /**

@@ -65,7 +65,12 @@ final class Deadline implements AutoCloseable {
 
     /** The failure to report: what was not done in time, and the limit. */
     TooSlow timeout() {
-        return new TooSlow(what + " not completed within " + millis + " ms");
+        return tooSlow(what, millis);
+    }
+
+    /** "WHAT not completed within N ms (too slow: the site counts as failing)". */
+    static TooSlow tooSlow(String what, long millis) {
+        return new TooSlow(what + " not completed within " + millis + " ms (too slow: the site counts as failing)");
     }
 
     /** Disarms: the work was done in time. */

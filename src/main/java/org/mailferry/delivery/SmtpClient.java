@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLSocket;
+import org.mailferry.config.Config;
 import org.mailferry.config.TlsMode;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class SmtpClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.smtp");
     private Socket socket;
+    /** The TCP socket under {@code socket}: what a deadline closes (closing an SSLSocket would write). */
+    private Socket tcp;
     private SmtpInput in;
     private DeadlineInput deadlines;
     private long transactionEndNanos = Long.MAX_VALUE;
@@ -45,6 +48,7 @@ public final class SmtpClient implements AutoCloseable {
     private final String relay;
     private final long commandTimeoutMillis;
     private final long transactionTimeoutMillis;
+    private final long replyTransferTimeoutMillis;
     private final Set<String> extensions = new HashSet<>();
     private List<String> ehloLines = List.of();
     private boolean tlsActive;
@@ -67,12 +71,12 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /** @param tcp the TCP socket under {@code socket} (the same one unless implicit TLS) */
-    private SmtpClient(Socket socket, Socket tcp, String relay, Duration commandTimeout, Duration transactionTimeout)
-            throws IOException {
+    private SmtpClient(Socket socket, Socket tcp, String relay, Timeouts timeouts) throws IOException {
         this.socket = socket;
         this.relay = relay;
-        this.commandTimeoutMillis = commandTimeout.toMillis();
-        this.transactionTimeoutMillis = transactionTimeout.toMillis();
+        this.commandTimeoutMillis = timeouts.command().toMillis();
+        this.transactionTimeoutMillis = timeouts.transaction().toMillis();
+        this.replyTransferTimeoutMillis = timeouts.replyTransfer().toMillis();
         streams(socket, tcp);
     }
 
@@ -84,7 +88,8 @@ public final class SmtpClient implements AutoCloseable {
      * socket underneath (closing an SSLSocket would itself try to write).
      */
     private void streams(Socket s, Socket tcp) throws IOException {
-        deadlines = new DeadlineInput(s.getInputStream(), s);
+        this.tcp = tcp;
+        deadlines = new DeadlineInput(s.getInputStream(), s, replyTransferTimeoutMillis, relay);
         in = new SmtpInput(deadlines);
         in.setLineTimeoutMillis(commandTimeoutMillis);
         out = new BufferedOutputStream(new WriteTimeout(s.getOutputStream(), tcp, commandTimeoutMillis), 65536);
@@ -98,16 +103,29 @@ public final class SmtpClient implements AutoCloseable {
         void step(String step, boolean ok, String detail);
     }
 
-    /** relay.transaction_timeout's default, for callers without a configuration. */
-    static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(20);
+    /**
+     * The limits toward a smarthost (relay.*_timeout).
+     *
+     * @param connect       TCP connect, and the greeting when shorter than {@code command}
+     * @param command       each whole reply, all its lines, from the command sent
+     * @param replyTransfer each reply from its first bytes to its end
+     * @param transaction   each transaction, MAIL FROM to the reply after the final dot, body included
+     */
+    public record Timeouts(Duration connect, Duration command, Duration replyTransfer, Duration transaction) {
+        public static Timeouts of(Config.Relay relay) {
+            return new Timeouts(relay.connectTimeout(), relay.commandTimeout(), relay.replyTransferTimeout(),
+                    relay.transactionTimeout());
+        }
+    }
 
-    /** Connects, reads the greeting and says EHLO; no TLS, no AUTH. */
+    /** Connects, reads the greeting and says EHLO; no TLS, no AUTH; relay.reply_transfer_timeout and
+     * relay.transaction_timeout at their defaults. */
     public static SmtpClient open(InetSocketAddress address, String hostName, String heloName,
                                   Duration connectTimeout, Duration commandTimeout)
             throws IOException, SessionRefused {
         try {
-            return open(address, hostName, List.of(hostName), heloName, connectTimeout, commandTimeout,
-                    DEFAULT_TRANSACTION_TIMEOUT, ClientSecurity.PLAIN, Trace.NONE);
+            return open(address, hostName, List.of(hostName), heloName, new Timeouts(connectTimeout, commandTimeout,
+                    Duration.ofSeconds(10), Duration.ofMinutes(20)), ClientSecurity.PLAIN, Trace.NONE);
         } catch (SecurityFailure e) {
             throw new IllegalStateException("no TLS or AUTH without security settings", e);
         }
@@ -116,13 +134,12 @@ public final class SmtpClient implements AutoCloseable {
     /**
      * Connects, does implicit TLS or STARTTLS as the mode says, says EHLO, and logs in when
      * credentials are configured for {@code names} (the host connected to, then the configured name).
-     *
-     * @param commandTimeout     the limit for each whole reply (all its lines)
-     * @param transactionTimeout the limit for each transaction, MAIL FROM to the reply after the final dot
      */
     public static SmtpClient open(InetSocketAddress address, String hostName, List<String> names, String heloName,
-                                  Duration connectTimeout, Duration commandTimeout, Duration transactionTimeout,
-                                  ClientSecurity security, Trace trace) throws IOException, SessionRefused, SecurityFailure {
+                                  Timeouts timeouts, ClientSecurity security, Trace trace)
+            throws IOException, SessionRefused, SecurityFailure {
+        Duration connectTimeout = timeouts.connect();
+        Duration commandTimeout = timeouts.command();
         Socket s = new Socket();
         int port = address.getPort();
         String relay = hostName + "[" + address.getAddress().getHostAddress() + "]:" + port;
@@ -141,7 +158,7 @@ public final class SmtpClient implements AutoCloseable {
                 s = security.tls().handshake(plain, hostName, port);
                 trace.step("tls", true, handshake((SSLSocket) s));
             }
-            c = new SmtpClient(s, plain, relay, commandTimeout, transactionTimeout);
+            c = new SmtpClient(s, plain, relay, timeouts);
             c.tlsActive = mode == TlsMode.TLS;
             // A server that accepts TCP but never greets is as unreachable as one that never
             // accepts: the greeting must come within the connect timeout (or the command timeout,
@@ -320,18 +337,18 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /**
-     * Reads one whole reply within {@code millis} (Postfix's smtp_per_record_deadline, for the whole
-     * reply rather than one line): a server sending one byte a second finished every line inside a
-     * per-read or per-line timeout and kept a worker minutes per message. A reply or transaction
-     * deadline that passes is a {@link Deadline.TooSlow}: the site is failing.
+     * Reads one whole reply within {@code millis}, as Postfix's smtp_per_request_deadline (3.7;
+     * smtp_per_record_deadline in 2.9 to 3.6) makes its smtp_*_timeout limits: a server sending one
+     * byte a second finished every line inside a per-read or per-line timeout and kept a worker
+     * minutes per message. Inside a transaction, the transaction's deadline applies when it is the
+     * earlier one. A deadline that passes with bytes arriving is a {@link Deadline.TooSlow}.
      */
     private Reply reply(long millis) throws IOException {
         long replyEnd = System.nanoTime() + millis * 1_000_000L;
         if (transactionEndNanos < replyEnd) {
-            deadlines.until(transactionEndNanos, "transaction (MAIL FROM to the reply after the final dot) with "
-                    + relay + " not completed within " + transactionTimeoutMillis + " ms", true);
+            deadlines.until(transactionEndNanos, transactionName(), transactionTimeoutMillis, true);
         } else {
-            deadlines.until(replyEnd, "reply from " + relay + " not completed within " + millis + " ms", false);
+            deadlines.until(replyEnd, "reply from " + relay, millis, false);
         }
         out.flush();
         try {
@@ -343,7 +360,25 @@ public final class SmtpClient implements AutoCloseable {
         } catch (IOException e) {
             broken = true;
             throw e;
+        } finally {
+            deadlines.until(Long.MAX_VALUE, "", 0, false);
+            restoreReadTimeout();
         }
+    }
+
+    /** Reads outside a reply (a TLS handshake) get the plain per-read limit again. */
+    private void restoreReadTimeout() {
+        try {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMillis));
+            }
+        } catch (IOException ignored) {
+            // closed meanwhile (a deadline): the read that follows fails anyway
+        }
+    }
+
+    private String transactionName() {
+        return "transaction (MAIL FROM to the reply after the final dot) with " + relay;
     }
 
     /**
@@ -351,13 +386,17 @@ public final class SmtpClient implements AutoCloseable {
      * order. An IOException means the connection failed; the caller classifies it for all.
      */
     public List<DeliveryOutcome> send(Envelope env, InputStream body) throws IOException {
+        // Replies read within the transaction's deadline (DeadlineInput); the body's writes, each
+        // bounded by the command timeout alone, are cut by the watchdog closing the socket.
         transactionEndNanos = System.nanoTime() + transactionTimeoutMillis * 1_000_000L;
+        Deadline whole = Deadline.arm(tcp, transactionTimeoutMillis, transactionName());
         try {
             return transact(env, body);
         } catch (IOException e) {
             broken = true;
-            throw e;
+            throw whole.expired() && !(e instanceof Deadline.TooSlow) ? whole.timeout() : e;
         } finally {
+            whole.close();
             transactionEndNanos = Long.MAX_VALUE;
         }
     }
@@ -492,9 +531,8 @@ public final class SmtpClient implements AutoCloseable {
     public void close() {
         try {
             if (!broken && !socket.isClosed()) {
-                socket.setSoTimeout(5000);
                 command("QUIT");
-                reply();
+                reply(Math.min(5000, commandTimeoutMillis));
             }
         } catch (IOException ignored) {
             // closing anyway

@@ -2,6 +2,7 @@ package org.mailferry.delivery;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import org.mailferry.config.Config;
@@ -15,8 +16,10 @@ import org.slf4j.LoggerFactory;
  * One attempt's way to the smarthost: the body from the spool, a cached connection or the route's
  * addresses in order, each tried by its own site state ({@link Sites}): a site that is down is
  * skipped with its reason (unless this attempt is its probe), a failed session marks the site
- * down, and the next address or smarthost is the failover. A site too slow for a reply or
- * transaction deadline ({@link Deadline.TooSlow}) is failing too: marked down, the message deferred.
+ * down, and the next address or smarthost is the failover. A site that times out in the middle of
+ * a session (a reply or a transaction over its deadline, a write that does not complete) is failing
+ * too: marked down, the message deferred, as Postfix throttles a destination after a timeout
+ * ({@code smtp_stream_except}). A connection lost mid-session does not mark the site down.
  */
 final class Transport {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
@@ -58,9 +61,10 @@ final class Transport {
                 return send(env, connection, pending);
             } catch (Deadline.TooSlow e) {
                 connection.close();
-                return tooSlow(e, connection.relay(), pending, new ArrayList<>());
+                return timedOut(e, connection.relay(), pending, new ArrayList<>());
             } catch (IOException e) {
-                // A cached connection may have been closed by the server while idle: one fresh try.
+                // A cached connection may have been closed by the server while idle, or silently
+                // dropped by a middlebox (a plain timeout): one fresh try.
                 connection.close();
             }
         } else if (connection != null) {
@@ -87,8 +91,8 @@ final class Transport {
             boolean probe = admission.verdict() == Sites.Verdict.PROBE;
             SmtpClient c = null;
             try {
-                c = SmtpClient.open(t.address(), t.hostName(), names(t), relay.heloName(), relay.connectTimeout(),
-                        relay.commandTimeout(), relay.transactionTimeout(), security, SmtpClient.Trace.NONE);
+                c = SmtpClient.open(t.address(), t.hostName(), names(t), relay.heloName(),
+                        SmtpClient.Timeouts.of(relay), security, SmtpClient.Trace.NONE);
             } catch (SecurityFailure e) {
                 if (e.authentication()) {
                     log.error("AUTHENTICATION FAILED: {}; messages stay queued until the credentials are fixed",
@@ -138,9 +142,9 @@ final class Transport {
     private Attempted conversation(Envelope env, SmtpClient c, String site, int pending, List<String> down) {
         try {
             return send(env, c, pending);
-        } catch (Deadline.TooSlow e) {
+        } catch (SocketTimeoutException e) {
             c.close();
-            return tooSlow(e, site, pending, down);
+            return timedOut(e, site, pending, down);
         } catch (IOException e) {
             c.close();
             return Attempted.of(repeat(Classifier.classify(e, "conversation with " + site, site), pending), null,
@@ -148,8 +152,8 @@ final class Transport {
         }
     }
 
-    /** The site answered too slowly: it is failing, as if its session could not be opened. */
-    private Attempted tooSlow(Deadline.TooSlow e, String site, int pending, List<String> down) {
+    /** The site answered too slowly or not at all: it is failing, as if its session could not be opened. */
+    private Attempted timedOut(SocketTimeoutException e, String site, int pending, List<String> down) {
         DeliveryOutcome.TemporaryFailure f = failed(site, Classifier.classify(e, "conversation with " + site, site),
                 down);
         return Attempted.of(repeat(f, pending), null, false).afterSites(down, false);
