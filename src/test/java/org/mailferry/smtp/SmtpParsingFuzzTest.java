@@ -29,8 +29,9 @@ class SmtpParsingFuzzTest {
             }
         } catch (PathArgument.SyntaxException expected) {
             // the message is echoed in a 501 reply: it must stay one reply line on the wire
-            String wire = new String(Reply.of(501, EnhancedStatus.BAD_PARAMETERS,
-                    String.valueOf(expected.getMessage())).wire(), java.nio.charset.StandardCharsets.UTF_8);
+            String message = String.valueOf(expected.getMessage());
+            String wire = new String(Reply.of(501, EnhancedStatus.BAD_PARAMETERS, message).wire(),
+                    java.nio.charset.StandardCharsets.UTF_8);
             assertThat(wire.indexOf('\r')).isEqualTo(wire.length() - 2);
             assertThat(wire.indexOf('\n')).isEqualTo(wire.length() - 1);
         }
