@@ -73,10 +73,10 @@ class CommandTableTest {
 
     /** A way to open a connection and bring it to a state. */
     private interface Situation {
-        Conversation open() throws Exception;
+        Connection open() throws Exception;
     }
 
-    private interface Conversation extends AutoCloseable {
+    private interface Connection extends AutoCloseable {
         Reply send(String line) throws IOException;
 
         @Override
@@ -115,9 +115,9 @@ class CommandTableTest {
         secure.close();
     }
 
-    private static Conversation script(InetSocketAddress address) throws IOException {
+    private static Connection script(InetSocketAddress address) throws IOException {
         SmtpScript s = SmtpScript.connect(address);
-        return new Conversation() {
+        return new Connection() {
             @Override
             public Reply send(String line) throws IOException {
                 return s.send(line);
@@ -131,7 +131,7 @@ class CommandTableTest {
     }
 
     /** From 127.0.0.2 (outside smtpd.mynetworks) after STARTTLS; authenticated as alice when asked. */
-    private static Conversation overTls(boolean authenticate) throws Exception {
+    private static Connection overTls(boolean authenticate) throws Exception {
         AuthRelayTest.Client c = new AuthRelayTest.Client(secureAddress);
         c.send("EHLO c.test");
         c.startTls();
@@ -140,7 +140,7 @@ class CommandTableTest {
             assertThat(c.send("AUTH PLAIN " + AuthRelayTest.b64("\0alice\0" + AuthRelayTest.PASSWORD)).code())
                     .isEqualTo(235);
         }
-        return new Conversation() {
+        return new Connection() {
             @Override
             public Reply send(String line) throws IOException {
                 return c.send(line);
@@ -185,7 +185,7 @@ class CommandTableTest {
         List<String> table = new ArrayList<>();
         for (State state : states()) {
             for (Line command : COMMANDS) {
-                try (Conversation c = state.situation().open()) {
+                try (Connection c = state.situation().open()) {
                     for (String p : state.prefix()) {
                         assertThat(c.send(p).isPositive()).as("%s: %s", state.name(), p).isTrue();
                     }
