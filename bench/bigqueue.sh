@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A large deferred queue: restart-to-accepting time, full recovery time and `mailferry queue` time,
-# with the same figures for Postfix (`postqueue -p` over a queue of the same size) side by side.
+# A large deferred queue: restart-to-accepting time, full recovery time and `mailferry queue` time;
+# then all of it due at once: `queue flush` time and a fresh message's first attempt. Mailferry alone:
+# filling Postfix's queue with 100,000 deferred messages through its sendmail takes most of an hour
+# here, so the Postfix side of queue handling is in bench/relay.sh (same messages, one run).
 #   bench/bigqueue.sh [N]     N deferred messages (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
