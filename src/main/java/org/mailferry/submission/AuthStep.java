@@ -44,9 +44,9 @@ final class AuthStep {
             if (session.authFailures() != null && client.address() != null) {
                 session.authFailures().succeeded(client.address());
             }
-        } else if (r.reply() == Replies.AUTH_INVALID) {
+        } else if (Replies.AUTH_INVALID.equals(r.reply())) {
             failed(arg);
-        } else if (r.reply() == Replies.AUTH_BUSY) {
+        } else if (Replies.AUTH_BUSY.equals(r.reply())) {
             session.refusals().refused(Refusals.Reason.AUTH_FAILED, "AUTH", r.reply(), client.contextAlone(),
                     "password checks busy, not checked");
         }

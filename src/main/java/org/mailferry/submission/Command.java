@@ -65,6 +65,7 @@ enum Command {
         }
     }
 
+    @SuppressWarnings("ImmutableEnumChecker") // an EnumSet given in the table above, never changed
     private final Set<State> validIn;
     private final Offered offered;
     private final Arguments arguments;

@@ -118,10 +118,10 @@ public final class SmtpSession {
             if (r == null) {
                 return; // QUIT, or DATA ended the conversation
             }
-            if (r == NO_REPLY) {
+            if (NO_REPLY.equals(r)) {
                 continue; // STARTTLS answered before switching
             }
-            if (r.code() >= 500 && r.code() <= 503 || r.code() == 535) { // syntax and sequence errors count toward the limit
+            if ((r.code() >= 500 && r.code() <= 503) || r.code() == 535) { // syntax and sequence errors count toward the limit
                 if (error(r)) {
                     return;
                 }
@@ -209,7 +209,7 @@ public final class SmtpSession {
     }
 
     private static Reply checkHello(Command c, String arg) {
-        return arg.isEmpty() || arg.contains(" ") && !arg.startsWith("[") ? Replies.syntax(c.name(), "hostname") : null;
+        return arg.isEmpty() || (arg.contains(" ") && !arg.startsWith("[")) ? Replies.syntax(c.name(), "hostname") : null;
     }
 
     private Reply proceedHello(Command c, String arg) {
