@@ -24,7 +24,8 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     /** @param smarthosts empty: nothing is relayed, messages stay queued */
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
-                        RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax) {
+                        RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax,
+                        Duration transactionTimeout, Duration replyTransferTimeout) {
     }
 
     /**

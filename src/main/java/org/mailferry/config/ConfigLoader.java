@@ -131,7 +131,9 @@ public final class ConfigLoader {
                 duration(Key.RELAY_CONNECTION_REUSE_TIME),
                 new RelaySecurityReader(this).read(),
                 duration(Key.RELAY_SITE_BACKOFF_MIN),
-                duration(Key.RELAY_SITE_BACKOFF_MAX));
+                duration(Key.RELAY_SITE_BACKOFF_MAX),
+                duration(Key.RELAY_TRANSACTION_TIMEOUT),
+                duration(Key.RELAY_REPLY_TRANSFER_TIMEOUT));
         if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
             throw at(Key.RELAY_SITE_BACKOFF_MAX,
                     "relay.site_backoff_max must not be shorter than relay.site_backoff_min");
