@@ -52,13 +52,13 @@ class MailferryCliTest {
     @Test
     void unknownOptionsAndCommandsShowUsage() {
         assertThat(run("serve", "--frobnicate")).isEqualTo(64);
-        assertThat(err()).startsWith("mailferry: unknown option --frobnicate\nusage: mailferry");
+        assertThat(err()).startsWith("mailferry: serve: unknown option --frobnicate\nusage: mailferry serve");
         err.reset();
         assertThat(run("fly", "--spool", dir.toString())).isEqualTo(64);
         assertThat(err()).startsWith("mailferry: unknown command 'fly'");
         err.reset();
         assertThat(run("serve", "--smarthost")).isEqualTo(64);
-        assertThat(err()).startsWith("mailferry: --smarthost needs a value");
+        assertThat(err()).startsWith("mailferry: serve: --smarthost needs a value");
     }
 
     @Test

@@ -5,9 +5,12 @@ import java.io.PrintStream;
 import java.nio.file.AccessDeniedException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.mailferry.config.Config;
 import org.mailferry.config.ConfigException;
 import org.mailferry.config.ConfigLoader;
+import org.mailferry.config.Effective;
 import org.mailferry.queue.SpoolPath;
 
 /**
@@ -16,60 +19,60 @@ import org.mailferry.queue.SpoolPath;
  * What the commands need built comes from the {@link Wiring}.
  */
 public final class Commands {
-    private static final String USAGE = """
-            usage: mailferry COMMAND [options]
-              serve   run the relay (SMTP listener, queue, delivery to the smarthost)
-              queue   list the queue, like mailq (works with the daemon stopped too)
-              queue show|flush|hold|release|delete ID, queue flush, queue delete --all-failed
-              status  ID|MESSAGE-ID   a message's recipients and attempt history (JSON)
-              check   test the smarthost: connect, TLS, certificate, AUTH
-                      (--send-test TO [--from ADDR]: send one, from ADDR if the smarthost needs it)
-              passwd USER  print a smtpd.users line for USER (password from the terminal or stdin)
-            options:
-              --config FILE        mailferry.toml (default: none, built-in defaults)
-              --smarthost SPEC     relay.smarthost, e.g. 'smtp:[smtp.example.com]:587'
-              --listen HOST:PORT   smtpd.listen (default 127.0.0.1:2525)
-              --spool DIR          queue.spool (default ./var/spool)
-              --authinfo FILE      relay.authinfo, sendmail authinfo file with smarthost credentials
-              --ca-file FILE       relay.ca_file, PEM CA certificates for the smarthost's certificate
-              --tls MODE           relay.tls: auto (default), starttls, tls or none
-              --admin-listen ADDR  admin.listen (default 127.0.0.1:2526), or off""";
+    /** The commands of {@code mailferry COMMAND}, each with its --help. */
+    private static final Set<String> KNOWN = Set.of("serve", "queue", "mailq", "status", "check", "config", "passwd");
 
     private Commands() {
     }
 
-    /** Runs one command line; returns the exit status. */
+    /** Runs one command line with the process's environment; returns the exit status. */
     public static int run(List<String> argv, PrintStream out, PrintStream err, Wiring wiring) {
-        if (argv.isEmpty() || argv.get(0).equals("help") || argv.get(0).equals("--help")) {
+        return run(argv, System.getenv(), out, err, wiring);
+    }
+
+    /** Runs one command line; {@code env}'s MAILFERRY_* variables set keys. Returns the exit status. */
+    public static int run(List<String> argv, Map<String, String> env, PrintStream out, PrintStream err,
+                          Wiring wiring) {
+        if (argv.isEmpty() || argv.get(0).equals("help") || argv.get(0).equals("--help") || argv.get(0).equals("-h")) {
             usage(argv.isEmpty() ? err : out);
             return argv.isEmpty() ? Sysexits.EX_USAGE : 0;
         }
         String command = argv.get(0);
-        if (command.equals("passwd")) {
-            return Passwd.run(argv.subList(1, argv.size()), System.console(), System.in, out, err);
-        }
         List<String> rest = new ArrayList<>(argv.subList(1, argv.size()));
+        if (command.equals("--version") || command.equals("version") || rest.contains("--version")) {
+            out.println(Usage.version());
+            return 0;
+        }
+        if (Usage.asksHelp(rest) && KNOWN.contains(command)) {
+            Usage.print(command, out);
+            return 0;
+        }
+        if (command.equals("passwd")) {
+            return Passwd.run(rest, System.console(), System.in, out, err);
+        }
         CheckCommand check = null;
         if (command.equals("check")) {
             check = CheckCommand.parse(rest, err);
             if (check == null) {
-                usage(err);
+                Usage.print(command, err);
                 return Sysexits.EX_USAGE;
             }
         }
+        boolean onlySet = command.equals("config") && rest.remove("-n");
         Arguments args;
-        Config config;
+        Effective effective;
         try {
             args = Arguments.parse(rest);
-            config = ConfigLoader.load(args.config(), args.overrides());
+            effective = ConfigLoader.read(args.config(), args.overrides(), env);
         } catch (Arguments.UsageException e) {
-            err.println("mailferry: " + e.getMessage());
-            usage(err);
+            err.println("mailferry: " + (KNOWN.contains(command) ? command + ": " : "") + e.getMessage());
+            Usage.print(command, err);
             return Sysexits.EX_USAGE;
         } catch (ConfigException e) {
             err.println("mailferry: " + e.getMessage());
             return Sysexits.EX_CONFIG;
         }
+        Config config = effective.config();
         try {
             switch (command) {
                 case "serve" -> {
@@ -83,11 +86,14 @@ public final class Commands {
                     return new QueueCommand(config, spool, () -> wiring.offlineEvents(config, spool),
                             wiring.access(config), out, err).run(args.rest());
                 }
+                case "config" -> {
+                    return ConfigCommand.run(effective, onlySet, args.rest(), out, err);
+                }
                 case "status" -> {
                     return QueueCommand.status(wiring.spool(config), args.rest(), out, err);
                 }
                 default -> {
-                    err.println("mailferry: unknown command '" + command + "'");
+                    err.println("mailferry: unknown command '" + command + "'; mailferry --help lists them");
                     usage(err);
                     return Sysexits.EX_USAGE;
                 }
@@ -122,6 +128,6 @@ public final class Commands {
     }
 
     static void usage(PrintStream s) {
-        s.println(USAGE);
+        s.println(Usage.ALL);
     }
 }

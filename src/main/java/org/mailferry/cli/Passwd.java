@@ -19,6 +19,10 @@ public final class Passwd {
     }
 
     public static int run(List<String> args, Console console, InputStream stdin, PrintStream out, PrintStream err) {
+        if (args.size() == 1 && args.get(0).startsWith("-")) {
+            err.println("mailferry: passwd: unknown option " + args.get(0) + "; usage: mailferry passwd USER");
+            return 64;
+        }
         if (args.size() != 1 || args.get(0).isEmpty() || args.get(0).matches(".*[:\\s].*")) {
             err.println("mailferry: usage: mailferry passwd USER (a name without ':' or spaces); "
                     + "the password is read from the terminal or standard input");

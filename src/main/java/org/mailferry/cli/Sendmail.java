@@ -51,6 +51,14 @@ public final class Sendmail {
         if (o == null) {
             return Sysexits.EX_USAGE;
         }
+        if (o.mode() == SendmailOptions.Mode.HELP) {
+            usage(out);
+            return Sysexits.EX_OK;
+        }
+        if (o.mode() == SendmailOptions.Mode.VERSION) {
+            out.println(Usage.version());
+            return Sysexits.EX_OK;
+        }
         SendmailConfig config;
         try {
             config = SendmailConfig.load(o.configFile());
@@ -64,7 +72,7 @@ public final class Sendmail {
             case LIST -> QueueRequest.list(handover, config.spool(), out, err);
             case FLUSH -> QueueRequest.flush(handover, err);
             case SMTP -> QueueRequest.smtp(handover, config, in, out, err);
-            case NEWALIASES -> 0; // Mailferry has no aliases: relaying only
+            case NEWALIASES, HELP, VERSION -> 0; // Mailferry has no aliases: relaying only
         };
     }
 
@@ -143,6 +151,8 @@ public final class Sendmail {
                   -bm            send (the default)    -bp  list the queue (as mailq)
                   -bs            SMTP on stdin/stdout  -q   flush the queue (daemon must run)
                   -bi            newaliases: nothing to do
-                  -o*, -od*, -oe*, -h, -L, -B, -X, -U, -G: accepted and ignored""");
+                  -o*, -od*, -oe*, -h, -L, -B, -X, -U, -G: accepted and ignored
+                  --help         this text (also as mailq and newaliases)
+                  --version      print the version: mailferry VERSION""");
     }
 }

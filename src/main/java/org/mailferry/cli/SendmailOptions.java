@@ -9,13 +9,15 @@ import org.mailferry.smtp.DsnParameters;
  * {@code A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q:tvx}): letters may be combined ({@code -ti}),
  * a value may be attached or separate ({@code -fme}, {@code -f me}), options end at the first
  * argument that is not one, or at {@code --}. Options that only matter to a local sendmail daemon
- * (-o*, -od*, -oe*, -h, -L, -B, -X, -U ...) are accepted and ignored, as in Postfix.
+ * (-o*, -od*, -oe*, -h, -L, -B, -X, -U ...) are accepted and ignored, as in Postfix. {@code -h} stays
+ * the hop count and {@code -V} the envelope id; {@code --help} and {@code --version} (which
+ * Postfix's getopt refuses with a usage error) print the usage and the version.
  */
 public record SendmailOptions(Mode mode, boolean extractRecipients, boolean ignoreDots, String sender,
                               String fullName, String dsnNotify, String dsnRet, String envId, boolean verbose,
                               String configFile, List<String> recipients) {
 
-    public enum Mode { SEND, LIST, SMTP, FLUSH, NEWALIASES }
+    public enum Mode { SEND, LIST, SMTP, FLUSH, NEWALIASES, HELP, VERSION }
 
     /** A command-line mistake: the message says which option and what to write. */
     public static final class UsageException extends Exception {
@@ -50,6 +52,13 @@ public record SendmailOptions(Mode mode, boolean extractRecipients, boolean igno
             if (a.equals("--")) {
                 i++;
                 break;
+            }
+            if (a.equals("--help") || a.equals("--version")) { // getopt refuses both: no sendmail caller means else
+                mode = a.equals("--help") ? Mode.HELP : Mode.VERSION;
+                continue;
+            }
+            if (a.startsWith("--")) {
+                throw new UsageException("unknown option " + a);
             }
             if (!a.startsWith("-") || a.length() == 1) {
                 break;

@@ -21,8 +21,21 @@ public final class ConfigLoader {
     String file = "(defaults)";
     private Path configFile;
 
+    /** Where each key set other than in the file came from: "command line" or the variable's name. */
+    final Map<String, String> sources = new HashMap<>();
+
     /** Loads {@code file}, or only defaults when it is null. */
     public static Config load(Path file, Map<String, String> overrides) throws ConfigException {
+        return read(file, overrides, Map.of()).config();
+    }
+
+    /**
+     * Loads {@code file} (null: none), then the MAILFERRY_* variables of {@code env}, then the
+     * command-line {@code overrides}: each one replaces what came before (options > environment >
+     * file > defaults). Keeps what was set where, for {@code config show}.
+     */
+    public static Effective read(Path file, Map<String, String> overrides, Map<String, String> env)
+            throws ConfigException {
         ConfigLoader l = new ConfigLoader();
         l.configFile = file;
         if (file != null) {
@@ -45,26 +58,37 @@ public final class ConfigLoader {
                 }
             }
         }
+        for (Environment.Setting e : Environment.read(env)) {
+            l.values.put(e.key().name(), new Toml.Value(e.value(), 0));
+            l.sources.put(e.key().name(), e.variable());
+        }
         for (Map.Entry<String, String> o : overrides.entrySet()) {
             if (Key.byName(o.getKey()) == null) {
                 throw new IllegalArgumentException("unknown override key " + o.getKey());
             }
             l.values.put(o.getKey(), new Toml.Value(o.getValue(), 0));
+            l.sources.put(o.getKey(), "command line");
         }
-        return l.build();
+        return new Effective(l.build(), file, Map.copyOf(l.values), Map.copyOf(l.sources));
     }
 
     private static String suggestion(String unknown) {
-        String best = null;
+        Key best = closest(unknown);
+        return best == null ? "" : " (did you mean '" + best.name() + "'?)";
+    }
+
+    /** The key whose name is nearest {@code name} (at most 2 edits away), or null. */
+    static Key closest(String name) {
+        Key best = null;
         int bestDistance = 3;
         for (Key k : Key.ALL) {
-            int d = distance(unknown, k.name());
+            int d = distance(name, k.name());
             if (d < bestDistance) {
-                best = k.name();
+                best = k;
                 bestDistance = d;
             }
         }
-        return best == null ? "" : " (did you mean '" + best + "'?)";
+        return best;
     }
 
     private static int distance(String a, String b) {
@@ -216,8 +240,8 @@ public final class ConfigLoader {
 
     ConfigException at(Key key, String message) {
         Toml.Value v = values.get(key.name());
-        return ConfigException.at(v == null || v.line() == 0 ? (v == null ? file : "command line") : file,
-                v == null ? 0 : v.line(), message);
+        String source = sources.get(key.name());
+        return ConfigException.at(source != null ? source : file, v == null ? 0 : v.line(), message);
     }
 
     private Object raw(Key key) {
@@ -289,7 +313,7 @@ public final class ConfigLoader {
         }
         Object value = v.value();
         if (v.line() == 0 && value instanceof String s && s.strip().startsWith("[")) {
-            value = Toml.parse("command line", "x = " + s).get("x").value(); // an override written as TOML
+            value = Toml.parse(sources.getOrDefault(key.name(), "command line"), "x = " + s).get("x").value(); // an override written as TOML
         }
         // issue 20: mynetworks = "127.0.0.1" was read silently; a network list is where a string for a
         // list is a likely mistake ("127.0.0.1, 10.0.0.0/8"). Other list keys take one string as one item.

@@ -170,6 +170,9 @@ public record Key(String name, String defaultValue, String description) {
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
             SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY);
 
+    /** Keys whose values are secrets: masked by {@code config show}; MAILFERRY_..._FILE may name a file holding one. */
+    public static final List<Key> SECRETS = List.of(RELAY_OAUTH2_CLIENT_SECRET, RELAY_OAUTH2_REFRESH_TOKEN);
+
     /** True for a plausible domain name: letters, digits, '-', '.', and nothing else. */
     public static boolean isDomainName(String s) {
         if (s.isEmpty() || s.length() > 253) {

@@ -1,6 +1,7 @@
 /**
  * Typed configuration: the TOML reader, the table of every key with its default, the loader that
- * validates and names file, line and fix on error, the smarthost specification parser, and the
+ * validates and names file, line and fix on error (MAILFERRY_* environment variables included), the
+ * TOML text of an effective configuration (config show), the smarthost specification parser, and the
  * readers of credential files (sendmail authinfo, Postfix sasl_passwd) with their mode-600 check.
  * Library-free so the sendmail command can use it.
  * Depends on: nothing.
