@@ -21,10 +21,14 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
                         long bounceSizeLimitBytes, long journalLimitBytes) {
     }
 
-    /** @param smarthosts empty: nothing is relayed, messages stay queued */
+    /**
+     * @param smarthosts empty: nothing is relayed, messages stay queued
+     * @param dnsServers empty: the name servers of /etc/resolv.conf
+     */
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
-                        RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax) {
+                        RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax,
+                        List<InetSocketAddress> dnsServers) {
     }
 
     /**

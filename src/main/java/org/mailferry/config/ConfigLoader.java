@@ -131,7 +131,8 @@ public final class ConfigLoader {
                 duration(Key.RELAY_CONNECTION_REUSE_TIME),
                 new RelaySecurityReader(this).read(),
                 duration(Key.RELAY_SITE_BACKOFF_MIN),
-                duration(Key.RELAY_SITE_BACKOFF_MAX));
+                duration(Key.RELAY_SITE_BACKOFF_MAX),
+                dnsServers());
         if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
             throw at(Key.RELAY_SITE_BACKOFF_MAX,
                     "relay.site_backoff_max must not be shorter than relay.site_backoff_min");
@@ -391,6 +392,14 @@ public final class ConfigLoader {
             throw at(key, key.name() + ": port " + port + " is out of range 0-65535");
         }
         return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private List<InetSocketAddress> dnsServers() throws ConfigException {
+        try {
+            return NameServers.parse(strings(Key.RELAY_DNS_SERVERS, List.of()));
+        } catch (IllegalArgumentException e) {
+            throw at(Key.RELAY_DNS_SERVERS, e.getMessage());
+        }
     }
 
     private List<Smarthost> smarthosts() throws ConfigException {
