@@ -89,7 +89,7 @@ public final class Mailferry implements AutoCloseable {
                         config.queue().lifetime(), config.queue().bounceSizeLimitBytes()),
                 events, clock);
         control = new QueueControl(spool, runner, events, clock, Duration.ofSeconds(30));
-        admin = new AdminServer(spool, control, this::metricsText, config.queue().spool(),
+        admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), java.util.stream.Stream.concat(
                         config.admin().hostNames().stream(), java.util.stream.Stream.of(config.smtpd().hostname())).toList()));
         SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.mailferry.delivery.QueueControl;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.Json;
+import org.mailferry.queue.History;
 import org.mailferry.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,7 @@ public final class AdminServer implements AutoCloseable {
     static final int MAX_LOOKUPS = 2;
     private final java.util.concurrent.Semaphore lookups = new java.util.concurrent.Semaphore(MAX_LOOKUPS);
     private final Spool spool;
+    private final History history;
     private final QueueControl control;
     private final Supplier<String> metrics;
     private final Path spoolRoot;
@@ -60,8 +62,10 @@ public final class AdminServer implements AutoCloseable {
     public record Access(String group, List<String> hostNames) {
     }
 
-    public AdminServer(Spool spool, QueueControl control, Supplier<String> metrics, Path spoolRoot, Access access) {
+    public AdminServer(Spool spool, History history, QueueControl control, Supplier<String> metrics, Path spoolRoot,
+            Access access) {
         this.spool = spool;
+        this.history = history;
         this.control = control;
         this.metrics = metrics;
         this.spoolRoot = spoolRoot;
@@ -182,7 +186,7 @@ public final class AdminServer implements AutoCloseable {
         List<QueueId> ids = new ArrayList<>();
         spool.forEach(e -> ids.add(e.id()));
         for (QueueId id : ids.stream().sorted().toList()) {
-            MessageStatus s = MessageStatus.find(spool, id.value());
+            MessageStatus s = MessageStatus.find(history, id.value());
             if (s != null) {
                 all.add(s.json());
             }
@@ -192,7 +196,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** By queue id, else by Message-ID from the spool's index: at most one envelope and header block read. */
     private Answer status(String idOrMessageId) throws IOException {
-        MessageStatus s = MessageStatus.find(spool, idOrMessageId);
+        MessageStatus s = MessageStatus.find(history, idOrMessageId);
         return s == null ? Answer.error(404, "no message " + idOrMessageId + " in the queue or its history")
                 : Answer.json(200, s.json());
     }

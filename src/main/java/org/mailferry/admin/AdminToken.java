@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,7 +11,8 @@ import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
-import org.mailferry.queue.PrivateFiles;
+import org.mailferry.queue.Disk;
+import org.mailferry.queue.DurableFile;
 
 /**
  * The admin API's bearer token: {@code SPOOL/admin.token}, written fresh by each daemon start,
@@ -30,35 +29,35 @@ public final class AdminToken {
         return spool.resolve(FILE);
     }
 
-    /** Writes a new random token (tmp, fsync, rename) and returns it. */
+    /** Writes a new random token (tmp, fsync, rename, directory fsync: {@link DurableFile}) and returns it. */
     public static String create(Path spool, String group) throws IOException {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        Path tmp = spool.resolve(FILE + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (var ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap((token + "\n").getBytes(StandardCharsets.US_ASCII)));
-            ch.force(true);
-        }
-        if (!group.isEmpty()) {
-            try {
-                GroupPrincipal g = spool.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-                Files.getFileAttributeView(tmp, PosixFileAttributeView.class).setGroup(g);
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r-----"));
-            } catch (UserPrincipalNotFoundException e) {
-                Files.deleteIfExists(tmp);
-                throw new IOException("admin.group: no group named '" + group + "' (groupadd " + group
-                        + ", or remove admin.group)");
-            } catch (IOException e) {
-                Files.deleteIfExists(tmp);
-                throw new IOException("admin.group: cannot give " + of(spool) + " to group " + group + " ("
-                        + e.getMessage() + "); the service user must be a member: usermod -aG " + group + " "
-                        + System.getProperty("user.name"));
+        try (DurableFile file = DurableFile.create(Disk.SYSTEM, spool.resolve(FILE + ".tmp"))) {
+            file.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
+            file.sync();
+            if (!group.isEmpty()) {
+                giveToGroup(file.tmp(), spool, group); // a failure removes the temporary file
             }
+            file.publish(of(spool), DurableFile.DirectorySync.NOW);
         }
-        Files.move(tmp, of(spool), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return token;
+    }
+
+    private static void giveToGroup(Path tmp, Path spool, String group) throws IOException {
+        try {
+            GroupPrincipal g = spool.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            Files.getFileAttributeView(tmp, PosixFileAttributeView.class).setGroup(g);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r-----"));
+        } catch (UserPrincipalNotFoundException e) {
+            throw new IOException("admin.group: no group named '" + group + "' (groupadd " + group
+                    + ", or remove admin.group)");
+        } catch (IOException e) {
+            throw new IOException("admin.group: cannot give " + of(spool) + " to group " + group + " ("
+                    + e.getMessage() + "); the service user must be a member: usermod -aG " + group + " "
+                    + System.getProperty("user.name"));
+        }
     }
 
     /** The running daemon's token; AccessDeniedException for a user who may not have it. */

@@ -10,8 +10,8 @@ import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.Json;
 import org.mailferry.queue.HeaderBlock;
+import org.mailferry.queue.History;
 import org.mailferry.queue.MessageIds;
-import org.mailferry.queue.Spool;
 
 /**
  * A message's status, found by queue id or Message-ID among queued and recently finished messages:
@@ -21,7 +21,7 @@ import org.mailferry.queue.Spool;
 public record MessageStatus(Envelope envelope, String messageId, boolean finished) {
 
     /** Finds by queue id, or by Message-ID (with or without angle brackets); null when unknown. */
-    public static MessageStatus find(Spool spool, String idOrMessageId) throws IOException {
+    public static MessageStatus find(History spool, String idOrMessageId) throws IOException {
         if (QueueId.isValid(idOrMessageId)) {
             QueueId id = new QueueId(idOrMessageId);
             Envelope env = spool.find(id);
@@ -39,7 +39,7 @@ public record MessageStatus(Envelope envelope, String messageId, boolean finishe
                 ? new MessageStatus(env, mid, env.isFinished()) : null;
     }
 
-    private static String messageId(Spool spool, QueueId id) throws IOException {
+    private static String messageId(History spool, QueueId id) throws IOException {
         return HeaderBlock.field(spool.headers(id), "Message-ID");
     }
 

@@ -7,18 +7,14 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.EnumSet;
 import java.util.HexFormat;
+import org.mailferry.queue.Disk;
+import org.mailferry.queue.DurableFile;
 import org.mailferry.submission.Drop;
 
 /**
@@ -142,25 +138,10 @@ final class Handover {
         Path dir = Drop.maildrop(spool); // in a checkout, made 1733 as the installed one
         byte[] random = random(12);
         String name = Long.toString(System.currentTimeMillis(), 36) + "." + HexFormat.of().formatHex(random);
-        Path tmp = dir.resolve("." + name);
-        // mode 0444 as Postfix's postdrop: the daemon can read it; nobody can list the directory to find it
-        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--r--r--")))) {
-            ByteBuffer b = ByteBuffer.wrap(frame);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (AccessDeniedException e) {
-            // a 1733 maildrop cannot be opened by users; the file itself is fsynced (docs/sendmail.md)
-        }
+        // mode 0444 as Postfix's postdrop: the daemon can read it; nobody can list the directory to
+        // find it; a 1733 maildrop cannot be opened by users, so only the file itself is fsynced then
+        DurableFile.write(Disk.SYSTEM, dir.resolve("." + name), dir.resolve(name), frame, "r--r--r--",
+                DurableFile.DirectorySync.NOW_IF_PERMITTED);
         return name;
     }
 }

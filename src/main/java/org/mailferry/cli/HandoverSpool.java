@@ -106,26 +106,6 @@ final class HandoverSpool implements Spool {
     }
 
     @Override
-    public Envelope find(QueueId id) {
-        throw onlyAdds();
-    }
-
-    @Override
-    public byte[] headers(QueueId id) {
-        throw onlyAdds();
-    }
-
-    @Override
-    public int sweepFinished(java.time.Instant before) {
-        throw onlyAdds();
-    }
-
-    @Override
-    public void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) {
-        throw onlyAdds();
-    }
-
-    @Override
     public java.util.List<QueueId> ids() {
         throw onlyAdds();
     }

@@ -5,11 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.mailferry.config.ConfigException;
 import org.mailferry.config.Toml;
+import org.mailferry.queue.Disk;
+import org.mailferry.queue.DurableFile;
 
 /**
  * SPOOL/public/sendmail.conf: the part of the config file the sendmail command needs (queue.spool,
@@ -40,7 +40,7 @@ public final class PublicConfig {
         return spool.resolve("public").resolve(NAME);
     }
 
-    /** Writes the file for the daemon's config (null: none, the defaults): temporary name, then rename. */
+    /** Writes the file for the daemon's config (null: none, the defaults): temporary name, fsync, rename. */
     public static Path write(Path spool, Path configFile, String hostname, String originDomain) throws IOException {
         String config = configFile == null ? "" : configFile.toRealPath().toString();
         String text = "config = " + quoted(config) + "\n"
@@ -51,12 +51,9 @@ public final class PublicConfig {
                 + "[sendmail]\norigin_domain = " + quoted(originDomain) + "\n";
         Path target = in(spool);
         Files.createDirectories(target.getParent());
-        Path tmp = target.resolveSibling("." + NAME + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.writeString(Files.createFile(tmp, PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-r--r--"))), text, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--")); // whatever the umask
-        return Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFile.write(Disk.SYSTEM, target.resolveSibling("." + NAME + ".tmp"), target,
+                text.getBytes(StandardCharsets.UTF_8), "rw-r--r--", DurableFile.DirectorySync.NOW);
+        return target;
     }
 
     /** A TOML basic string. */

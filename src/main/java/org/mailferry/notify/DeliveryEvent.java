@@ -56,7 +56,7 @@ public sealed interface DeliveryEvent {
         public static Facts read(Spool spool, Envelope env, int attempt) {
             byte[] headers;
             try {
-                headers = spool.headers(env.id());
+                headers = HeaderBlock.read(spool, env.id());
             } catch (IOException e) {
                 headers = new byte[0];
             }

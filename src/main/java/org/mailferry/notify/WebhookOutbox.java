@@ -2,14 +2,10 @@ package org.mailferry.notify;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,6 +13,7 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.mailferry.message.QueueId;
 import org.mailferry.queue.Disk;
+import org.mailferry.queue.DurableFile;
 import org.mailferry.queue.PrivateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The webhook outbox in the spool, {@code SPOOL/webhooks/}: one file per event and URL, named
  * {@code EVENTID-N.hook} (N: the URL's place in {@code webhook.url}), holding the URL, the time it
  * was made, the event type and the JSON body, one per line. Written under a temporary name, fsynced,
- * renamed; the caller fsyncs the directory once for a batch ({@link #sync}). Directory 0700, files
+ * renamed ({@link DurableFile}); the caller fsyncs the directory once for a batch ({@link #sync}). Directory 0700, files
  * 0600 ({@link PrivateFiles}); written through the spool's {@link Disk}, so the tests' failing or
  * power-cut disk covers it too.
  */
@@ -58,17 +55,9 @@ final class WebhookOutbox {
     /** Writes one delivery (file fsynced; its name durable only after {@link #sync}). */
     Stored store(String id, int urlIndex, URI url, String event, String body, Instant created) throws IOException {
         Path file = dir.resolve(id + "-" + urlIndex + SUFFIX);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
         String content = url + "\n" + created.toEpochMilli() + "\n" + event + "\n" + body;
-        try (FileChannel ch = disk.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                ch.write(bytes);
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        DurableFile.write(disk, dir.resolve(file.getFileName() + ".tmp"), file, content.getBytes(StandardCharsets.UTF_8),
+                DurableFile.DirectorySync.BY_CALLER); // one directory sync for a batch: sync()
         return new Stored(file, id, url, event, body, created);
     }
 

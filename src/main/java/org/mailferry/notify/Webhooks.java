@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mailferry.message.QueueId;
 import org.mailferry.queue.Disk;
-import org.mailferry.queue.Spool;
+import org.mailferry.queue.History;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +68,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
 
     private final Settings settings;
     private final WebhookOutbox outbox;
-    private final Spool spool;
+    private final History spool;
     private final Clock clock;
     private final AtomicLong sequence = new AtomicLong();
     /** Sending order: due time, then the order they were made in. */
@@ -83,12 +83,12 @@ public final class Webhooks implements EventListener, AutoCloseable {
     /** Counts {@link #flush()} calls, so that a flush during a failing POST retries it at once. */
     private long flushes;
 
-    public Webhooks(Settings settings, Path dir, Spool spool, Clock clock) throws IOException {
+    public Webhooks(Settings settings, Path dir, History spool, Clock clock) throws IOException {
         this(settings, dir, spool, clock, Disk.SYSTEM);
     }
 
     /** @param disk how the outbox's files are written (the spool's: tests inject faults) */
-    public Webhooks(Settings settings, Path dir, Spool spool, Clock clock, Disk disk) throws IOException {
+    public Webhooks(Settings settings, Path dir, History spool, Clock clock, Disk disk) throws IOException {
         this.settings = settings;
         this.outbox = new WebhookOutbox(dir, disk);
         this.spool = spool;

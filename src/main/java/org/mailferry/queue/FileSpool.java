@@ -1,17 +1,18 @@
 package org.mailferry.queue;
 
-import java.io.BufferedOutputStream;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
@@ -24,28 +25,27 @@ import org.slf4j.LoggerFactory;
  *   SPOOL/tmp/      files being written (removed at start)
  *   SPOOL/queue/    ID.body (written once) and ID.env (rewritten after each attempt)
  *   SPOOL/corrupt/  envelopes that could not be read, with their bodies, for a human to look at
- *   SPOOL/done/     finished messages: final ID.env (with history) and ID.headers, kept for status
- *                   lookups until swept (not fsynced: losing history in a crash loses no message)
+ *   SPOOL/done/     finished messages ({@link FinishedFiles})
  * </pre>
- * Commit order: body and envelope are written and fsynced under tmp/, the body is renamed into
- * queue/, then the envelope (its presence marks the message complete), then queue/ is fsynced. A
- * commit whose syncs failed is refused and its files removed. Every later rename or removal in
- * queue/ (update, retire, remove) is followed by a (group) fsync of queue/ before it returns.
+ * Commit order: body and envelope are written and fsynced under tmp/ ({@link DurableFile}), the
+ * body is renamed into queue/, then the envelope (its presence marks the message complete), then
+ * queue/ is fsynced. A commit whose syncs failed is refused and its files removed. Every later
+ * rename or removal in queue/ (update, retire, remove) is followed by a (group) fsync of queue/
+ * before it returns. The queue alone: {@link JournalSpool} answers the {@link History} lookups.
  */
 public final class FileSpool implements Spool {
     private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
     static final String BODY = ".body";
-    static final String ENV = ".env";
-    static final String HEADERS = ".headers";
+    static final String ENV = EnvelopeFiles.ENV;
 
     private final Path tmp;
     private final Path queue;
     private final Path corrupt;
-    private final Path done;
+    private final FinishedFiles finished;
     private final java.time.Clock clock;
     private final GroupSync queueSync;
     private final Disk disk;
-    private java.util.List<Path> orphans = java.util.List.of(); // found by recover()
+    private List<Path> orphans = List.of(); // found by recover()
 
     public FileSpool(Path root, java.time.Clock clock) throws IOException {
         this(root, clock, Disk.SYSTEM);
@@ -55,30 +55,23 @@ public final class FileSpool implements Spool {
         this.tmp = root.resolve("tmp");
         this.queue = root.resolve("queue");
         this.corrupt = root.resolve("corrupt");
-        this.done = root.resolve("done");
+        this.finished = new FinishedFiles(root.resolve("done"), disk);
         this.clock = clock;
         this.disk = disk;
         this.queueSync = GroupSync.ofDirectory(disk, queue);
         Files.createDirectories(root);
-        for (Path d : new Path[] {tmp, queue, corrupt, done}) {
-            createPrivate(d, disk);
-        }
-    }
-
-    /**
-     * Creates a directory of messages or their history (when missing): 0700, whatever the umask;
-     * its parent is synced, so the name survives a power cut.
-     */
-    static void createPrivate(Path dir, Disk disk) throws IOException {
-        boolean created = !Files.isDirectory(dir);
-        PrivateFiles.createDirectory(dir);
-        if (created) {
-            GroupSync.run(() -> disk.syncDirectory(dir.getParent()));
+        for (Path d : new Path[] {tmp, queue, corrupt, root.resolve("done")}) {
+            DurableFile.createDirectory(d, disk);
         }
     }
 
     public Path queueDirectory() {
         return queue;
+    }
+
+    /** Where the messages that finished from these files are kept. */
+    FinishedFiles finished() {
+        return finished;
     }
 
     /** The number of queued messages (envelope files). */
@@ -108,8 +101,8 @@ public final class FileSpool implements Spool {
                 removed++;
             }
         }
-        java.util.Set<String> envelopes = new java.util.HashSet<>();
-        java.util.List<String> bodies = new java.util.ArrayList<>();
+        Set<String> envelopes = new HashSet<>();
+        List<String> bodies = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -120,7 +113,7 @@ public final class FileSpool implements Spool {
                 }
             }
         }
-        java.util.List<Path> found = new java.util.ArrayList<>();
+        List<Path> found = new ArrayList<>();
         for (String id : bodies) {
             if (!envelopes.contains(id)) {
                 found.add(queue.resolve(id + BODY));
@@ -139,50 +132,8 @@ public final class FileSpool implements Spool {
                 removed++;
             }
         }
-        orphans = java.util.List.of();
+        orphans = List.of();
         return removed;
-    }
-
-    private final class FileIncoming implements Incoming {
-        private final QueueId id;
-        private final Path bodyTmp;
-        private final FileChannel channel;
-        private final OutputStream out;
-        private boolean committed;
-
-        FileIncoming(QueueId id) throws IOException {
-            this.id = id;
-            this.bodyTmp = tmp.resolve(id.value() + BODY);
-            this.channel = disk.open(bodyTmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 65536);
-        }
-
-        @Override
-        public QueueId id() {
-            return id;
-        }
-
-        @Override
-        public OutputStream body() {
-            return out;
-        }
-
-        @Override
-        public void close() {
-            if (committed) {
-                return;
-            }
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // the file is removed below
-            }
-            try {
-                Files.deleteIfExists(bodyTmp);
-            } catch (IOException e) {
-                log.warn("{}: cannot remove {}: {}", id, bodyTmp, e.toString());
-            }
-        }
     }
 
     @Override
@@ -192,7 +143,7 @@ public final class FileSpool implements Spool {
 
     /** A message under an id given earlier (a journal message that outgrew memory). */
     Incoming create(QueueId id) throws IOException {
-        return new FileIncoming(id);
+        return new FileIncoming(id, DurableFile.create(disk, tmp.resolve(id.value() + BODY)));
     }
 
     /** Writes a whole message from a stream, durably (a journal message moving to files). */
@@ -206,8 +157,8 @@ public final class FileSpool implements Spool {
     /** The header block of a message being received (before its commit). */
     byte[] headers(Incoming incoming) throws IOException {
         FileIncoming in = (FileIncoming) incoming;
-        in.out.flush();
-        try (InputStream body = new java.io.BufferedInputStream(Files.newInputStream(in.bodyTmp), 8192)) {
+        in.body.stream().flush();
+        try (InputStream body = new BufferedInputStream(Files.newInputStream(in.body.tmp()), 8192)) {
             return HeaderBlock.read(body);
         }
     }
@@ -215,37 +166,30 @@ public final class FileSpool implements Spool {
     @Override
     public void commit(Incoming incoming, Envelope envelope) throws IOException {
         FileIncoming in = (FileIncoming) incoming;
-        in.out.flush();
-        Path envTmp = envelopeTmp(envelope);
-        try (FileChannel env = disk.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            env.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
+        in.body.stream().flush();
+        Path body = queue.resolve(in.id.value() + BODY);
+        Path env = queue.resolve(in.id.value() + ENV);
+        try (DurableFile envFile = DurableFile.create(disk, envelopeTmp(envelope))) {
+            envFile.write(EnvelopeCodec.encode(envelope));
             // Both files' fsyncs at once: the file system commits them together, so a message
             // costs one journal commit for its files (plus the shared directory sync below).
-            java.util.concurrent.Future<?> envSync = GroupSync.start(() -> env.force(true));
+            Future<?> envSync = envFile.startSync();
             try {
-                GroupSync.run(() -> in.channel.force(true));
+                in.body.sync();
             } finally {
                 GroupSync.join(envSync);
             }
-        } catch (IOException e) {
-            Files.deleteIfExists(envTmp); // the body's tmp file goes with close()
-            throw e;
-        }
-        in.channel.close();
-        Path body = queue.resolve(in.id.value() + BODY);
-        Path env = queue.resolve(in.id.value() + ENV);
-        long epoch = queueSync.epoch();
-        Files.move(in.bodyTmp, body, StandardCopyOption.ATOMIC_MOVE);
-        try {
-            Files.move(envTmp, env, StandardCopyOption.ATOMIC_MOVE);
-            queueSync.await(epoch); // group commit: one directory fsync for all renames made meanwhile
-        } catch (IOException e) {
-            // refused (451): it must not be delivered later, so its files go (the envelope first)
-            Files.deleteIfExists(env);
-            Files.deleteIfExists(body);
-            Files.deleteIfExists(envTmp);
-            throw e;
+            long epoch = queueSync.epoch();
+            in.body.rename(body);
+            try {
+                envFile.rename(env);
+                queueSync.await(epoch); // group commit: one directory fsync for all renames made meanwhile
+            } catch (IOException e) {
+                // refused (451): it must not be delivered later, so its files go (the envelope first)
+                Files.deleteIfExists(env);
+                Files.deleteIfExists(body);
+                throw e;
+            }
         }
         in.committed = true;
     }
@@ -255,29 +199,17 @@ public final class FileSpool implements Spool {
         return tmp.resolve(envelope.id().value() + ENV + "." + Thread.currentThread().threadId());
     }
 
-    private Path writeSynced(Envelope envelope) throws IOException {
-        Path envTmp = envelopeTmp(envelope);
-        try (FileChannel ch = disk.open(envTmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(envelope)));
-            GroupSync.run(() -> ch.force(true));
-        } catch (IOException e) {
-            Files.deleteIfExists(envTmp); // a full disk must not keep half-written files until restart
-            throw e;
-        }
-        return envTmp;
-    }
-
     @Override
     public void update(Envelope envelope) throws IOException {
         Path target = queue.resolve(envelope.id().value() + ENV);
         if (!Files.exists(target)) {
             throw new NoSuchFileException(target.toString(), null, "message is no longer queued");
         }
-        Path envTmp = writeSynced(envelope);
-        long epoch = queueSync.epoch();
-        Files.move(envTmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        queueSync.await(epoch); // a hold, a delivered recipient or a bounce must not revert
+        try (DurableFile f = DurableFile.create(disk, envelopeTmp(envelope))) {
+            f.write(EnvelopeCodec.encode(envelope));
+            f.sync();
+            f.publish(target, queueSync); // a hold, a delivered recipient or a bounce must not revert
+        }
     }
 
     @Override
@@ -292,8 +224,8 @@ public final class FileSpool implements Spool {
     }
 
     @Override
-    public java.util.List<QueueId> ids() throws IOException {
-        java.util.List<QueueId> out = new java.util.ArrayList<>();
+    public List<QueueId> ids() throws IOException {
+        List<QueueId> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*" + ENV)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -309,7 +241,7 @@ public final class FileSpool implements Spool {
     @Override
     public InputStream openBody(QueueId id) throws IOException {
         // buffered: header readers take a byte at a time, which must not be a system call each
-        return new java.io.BufferedInputStream(Files.newInputStream(queue.resolve(id.value() + BODY)), 8192);
+        return new BufferedInputStream(Files.newInputStream(queue.resolve(id.value() + BODY)), 8192);
     }
 
     @Override
@@ -322,113 +254,41 @@ public final class FileSpool implements Spool {
 
     @Override
     public void retire(Envelope finished) throws IOException {
-        // Renames and in-place writes only: creating files is what costs most per message (inode
-        // allocation), and a finished message's history need not be fsynced.
         QueueId id = finished.id();
-        Path env = done.resolve(id.value() + ENV);
         long epoch = queueSync.epoch();
-        Files.move(queue.resolve(id.value() + ENV), env, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(queue.resolve(id.value() + ENV), this.finished.envelope(id), StandardCopyOption.REPLACE_EXISTING);
         // durable before the body is cut to its headers: a power cut must not bring back a queued
         // message whose body is truncated (done/ itself is not synced: history may be lost)
         queueSync.await(epoch);
-        try (FileChannel ch = disk.open(env, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(EnvelopeCodec.encode(finished)));
-        }
-        Path body = queue.resolve(id.value() + BODY);
-        try (FileChannel ch = disk.open(body, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // keep only the header block: truncate the body in place, then move it to done/
-            ch.truncate(HeaderBlock.read(new java.io.BufferedInputStream(Channels.newInputStream(ch), 8192)).length);
-        } catch (NoSuchFileException gone) {
-            return; // no body (removed meanwhile): keep the envelope only
-        }
-        Files.move(body, done.resolve(id.value() + HEADERS), StandardCopyOption.REPLACE_EXISTING);
+        this.finished.keep(finished, queue.resolve(id.value() + BODY));
     }
 
-    @Override
-    public Envelope find(QueueId id) throws IOException {
-        for (Path dir : new Path[] {queue, done}) {
-            try {
-                return EnvelopeCodec.decode(Files.readAllBytes(dir.resolve(id.value() + ENV)));
-            } catch (NoSuchFileException e) {
-                // not in this directory
-            } catch (EnvelopeCodec.CorruptException e) {
-                throw new IOException(id + ": unreadable envelope in " + dir + ": " + e.getMessage());
-            }
-        }
-        return null;
+    /** A queued message's envelope, else a finished one's from done/, else null (no side effects). */
+    Envelope find(QueueId id) throws IOException {
+        Envelope env = EnvelopeFiles.read(queue, id);
+        return env != null ? env : finished.find(id);
     }
 
-    @Override
-    public byte[] headers(QueueId id) throws IOException {
+    /** A queued message's header block, else a finished one's, else an empty array. */
+    byte[] headers(QueueId id) throws IOException {
         try (InputStream body = openBody(id)) {
             return HeaderBlock.read(body);
         } catch (NoSuchFileException e) {
-            try {
-                return Files.readAllBytes(done.resolve(id.value() + HEADERS));
-            } catch (NoSuchFileException e2) {
-                return new byte[0];
-            }
+            return finished.headers(id);
         }
-    }
-
-    @Override
-    public int sweepFinished(java.time.Instant before) throws IOException {
-        int n = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(done, "*" + ENV)) {
-            for (Path p : ds) {
-                if (Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
-                    String name = p.getFileName().toString();
-                    Files.deleteIfExists(done.resolve(name.substring(0, name.length() - ENV.length()) + HEADERS));
-                    Files.deleteIfExists(p);
-                    n++;
-                }
-            }
-        }
-        return n;
-    }
-
-    @Override
-    public void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) throws IOException {
-        forEachIn(done, env -> {
-            byte[] headers;
-            try {
-                headers = Files.readAllBytes(done.resolve(env.id().value() + HEADERS));
-            } catch (IOException e) {
-                headers = new byte[0]; // swept meanwhile, or finished without a body
-            }
-            each.accept(env, headers);
-        });
     }
 
     @Override
     public void forEach(Consumer<Envelope> each) throws IOException {
-        forEachIn(queue, each);
-    }
-
-    private void forEachIn(Path dir, Consumer<Envelope> each) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + ENV)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                String idText = name.substring(0, name.length() - ENV.length());
-                byte[] bytes;
-                try {
-                    bytes = Files.readAllBytes(p);
-                } catch (NoSuchFileException gone) {
-                    continue; // delivered and removed while we listed
-                }
-                try {
-                    each.accept(EnvelopeCodec.decode(bytes));
-                } catch (EnvelopeCodec.CorruptException e) {
-                    if (dir.equals(done)) {
-                        log.warn("{}: ignoring unreadable finished envelope: {}", p, e.getMessage());
-                    } else if (QueueId.isValid(idText)) {
-                        moveAside(new QueueId(idText), e.getMessage());
-                    } else {
-                        log.warn("{}: ignoring a file that is not a queue file", p);
-                    }
-                }
+        EnvelopeFiles.forEach(queue, each, (p, why) -> {
+            String name = p.getFileName().toString();
+            String idText = name.substring(0, name.length() - ENV.length());
+            if (QueueId.isValid(idText)) {
+                moveAside(new QueueId(idText), why);
+            } else {
+                log.warn("{}: ignoring a file that is not a queue file", p);
             }
-        }
+        });
     }
 
     private void moveAside(QueueId id, String why) throws IOException {

@@ -34,6 +34,16 @@ public final class HeaderBlock {
         return out.toByteArray();
     }
 
+    /**
+     * The header block of a queued message, read from the start of its body (what a delivery's
+     * events need; {@link History#headers} also knows finished messages).
+     */
+    public static byte[] read(Spool spool, org.mailferry.message.QueueId id) throws IOException {
+        try (InputStream body = spool.openBody(id)) {
+            return read(body);
+        }
+    }
+
     /** The first field called {@code name} (case-insensitive), unfolded and trimmed; null if none. */
     public static String field(byte[] headers, String name) {
         String text = new String(headers, StandardCharsets.UTF_8);

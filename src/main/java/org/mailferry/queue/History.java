@@ -1,227 +1,59 @@
 package org.mailferry.queue;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.function.BiConsumer;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The history of messages that finished straight from the journal: final envelope and header block,
- * appended to one log per hour, {@code done/history-yyyyMMddHH.log} (UTC, by the hour they finished),
- * never synced (losing history in a crash loses no message). An append costs one write to an open
- * file instead of two new files. A lookup by queue id reads the logs from the hour the message
- * arrived (the id says when) onwards; the most recent lookups and appends are kept in memory, so
- * the webhook and status lookups that follow a delivery read no file.
- * <pre>  record: int length of the id + envelope | int length of the headers | id | envelope | headers</pre>
+ * What is known about a message besides the queue: finished messages kept for status lookups until
+ * swept (admin.history_retention), and lookups by queue id or Message-ID among queued and finished
+ * messages (the admin API, {@code mailferry status}, the webhooks' start-up check). Delivery never
+ * needs it. A storage backend implements this with {@link Spool}, over the same storage:
+ * {@link JournalSpool} does both on files; a database backend would be one class
+ * {@code implements Spool, History}, where {@link Spool#retire} marks the row finished.
+ * <p>
+ * Durability: none of its own. A finished message's history is written by {@link Spool#retire}
+ * and need not be synced: losing it in a power cut loses no message, only the answer to a status
+ * lookup for a message that finished just before the cut. Lookups may run while messages are
+ * queued, delivered and swept, from many threads; they may miss a message that changes state
+ * while they run, never return another message's data.
  */
-final class History {
-    private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
-    private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
-    static final String PREFIX = "history-";
-    private static final String SUFFIX = ".log";
-    private static final int ID = 12;
-    private static final int MAX_PART = 64 << 20;
+public interface History {
 
-    /** A finished message as kept. */
-    record Finished(Envelope envelope, byte[] headers) {
-    }
+    /**
+     * The envelope of a queued or recently finished (retired, not yet swept) message, or null when
+     * it is unknown. A queued message's is its current envelope, a finished one's its final envelope
+     * ({@link Envelope#isFinished}). Throws when an envelope exists but cannot be read.
+     */
+    Envelope find(QueueId id) throws IOException;
 
-    /** What a scan of the logs hands over. */
-    interface Visitor {
-        void visit(Envelope envelope, byte[] headers);
-    }
+    /**
+     * The header block (everything up to the empty line) of a queued or recently finished message,
+     * or an empty array when it is unknown.
+     */
+    byte[] headers(QueueId id) throws IOException;
 
-    private final Path dir;
-    private final Clock clock;
-    private String currentName; // guarded by this
-    private FileChannel current;
-    private final Map<QueueId, Finished> recent = new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<QueueId, Finished> eldest) {
-            return size() > 1024;
-        }
-    };
+    /**
+     * The queue id of a queued or recently finished message whose Message-ID header field is this
+     * one (angle brackets and surrounding spaces optional), or null. Cheap: an index, not a scan
+     * (a status lookup per webhook or per API call must not read the queue). It may name a message
+     * that went away or changed meanwhile: the caller checks with {@link #find} and {@link #headers}.
+     * A backend without an index may answer with {@link MessageIds#scan}.
+     */
+    QueueId findMessageId(String messageId) throws IOException;
 
-    private final Disk disk;
+    /**
+     * Calls {@code each} for every finished message still kept, with its header block (empty when
+     * it had none), in no particular order; unreadable history is skipped with a log line.
+     */
+    void forEachFinished(BiConsumer<Envelope, byte[]> each) throws IOException;
 
-    History(Path dir, Clock clock, Disk disk) {
-        this.dir = dir;
-        this.clock = clock;
-        this.disk = disk;
-    }
-
-    synchronized void append(Envelope finished, byte[] headers) throws IOException {
-        String name = PREFIX + HOUR.format(clock.instant()) + SUFFIX;
-        if (!name.equals(currentName) || !current.isOpen()) { // an interrupted writer closes it
-            closeCurrent();
-            current = disk.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
-            currentName = name;
-        }
-        byte[] env = EnvelopeCodec.encode(finished);
-        ByteBuffer b = ByteBuffer.allocate(8 + ID + env.length + headers.length);
-        b.putInt(ID + env.length).putInt(headers.length)
-                .put(finished.id().value().getBytes(StandardCharsets.US_ASCII)).put(env).put(headers).flip();
-        boolean interrupted = Thread.interrupted(); // an interrupt would close the channel
-        try {
-            while (b.hasRemaining()) {
-                current.write(b);
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        recent.put(finished.id(), new Finished(finished, headers));
-    }
-
-    /** A finished message by id, or null. */
-    Finished find(QueueId id) throws IOException {
-        synchronized (this) {
-            Finished f = recent.get(id);
-            if (f != null) {
-                return f;
-            }
-        }
-        String from = PREFIX + HOUR.format(arrival(id)) + SUFFIX;
-        Finished[] found = {null};
-        for (Path p : logs()) {
-            if (p.getFileName().toString().compareTo(from) >= 0 && found[0] == null) {
-                scan(p, id, (env, headers) -> found[0] = new Finished(env, headers));
-            }
-        }
-        if (found[0] != null) {
-            synchronized (this) {
-                recent.put(id, found[0]);
-            }
-        }
-        return found[0];
-    }
-
-    void forEach(Visitor each) throws IOException {
-        for (Path p : logs()) {
-            scan(p, null, each);
-        }
-    }
-
-    /** Deletes the logs last written before {@code before}; returns how many messages they held. */
-    synchronized int sweep(Instant before) throws IOException {
-        int n = 0;
-        for (Path p : logs()) {
-            try {
-                if (Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
-                    int[] count = {0};
-                    scan(p, null, (env, headers) -> count[0]++);
-                    if (p.getFileName().toString().equals(currentName)) {
-                        closeCurrent(); // the next append starts the file again
-                    }
-                    Files.deleteIfExists(p);
-                    n += count[0];
-                }
-            } catch (NoSuchFileException gone) {
-                // swept meanwhile
-            }
-        }
-        recent.clear();
-        return n;
-    }
-
-    synchronized void close() {
-        closeCurrent();
-    }
-
-    private void closeCurrent() {
-        if (current != null) {
-            try {
-                current.close();
-            } catch (IOException e) {
-                log.warn("{}: close: {}", currentName, e.toString());
-            }
-        }
-        current = null;
-        currentName = null;
-    }
-
-    private List<Path> logs() throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return out;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
-            ds.forEach(out::add);
-        }
-        out.sort(null);
-        return out;
-    }
-
-    /** Reads one log; with {@code only} set, decodes only that message's record and stops there. */
-    private static void scan(Path p, QueueId only, Visitor each) throws IOException {
-        byte[] wanted = only == null ? null : only.value().getBytes(StandardCharsets.US_ASCII);
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(p), 65536))) {
-            while (true) {
-                int first;
-                int headers;
-                try {
-                    first = in.readInt();
-                    headers = in.readInt();
-                } catch (EOFException end) {
-                    return;
-                }
-                if (first < ID || first > MAX_PART || headers < 0 || headers > MAX_PART) {
-                    log.warn("{}: unreadable record: ignoring the rest", p);
-                    return;
-                }
-                byte[] id = in.readNBytes(ID);
-                if (wanted != null && !java.util.Arrays.equals(id, wanted)) {
-                    try {
-                        in.skipNBytes(first - ID + (long) headers);
-                    } catch (EOFException torn) {
-                        return;
-                    }
-                    continue;
-                }
-                byte[] env = in.readNBytes(first - ID);
-                byte[] hdr = in.readNBytes(headers);
-                if (env.length < first - ID || hdr.length < headers) {
-                    return; // torn tail: written when the process stopped
-                }
-                try {
-                    each.visit(EnvelopeCodec.decode(env), hdr);
-                } catch (EnvelopeCodec.CorruptException e) {
-                    log.warn("{}: ignoring an unreadable finished envelope: {}", p, e.getMessage());
-                }
-                if (wanted != null) {
-                    return;
-                }
-            }
-        } catch (NoSuchFileException gone) {
-            // swept meanwhile
-        }
-    }
-
-    /** When the message with this id arrived (its first 40 bits: milliseconds since 2024). */
-    private static Instant arrival(QueueId id) {
-        return Instant.ofEpochMilli(QueueId.arrivalMillis(id));
-    }
+    /**
+     * Forgets the finished messages whose history was last written before {@code before} (the
+     * hourly sweep, admin.history_retention); returns how many. Not synced: a swept message that
+     * comes back after a power cut is swept again.
+     */
+    int sweepFinished(Instant before) throws IOException;
 }

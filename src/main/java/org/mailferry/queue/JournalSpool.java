@@ -16,19 +16,22 @@ import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 
 /**
- * The spool Mailferry runs on: messages up to a size limit go to the {@link Journal} (one append and
- * a shared fdatasync each), larger ones and every message whose first attempt did not finish it
- * live in the {@link FileSpool}'s files. A journal message's body is held in memory only while it is
- * received, within a total budget; past the limit or the budget it spills to a spool file.
+ * The spool Mailferry runs on, both the queue and its history: messages up to a size limit go to
+ * the {@link Journal} (one append and a shared fdatasync each), larger ones and every message whose
+ * first attempt did not finish it live in the {@link FileSpool}'s files. A journal message's body
+ * is held in memory only while it is received, within a total budget; past the limit or the budget
+ * it spills to a spool file. Finished messages are kept by where they finished from: the
+ * {@link FileSpool}'s {@link FinishedFiles}, or the {@link HistoryLog}; Message-IDs are indexed in
+ * memory ({@link MessageIds}).
  */
-public final class JournalSpool implements Spool {
+public final class JournalSpool implements Spool, History {
     /** Memory all messages being received may hold at once before they go to files instead. */
     private static final long BUDGET_BYTES = 32L << 20;
     private static final long SEGMENT_BYTES = 64L << 20;
 
     private final FileSpool files;
     private final Journal journal;
-    private final History history;
+    private final HistoryLog history;
     private final Clock clock;
     private final long maxBytes;
     private final AtomicLong budget = new AtomicLong(BUDGET_BYTES);
@@ -48,7 +51,7 @@ public final class JournalSpool implements Spool {
     JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes, Disk disk) throws IOException {
         this.files = new FileSpool(root, clock, disk);
         this.journal = new Journal(root.resolve("journal"), disk, segmentBytes);
-        this.history = new History(root.resolve("done"), clock, disk);
+        this.history = new HistoryLog(root.resolve("done"), clock, disk);
         this.clock = clock;
         this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
     }
@@ -146,7 +149,7 @@ public final class JournalSpool implements Spool {
         try (InputStream body = journal.body(e)) {
             files.store(envelope, body);
         }
-        journal.end(Journal.MOVED, envelope.id(), false); // found in queue/ at the next start anyway
+        journal.end(JournalRecord.MOVED, envelope.id(), false); // found in queue/ at the next start anyway
     }
 
     @Override
@@ -172,7 +175,7 @@ public final class JournalSpool implements Spool {
 
     @Override
     public void remove(QueueId id) throws IOException {
-        if (!journal().end(Journal.REMOVED, id, true)) {
+        if (!journal().end(JournalRecord.REMOVED, id, true)) {
             files.remove(id);
         }
         messageIds.remove(id);
@@ -189,7 +192,7 @@ public final class JournalSpool implements Spool {
         // delivered: a lost mark sends it again (cheap to risk, and the common case, so not synced);
         // bounced, expired or deleted: it must not come back, so the mark is synced
         boolean delivered = finished.recipients().stream().allMatch(r -> r.state() == Recipient.State.DELIVERED);
-        journal.end(Journal.DONE, finished.id(), !delivered);
+        journal.end(JournalRecord.DONE, finished.id(), !delivered);
     }
 
     @Override
@@ -202,7 +205,7 @@ public final class JournalSpool implements Spool {
         if (env != null) {
             return env;
         }
-        History.Finished f = history.find(id);
+        HistoryLog.Finished f = history.find(id);
         return f == null ? null : f.envelope();
     }
 
@@ -212,7 +215,7 @@ public final class JournalSpool implements Spool {
         if (e == null) {
             byte[] headers = files.headers(id);
             if (headers.length == 0) {
-                History.Finished f = history.find(id);
+                HistoryLog.Finished f = history.find(id);
                 return f == null ? headers : f.headers();
             }
             return headers;
@@ -229,7 +232,7 @@ public final class JournalSpool implements Spool {
 
     @Override
     public int sweepFinished(Instant before) throws IOException {
-        int swept = files.sweepFinished(before) + history.sweep(before);
+        int swept = files.finished().sweep(before) + history.sweep(before);
         if (swept > 0) {
             messageIds.prune(this);
         }
@@ -239,12 +242,12 @@ public final class JournalSpool implements Spool {
     /** From the in-memory index ({@link MessageIds}): reads no envelope once the index is built. */
     @Override
     public QueueId findMessageId(String messageId) throws IOException {
-        return messageIds.find(this, messageId);
+        return messageIds.find(this, this, messageId);
     }
 
     @Override
     public void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) throws IOException {
-        files.forEachFinished(each);
+        files.finished().forEach(each);
         history.forEach(each::accept);
     }
 

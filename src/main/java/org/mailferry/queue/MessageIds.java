@@ -43,34 +43,62 @@ public final class MessageIds {
         }
     }
 
-    /** The queue id noted for this Message-ID, or null; the first call scans {@code spool} once. */
-    QueueId find(Spool spool, String messageId) throws IOException {
+    /**
+     * The queue id noted for this Message-ID, or null; the first call scans the queue and the
+     * history once.
+     */
+    QueueId find(Spool queue, History history, String messageId) throws IOException {
         if (!built) {
-            build(spool);
+            build(queue, history);
         }
         return byMessageId.get(bare(messageId));
     }
 
-    private synchronized void build(Spool spool) throws IOException {
+    private synchronized void build(Spool queue, History history) throws IOException {
         if (built) {
             return;
         }
         List<Envelope> queued = new ArrayList<>();
-        spool.forEach(queued::add);
+        queue.forEach(queued::add);
         for (Envelope env : queued) {
-            add(env.id(), spool.headers(env.id()));
+            add(env.id(), history.headers(env.id()));
         }
-        spool.forEachFinished((env, headers) -> add(env.id(), headers));
+        history.forEachFinished((env, headers) -> add(env.id(), headers));
         built = true;
     }
 
-    /** Forgets the messages {@code spool} no longer knows (after a sweep of finished messages). */
-    void prune(Spool spool) throws IOException {
+    /** Forgets the messages {@code history} no longer knows (after a sweep of finished messages). */
+    void prune(History history) throws IOException {
         for (QueueId id : List.copyOf(byId.keySet())) {
-            if (spool.find(id) == null) {
+            if (history.find(id) == null) {
                 remove(id);
             }
         }
+    }
+
+    /**
+     * A {@link History#findMessageId} without an index, for a backend that keeps none: reads every
+     * queued message's envelope and header block, then every finished one's. What every lookup cost
+     * before this index.
+     */
+    public static QueueId scan(Spool queue, History history, String messageId) throws IOException {
+        String wanted = bare(messageId);
+        List<Envelope> queued = new ArrayList<>();
+        queue.forEach(queued::add);
+        for (Envelope env : queued) {
+            String mid = HeaderBlock.field(history.headers(env.id()), "Message-ID");
+            if (mid != null && bare(mid).equals(wanted)) {
+                return env.id();
+            }
+        }
+        QueueId[] found = {null};
+        history.forEachFinished((env, headers) -> {
+            String mid = HeaderBlock.field(headers, "Message-ID");
+            if (found[0] == null && mid != null && bare(mid).equals(wanted)) {
+                found[0] = env.id();
+            }
+        });
+        return found[0];
     }
 
     /** How many messages are noted (for tests). */

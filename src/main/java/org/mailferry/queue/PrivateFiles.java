@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
  * another's messages, the smarthost's replies or a webhook's body.
  */
 public final class PrivateFiles {
-    private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
     private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final FileAttribute<Set<PosixFilePermission>> FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
@@ -39,7 +38,7 @@ public final class PrivateFiles {
             Set<PosixFilePermission> now = Files.getPosixFilePermissions(dir);
             if (!DIRECTORY.containsAll(now) && Files.getOwner(dir).getName().equals(System.getProperty("user.name"))) {
                 Files.setPosixFilePermissions(dir, DIRECTORY);
-                log.warn("{} was mode {}; made it rwx------ (it holds message data)", dir,
+                Log.LOG.warn("{} was mode {}; made it rwx------ (it holds message data)", dir,
                         PosixFilePermissions.toString(now));
             }
         } catch (UnsupportedOperationException e) {
@@ -50,5 +49,13 @@ public final class PrivateFiles {
     /** Opens a file, creating it 0600 if it does not exist. */
     public static FileChannel open(Path file, OpenOption... options) throws IOException {
         return FileChannel.open(file, Set.of(options), FILE);
+    }
+
+    /**
+     * The logger, loaded only when a line is written: the sendmail command writes its maildrop file
+     * through {@link #open} with no logging library on its class path.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("mailferry.spool");
     }
 }

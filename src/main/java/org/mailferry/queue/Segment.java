@@ -6,6 +6,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One journal segment file: how many of its messages are live, and for the segment this process
@@ -13,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * write or sync is broken: it takes no more appends and is valid only up to {@link #validEnd}.
  */
 final class Segment {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.spool");
     final Path path;
     final long sequence;
     final AtomicInteger live = new AtomicInteger();
@@ -40,6 +43,19 @@ final class Segment {
     long validEnd() {
         long end = writeFailedAt >= 0 ? writeFailedAt : Long.MAX_VALUE;
         return syncFailed ? Math.min(end, syncedSize) : end;
+    }
+
+    /** Closes its channels (it is deleted, or the daemon stops). */
+    synchronized void close() {
+        for (FileChannel ch : new FileChannel[] {channel, writer}) {
+            try {
+                if (ch != null) {
+                    ch.close();
+                }
+            } catch (IOException e) {
+                log.warn("{}: close: {}", path, e.toString());
+            }
+        }
     }
 
     synchronized FileChannel reader() throws IOException {

@@ -1,6 +1,9 @@
 /**
- * The durable queue: the Spool interface and JournalSpool, which appends small messages to a
- * group-synced journal until their first attempt ends and keeps the rest in FileSpool's files (a
- * body file and a small envelope file), all fsynced before any acknowledgement. Depends on message.
+ * The durable queue: {@link org.mailferry.queue.Spool} (the queue: what delivery needs) and
+ * {@link org.mailferry.queue.History} (finished messages, lookups by id and Message-ID), both
+ * implemented by JournalSpool, which appends small messages to a group-synced journal until their
+ * first attempt ends and keeps the rest in FileSpool's files (a body file and a small envelope
+ * file), all fsynced before any acknowledgement; and DurableFile, the one routine that writes a
+ * file whole (temporary name, fsync, rename, directory sync). Depends on message.
  */
 package org.mailferry.queue;

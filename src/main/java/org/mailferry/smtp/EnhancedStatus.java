@@ -1,5 +1,7 @@
 package org.mailferry.smtp;
 
+import org.jspecify.annotations.Nullable;
+
 /** An RFC 3463 enhanced status code, class.subject.detail. */
 public record EnhancedStatus(int klass, int subject, int detail) {
     public static final EnhancedStatus OK = new EnhancedStatus(2, 0, 0);
@@ -47,7 +49,7 @@ public record EnhancedStatus(int klass, int subject, int detail) {
     }
 
     /** Parses "4.7.0"; returns null when {@code s} is not an enhanced status code. */
-    public static EnhancedStatus parse(String s) {
+    public static @Nullable EnhancedStatus parse(String s) {
         String[] parts = s.split("\\.", -1);
         if (parts.length != 3) {
             return null;

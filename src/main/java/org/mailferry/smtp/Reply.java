@@ -2,13 +2,14 @@ package org.mailferry.smtp;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An SMTP reply: a three-digit code, an optional enhanced status, one or more text lines.
  * The listener's replies are built from the named constants and factories here, never from
  * string literals with codes in them.
  */
-public record Reply(int code, EnhancedStatus status, List<String> lines) {
+public record Reply(int code, @Nullable EnhancedStatus status, List<String> lines) {
 
     public Reply {
         if (code < 200 || code > 599) {
@@ -29,7 +30,7 @@ public record Reply(int code, EnhancedStatus status, List<String> lines) {
         return line;
     }
 
-    public static Reply of(int code, EnhancedStatus status, String text) {
+    public static Reply of(int code, @Nullable EnhancedStatus status, String text) {
         return new Reply(code, status, List.of(text));
     }
 

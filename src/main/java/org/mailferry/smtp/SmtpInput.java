@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Buffered reading of an SMTP stream: command lines with a length bound and a per-line deadline,
@@ -17,7 +18,7 @@ public final class SmtpInput {
     private int limit;
     private final LongSupplier nanoClock;
     private long lineTimeoutNanos = Long.MAX_VALUE;
-    private TransferLimit transfer;
+    private @Nullable TransferLimit transfer;
     private long transferStart;
     private long transferBytes;
 
@@ -70,6 +71,10 @@ public final class SmtpInput {
     }
 
     private void checkTransfer(int n) throws TransferTooSlowException {
+        TransferLimit transfer = this.transfer;
+        if (transfer == null) {
+            return;
+        }
         transferBytes += n;
         long elapsed = nanoClock.getAsLong() - transferStart;
         if (transfer.deadlineNanos() > 0 && elapsed > transfer.deadlineNanos()) {
@@ -124,7 +129,7 @@ public final class SmtpInput {
      * @throws LineTooLongException when longer (the line is consumed)
      * @throws SocketTimeoutException when the line did not complete within the line timeout
      */
-    public byte[] readLine(int maxBytes) throws IOException {
+    public byte @Nullable [] readLine(int maxBytes) throws IOException {
         byte[] line = new byte[128];
         int len = 0;
         boolean tooLong = false;

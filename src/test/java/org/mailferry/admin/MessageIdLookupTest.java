@@ -18,7 +18,9 @@ import org.mailferry.message.Address;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
+import org.mailferry.queue.History;
 import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.MessageIds;
 import org.mailferry.queue.Spool;
 
 /**
@@ -93,13 +95,13 @@ class MessageIdLookupTest {
     }
 
     /** The spool, counting each read of an envelope or header block (and each whole-queue walk). */
-    static final class Counting implements Spool {
+    static final class Counting implements Spool, History {
         final AtomicInteger reads = new AtomicInteger();
-        /** Uses the interface's scan instead of the spool's index. */
+        /** Uses the scan for spools without an index instead of the spool's index. */
         boolean scan;
-        private final Spool spool;
+        private final JournalSpool spool;
 
-        Counting(Spool spool) {
+        Counting(JournalSpool spool) {
             this.spool = spool;
         }
 
@@ -180,7 +182,7 @@ class MessageIdLookupTest {
 
         @Override
         public QueueId findMessageId(String messageId) throws IOException {
-            return scan ? Spool.super.findMessageId(messageId) : spool.findMessageId(messageId);
+            return scan ? MessageIds.scan(this, this, messageId) : spool.findMessageId(messageId);
         }
     }
 }

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
@@ -206,26 +205,6 @@ class AttemptTroubleTest {
         public void retire(Envelope finished) throws IOException {
             strike(Fault.RECORD_RUNTIME, false);
             real.retire(finished);
-        }
-
-        @Override
-        public Envelope find(QueueId id) throws IOException {
-            return real.find(id);
-        }
-
-        @Override
-        public byte[] headers(QueueId id) throws IOException {
-            return real.headers(id);
-        }
-
-        @Override
-        public int sweepFinished(Instant before) throws IOException {
-            return real.sweepFinished(before);
-        }
-
-        @Override
-        public void forEachFinished(BiConsumer<Envelope, byte[]> each) throws IOException {
-            real.forEachFinished(each);
         }
 
         @Override
