@@ -21,26 +21,26 @@ import org.mailferry.queue.MessageIds;
 public record MessageStatus(Envelope envelope, String messageId, boolean finished) {
 
     /** Finds by queue id, or by Message-ID (with or without angle brackets); null when unknown. */
-    public static MessageStatus find(History spool, String idOrMessageId) throws IOException {
+    public static MessageStatus find(History history, String idOrMessageId) throws IOException {
         if (QueueId.isValid(idOrMessageId)) {
             QueueId id = new QueueId(idOrMessageId);
-            Envelope env = spool.find(id);
+            Envelope env = history.find(id);
             if (env != null) {
-                return new MessageStatus(env, messageId(spool, id), env.isFinished());
+                return new MessageStatus(env, messageId(history, id), env.isFinished());
             }
         }
-        QueueId id = spool.findMessageId(idOrMessageId);
-        Envelope env = id == null ? null : spool.find(id);
+        QueueId id = history.findMessageId(idOrMessageId);
+        Envelope env = id == null ? null : history.find(id);
         if (env == null) {
             return null;
         }
-        String mid = messageId(spool, id); // the index may be stale: check what it found
+        String mid = messageId(history, id); // the index may be stale: check what it found
         return mid != null && MessageIds.bare(mid).equals(MessageIds.bare(idOrMessageId))
                 ? new MessageStatus(env, mid, env.isFinished()) : null;
     }
 
-    private static String messageId(History spool, QueueId id) throws IOException {
-        return HeaderBlock.field(spool.headers(id), "Message-ID");
+    private static String messageId(History history, QueueId id) throws IOException {
+        return HeaderBlock.field(history.headers(id), "Message-ID");
     }
 
     public String state() {

@@ -72,7 +72,7 @@ public final class Check {
             step(step, ok, detail);
         };
         try (SmtpClient c = SmtpClient.open(new InetSocketAddress(a, t.address().getPort()), t.hostName(), names,
-                relay.heloName(), relay.connectTimeout(), relay.commandTimeout(), security, trace)) {
+                relay.heloName(), SmtpClient.Timeouts.of(relay), security, trace)) {
             if (!authSeen[0]) {
                 out.printf("  %-9s %-4s %s%n", "auth", "SKIP", "no credentials configured for " + s.host());
             }

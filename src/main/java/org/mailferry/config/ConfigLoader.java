@@ -132,6 +132,8 @@ public final class ConfigLoader {
                 new RelaySecurityReader(this).read(),
                 duration(Key.RELAY_SITE_BACKOFF_MIN),
                 duration(Key.RELAY_SITE_BACKOFF_MAX),
+                duration(Key.RELAY_TRANSACTION_TIMEOUT),
+                duration(Key.RELAY_REPLY_TRANSFER_TIMEOUT),
                 dnsServers());
         if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
             throw at(Key.RELAY_SITE_BACKOFF_MAX,

@@ -65,7 +65,11 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key RELAY_CONNECT_TIMEOUT = new Key("relay.connect_timeout", "30s",
             "TCP connect timeout toward the smarthost; the 220 greeting must come within it too");
     public static final Key RELAY_COMMAND_TIMEOUT = new Key("relay.command_timeout", "300s",
-            "how long to wait for each smarthost reply (RFC 5321 4.5.3.2)");
+            "how long each whole smarthost reply, all its lines, may take to arrive (RFC 5321 4.5.3.2)");
+    public static final Key RELAY_REPLY_TRANSFER_TIMEOUT = new Key("relay.reply_transfer_timeout", "10s",
+            "how long a smarthost reply may take from its first bytes to its end (a server trickling bytes is failing)");
+    public static final Key RELAY_TRANSACTION_TIMEOUT = new Key("relay.transaction_timeout", "20m",
+            "how long one transaction with the smarthost may take, from MAIL FROM to the reply after the final dot");
     public static final Key RELAY_CONCURRENCY = new Key("relay.concurrency", "4",
             "parallel connections to the smarthost");
     public static final Key RELAY_CONNECTION_REUSE_TIME = new Key("relay.connection_reuse_time", "2s",
@@ -156,7 +160,8 @@ public record Key(String name, String defaultValue, String description) {
             SMTPD_MYNETWORKS_RESERVED_CONNECTIONS, SMTPD_AUTH_FAILURE_DELAY, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
-            RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT, RELAY_CONCURRENCY,
+            RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT,
+            RELAY_REPLY_TRANSFER_TIMEOUT, RELAY_TRANSACTION_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS, RELAY_TLS,
             RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,

@@ -64,7 +64,8 @@ public final class Classifier {
         EnhancedStatus status = e instanceof SocketTimeoutException ? EnhancedStatus.TEMP_TIMEOUT
                 : e instanceof UnknownHostException ? EnhancedStatus.TEMP_ROUTING
                 : EnhancedStatus.TEMP_NETWORK;
-        String reason = e instanceof SocketTimeoutException ? "timeout" : e.getMessage() == null
+        String reason = e instanceof Deadline.TooSlow ? e.getMessage()
+                : e instanceof SocketTimeoutException ? "timeout" : e.getMessage() == null
                 ? e.getClass().getSimpleName() : e.getMessage();
         return new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relay, what + ": " + reason, status);
     }

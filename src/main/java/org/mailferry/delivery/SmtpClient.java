@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLSocket;
+import org.mailferry.config.Config;
 import org.mailferry.config.TlsMode;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.Recipient;
@@ -38,10 +39,16 @@ import org.slf4j.LoggerFactory;
 public final class SmtpClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.smtp");
     private Socket socket;
+    /** The TCP socket under {@code socket}: what a deadline closes (closing an SSLSocket would write). */
+    private Socket tcp;
     private SmtpInput in;
+    private DeadlineInput deadlines;
+    private long transactionEndNanos = Long.MAX_VALUE;
     private OutputStream out;
     private final String relay;
     private final long commandTimeoutMillis;
+    private final long transactionTimeoutMillis;
+    private final long replyTransferTimeoutMillis;
     private final Set<String> extensions = new HashSet<>();
     private List<String> ehloLines = List.of();
     private boolean tlsActive;
@@ -64,21 +71,26 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /** @param tcp the TCP socket under {@code socket} (the same one unless implicit TLS) */
-    private SmtpClient(Socket socket, Socket tcp, String relay, Duration commandTimeout) throws IOException {
+    private SmtpClient(Socket socket, Socket tcp, String relay, Timeouts timeouts) throws IOException {
         this.socket = socket;
         this.relay = relay;
-        this.commandTimeoutMillis = commandTimeout.toMillis();
+        this.commandTimeoutMillis = timeouts.command().toMillis();
+        this.transactionTimeoutMillis = timeouts.transaction().toMillis();
+        this.replyTransferTimeoutMillis = timeouts.replyTransfer().toMillis();
         streams(socket, tcp);
     }
 
     /**
-     * Both directions are bounded: a reply line must complete in time even when the server
-     * trickles bytes (SO_TIMEOUT alone restarts at every byte), and a write must not block forever
-     * on a server that stopped reading. Called again after STARTTLS; a stuck write is ended by
-     * closing the TCP socket underneath (closing an SSLSocket would itself try to write).
+     * Both directions are bounded: a whole reply, all its lines, must arrive within the command
+     * timeout even when the server trickles bytes (SO_TIMEOUT alone restarts at every byte; see
+     * {@link #reply(long)}, {@link DeadlineInput}), and a write must not block forever on a server
+     * that stopped reading. Called again after STARTTLS; a stuck write is ended by closing the TCP
+     * socket underneath (closing an SSLSocket would itself try to write).
      */
     private void streams(Socket s, Socket tcp) throws IOException {
-        in = new SmtpInput(s.getInputStream());
+        this.tcp = tcp;
+        deadlines = new DeadlineInput(s.getInputStream(), s, replyTransferTimeoutMillis, relay);
+        in = new SmtpInput(deadlines);
         in.setLineTimeoutMillis(commandTimeoutMillis);
         out = new BufferedOutputStream(new WriteTimeout(s.getOutputStream(), tcp, commandTimeoutMillis), 65536);
     }
@@ -91,13 +103,29 @@ public final class SmtpClient implements AutoCloseable {
         void step(String step, boolean ok, String detail);
     }
 
-    /** Connects, reads the greeting and says EHLO; no TLS, no AUTH. */
+    /**
+     * The limits toward a smarthost (relay.*_timeout).
+     *
+     * @param connect       TCP connect, and the greeting when shorter than {@code command}
+     * @param command       each whole reply, all its lines, from the command sent
+     * @param replyTransfer each reply from its first bytes to its end
+     * @param transaction   each transaction, MAIL FROM to the reply after the final dot, body included
+     */
+    public record Timeouts(Duration connect, Duration command, Duration replyTransfer, Duration transaction) {
+        public static Timeouts of(Config.Relay relay) {
+            return new Timeouts(relay.connectTimeout(), relay.commandTimeout(), relay.replyTransferTimeout(),
+                    relay.transactionTimeout());
+        }
+    }
+
+    /** Connects, reads the greeting and says EHLO; no TLS, no AUTH; relay.reply_transfer_timeout and
+     * relay.transaction_timeout at their defaults. */
     public static SmtpClient open(InetSocketAddress address, String hostName, String heloName,
                                   Duration connectTimeout, Duration commandTimeout)
             throws IOException, SessionRefused {
         try {
-            return open(address, hostName, List.of(hostName), heloName, connectTimeout, commandTimeout,
-                    ClientSecurity.PLAIN, Trace.NONE);
+            return open(address, hostName, List.of(hostName), heloName, new Timeouts(connectTimeout, commandTimeout,
+                    Duration.ofSeconds(10), Duration.ofMinutes(20)), ClientSecurity.PLAIN, Trace.NONE);
         } catch (SecurityFailure e) {
             throw new IllegalStateException("no TLS or AUTH without security settings", e);
         }
@@ -108,8 +136,10 @@ public final class SmtpClient implements AutoCloseable {
      * credentials are configured for {@code names} (the host connected to, then the configured name).
      */
     public static SmtpClient open(InetSocketAddress address, String hostName, List<String> names, String heloName,
-                                  Duration connectTimeout, Duration commandTimeout, ClientSecurity security,
-                                  Trace trace) throws IOException, SessionRefused, SecurityFailure {
+                                  Timeouts timeouts, ClientSecurity security, Trace trace)
+            throws IOException, SessionRefused, SecurityFailure {
+        Duration connectTimeout = timeouts.connect();
+        Duration commandTimeout = timeouts.command();
         Socket s = new Socket();
         int port = address.getPort();
         String relay = hostName + "[" + address.getAddress().getHostAddress() + "]:" + port;
@@ -128,7 +158,7 @@ public final class SmtpClient implements AutoCloseable {
                 s = security.tls().handshake(plain, hostName, port);
                 trace.step("tls", true, handshake((SSLSocket) s));
             }
-            c = new SmtpClient(s, plain, relay, commandTimeout);
+            c = new SmtpClient(s, plain, relay, timeouts);
             c.tlsActive = mode == TlsMode.TLS;
             // A server that accepts TCP but never greets is as unreachable as one that never
             // accepts: the greeting must come within the connect timeout (or the command timeout,
@@ -170,7 +200,7 @@ public final class SmtpClient implements AutoCloseable {
     private Reply greeting(Socket s, long timeoutMillis) throws IOException {
         s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
         in.setLineTimeoutMillis(timeoutMillis);
-        Reply r = reply();
+        Reply r = reply(timeoutMillis);
         s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMillis));
         in.setLineTimeoutMillis(commandTimeoutMillis);
         return r;
@@ -303,6 +333,23 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     private Reply reply() throws IOException {
+        return reply(commandTimeoutMillis);
+    }
+
+    /**
+     * Reads one whole reply within {@code millis}, as Postfix's smtp_per_request_deadline (3.7;
+     * smtp_per_record_deadline in 2.9 to 3.6) makes its smtp_*_timeout limits: a server sending one
+     * byte a second finished every line inside a per-read or per-line timeout and kept a worker
+     * minutes per message. Inside a transaction, the transaction's deadline applies when it is the
+     * earlier one. A deadline that passes with bytes arriving is a {@link Deadline.TooSlow}.
+     */
+    private Reply reply(long millis) throws IOException {
+        long replyEnd = System.nanoTime() + millis * 1_000_000L;
+        if (transactionEndNanos < replyEnd) {
+            deadlines.until(transactionEndNanos, transactionName(), transactionTimeoutMillis, true);
+        } else {
+            deadlines.until(replyEnd, "reply from " + relay, millis, false);
+        }
         out.flush();
         try {
             Reply r = ReplyReader.read(in, true);
@@ -313,7 +360,25 @@ public final class SmtpClient implements AutoCloseable {
         } catch (IOException e) {
             broken = true;
             throw e;
+        } finally {
+            deadlines.until(Long.MAX_VALUE, "", 0, false);
+            restoreReadTimeout();
         }
+    }
+
+    /** Reads outside a reply (a TLS handshake) get the plain per-read limit again. */
+    private void restoreReadTimeout() {
+        try {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMillis));
+            }
+        } catch (IOException ignored) {
+            // closed meanwhile (a deadline): the read that follows fails anyway
+        }
+    }
+
+    private String transactionName() {
+        return "transaction (MAIL FROM to the reply after the final dot) with " + relay;
     }
 
     /**
@@ -321,6 +386,22 @@ public final class SmtpClient implements AutoCloseable {
      * order. An IOException means the connection failed; the caller classifies it for all.
      */
     public List<DeliveryOutcome> send(Envelope env, InputStream body) throws IOException {
+        // Replies read within the transaction's deadline (DeadlineInput); the body's writes, each
+        // bounded by the command timeout alone, are cut by the watchdog closing the socket.
+        transactionEndNanos = System.nanoTime() + transactionTimeoutMillis * 1_000_000L;
+        Deadline whole = Deadline.arm(tcp, transactionTimeoutMillis, transactionName());
+        try {
+            return transact(env, body);
+        } catch (IOException e) {
+            broken = true;
+            throw whole.expired() && !(e instanceof Deadline.TooSlow) ? whole.timeout() : e;
+        } finally {
+            whole.close();
+            transactionEndNanos = Long.MAX_VALUE;
+        }
+    }
+
+    private List<DeliveryOutcome> transact(Envelope env, InputStream body) throws IOException {
         List<Recipient> rcpts = env.pending();
         transactions++;
         StringBuilder mail = new StringBuilder("MAIL FROM:").append(env.sender().bracketed());
@@ -450,9 +531,8 @@ public final class SmtpClient implements AutoCloseable {
     public void close() {
         try {
             if (!broken && !socket.isClosed()) {
-                socket.setSoTimeout(5000);
                 command("QUIT");
-                reply();
+                reply(Math.min(5000, commandTimeoutMillis));
             }
         } catch (IOException ignored) {
             // closing anyway

@@ -2,6 +2,7 @@ package org.mailferry.delivery;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import org.mailferry.config.Config;
@@ -15,7 +16,10 @@ import org.slf4j.LoggerFactory;
  * One attempt's way to the smarthost: the body from the spool, a cached connection or the route's
  * addresses in order, each tried by its own site state ({@link Sites}): a site that is down is
  * skipped with its reason (unless this attempt is its probe), a failed session marks the site
- * down, and the next address or smarthost is the failover.
+ * down, and the next address or smarthost is the failover. A site that times out in the middle of
+ * a session (a reply or a transaction over its deadline, a write that does not complete) is failing
+ * too: marked down, the message deferred, as Postfix throttles a destination after a timeout
+ * ({@code smtp_stream_except}). A connection lost mid-session does not mark the site down.
  */
 final class Transport {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
@@ -57,8 +61,12 @@ final class Transport {
         if (connection != null && connection.isReusable()) {
             try {
                 return send(env, connection, pending);
+            } catch (Deadline.TooSlow e) {
+                connection.close();
+                return timedOut(e, connection.relay(), pending, new ArrayList<>());
             } catch (IOException e) {
-                // A cached connection may have been closed by the server while idle: one fresh try.
+                // A cached connection may have been closed by the server while idle, or silently
+                // dropped by a middlebox (a plain timeout): one fresh try.
                 connection.close();
             }
         } else if (connection != null) {
@@ -84,8 +92,8 @@ final class Transport {
             boolean probe = admission.verdict() == Sites.Verdict.PROBE;
             SmtpClient c = null;
             try {
-                c = SmtpClient.open(t.address(), t.hostName(), names(t), relay.heloName(), relay.connectTimeout(),
-                        relay.commandTimeout(), security, SmtpClient.Trace.NONE);
+                c = SmtpClient.open(t.address(), t.hostName(), names(t), relay.heloName(),
+                        SmtpClient.Timeouts.of(relay), security, SmtpClient.Trace.NONE);
             } catch (SecurityFailure e) {
                 if (e.authentication()) {
                     log.error("AUTHENTICATION FAILED: {}; messages stay queued until the credentials are fixed",
@@ -106,7 +114,8 @@ final class Transport {
                 continue; // next address or smarthost
             }
             boolean back = sites.succeeded(site);
-            return conversation(env, c, site, pending).afterSites(down, back);
+            Attempted a = conversation(env, c, site, pending, down);
+            return a.afterSites(down, back && !down.contains(site));
         }
         return Attempted.of(repeat(siteFailure, pending), null, false).afterSites(down, false);
     }
@@ -131,14 +140,24 @@ final class Transport {
         }
     }
 
-    private Attempted conversation(Envelope env, SmtpClient c, String site, int pending) {
+    private Attempted conversation(Envelope env, SmtpClient c, String site, int pending, List<String> down) {
         try {
             return send(env, c, pending);
+        } catch (SocketTimeoutException e) {
+            c.close();
+            return timedOut(e, site, pending, down);
         } catch (IOException e) {
             c.close();
             return Attempted.of(repeat(Classifier.classify(e, "conversation with " + site, site), pending), null,
                     false);
         }
+    }
+
+    /** The site answered too slowly or not at all: it is failing, as if its session could not be opened. */
+    private Attempted timedOut(SocketTimeoutException e, String site, int pending, List<String> down) {
+        DeliveryOutcome.TemporaryFailure f = failed(site, Classifier.classify(e, "conversation with " + site, site),
+                down);
+        return Attempted.of(repeat(f, pending), null, false).afterSites(down, false);
     }
 
     /** The body cannot be read: our problem, not the site's; the connection stays usable. */

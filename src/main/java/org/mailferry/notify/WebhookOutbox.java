@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * The webhook outbox in the spool, {@code SPOOL/webhooks/}: one file per event and URL, named
  * {@code EVENTID-N.hook} (N: the URL's place in {@code webhook.url}), holding the URL, the time it
  * was made, the event type and the JSON body, one per line. Written under a temporary name, fsynced,
- * renamed ({@link DurableFile}); the caller fsyncs the directory once for a batch ({@link #sync}). Directory 0700, files
- * 0600 ({@link PrivateFiles}); written through the spool's {@link Disk}, so the tests' failing or
- * power-cut disk covers it too.
+ * renamed ({@link DurableFile}); the caller fsyncs the directory once for a batch ({@link #sync}).
+ * Directory 0700, files 0600 ({@link PrivateFiles}); written through the spool's {@link Disk}, so
+ * the tests' failing or power-cut disk covers it too.
  */
 final class WebhookOutbox {
     private static final Logger log = LoggerFactory.getLogger("mailferry.webhook");

@@ -68,7 +68,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
 
     private final Settings settings;
     private final WebhookOutbox outbox;
-    private final History spool;
+    private final History history;
     private final Clock clock;
     private final AtomicLong sequence = new AtomicLong();
     /** Sending order: due time, then the order they were made in. */
@@ -83,15 +83,15 @@ public final class Webhooks implements EventListener, AutoCloseable {
     /** Counts {@link #flush()} calls, so that a flush during a failing POST retries it at once. */
     private long flushes;
 
-    public Webhooks(Settings settings, Path dir, History spool, Clock clock) throws IOException {
-        this(settings, dir, spool, clock, Disk.SYSTEM);
+    public Webhooks(Settings settings, Path dir, History history, Clock clock) throws IOException {
+        this(settings, dir, history, clock, Disk.SYSTEM);
     }
 
     /** @param disk how the outbox's files are written (the spool's: tests inject faults) */
-    public Webhooks(Settings settings, Path dir, History spool, Clock clock, Disk disk) throws IOException {
+    public Webhooks(Settings settings, Path dir, History history, Clock clock, Disk disk) throws IOException {
         this.settings = settings;
         this.outbox = new WebhookOutbox(dir, disk);
-        this.spool = spool;
+        this.history = history;
         this.clock = clock;
     }
 
@@ -204,7 +204,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
 
     private boolean known(QueueId id) {
         try {
-            return spool.find(id) != null;
+            return history.find(id) != null;
         } catch (IOException e) {
             return true; // cannot tell: rather sent than lost
         }

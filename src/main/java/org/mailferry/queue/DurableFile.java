@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -52,8 +53,17 @@ public final class DurableFile implements AutoCloseable {
     private DurableFile(Disk disk, Path tmp) throws IOException {
         this.disk = disk;
         this.tmp = tmp;
-        Files.deleteIfExists(tmp); // a leftover of an earlier crash: created new, so with our mode
-        this.channel = disk.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.channel = createNew(disk, tmp);
+    }
+
+    /** Created new, so with our mode and never through a link; a leftover of a crash is removed first. */
+    private static FileChannel createNew(Disk disk, Path tmp) throws IOException {
+        try {
+            return disk.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException leftover) {
+            Files.delete(tmp);
+            return disk.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
     }
 
     /** Starts a file at {@code tmp}: the caller's temporary name, in the target's file system. */
@@ -84,12 +94,8 @@ public final class DurableFile implements AutoCloseable {
         return tmp;
     }
 
-    FileChannel channel() {
-        return channel;
-    }
-
     /** A buffered stream into the file (the body of a message being received). */
-    public OutputStream stream() {
+    OutputStream stream() {
         if (stream == null) {
             stream = new BufferedOutputStream(Channels.newOutputStream(channel), 65536);
         }

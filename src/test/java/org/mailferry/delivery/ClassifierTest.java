@@ -77,6 +77,8 @@ class ClassifierTest {
         return List.of(
                 new Failure(new ConnectException("Connection refused"), "4.4.1", "Connection refused"),
                 new Failure(new SocketTimeoutException("Read timed out"), "4.4.2", "timeout"),
+                new Failure(Deadline.tooSlow("reply from h", 1000), "4.4.2",
+                        "reply from h not completed within 1000 ms (too slow: the site counts as failing)"),
                 new Failure(new UnknownHostException("smtp.invalid"), "4.4.4", "smtp.invalid"),
                 new Failure(new SocketException("Connection reset"), "4.4.1", "Connection reset"),
                 new Failure(new java.io.EOFException(), "4.4.1", "EOFException"));

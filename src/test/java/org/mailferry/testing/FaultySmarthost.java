@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A scripted, misbehaving smarthost on loopback, for faults a real server cannot produce on
  * demand: it drops the connection or stalls at a chosen stage, sends garbage, splits replies into
- * tiny packets, greets with a chosen reply or answers chosen recipients with 4xx/5xx. Without a
+ * tiny packets or sends every reply one byte per N ms (slow but correct), greets with a chosen reply or answers chosen recipients with 4xx/5xx. Without a
  * fault it is a plain, correct SMTP server (PIPELINING optional) that records each message it
  * answered 250 to, and each message whose final dot it read before dropping (the case where the
  * client cannot know: RFC 1047).
@@ -65,6 +65,7 @@ public final class FaultySmarthost implements AutoCloseable {
     private volatile String greeting = "220 faulty.test ESMTP";
     private volatile boolean pipelining = true;
     private volatile boolean split;
+    private volatile long slowByteMillis;
     private volatile int receiveBufferBytes;
 
     public FaultySmarthost() throws IOException {
@@ -118,6 +119,15 @@ public final class FaultySmarthost implements AutoCloseable {
     /** Sends every reply in packets of a few bytes, flushed apart, multi-line ones included. */
     public FaultySmarthost split(boolean on) {
         split = on;
+        return this;
+    }
+
+    /**
+     * Sends every reply, greeting included, one byte per {@code millisPerByte} (0: at once): a
+     * correct smarthost that is too slow, each line finishing long after the previous one.
+     */
+    public FaultySmarthost slowReplies(long millisPerByte) {
+        slowByteMillis = millisPerByte;
         return this;
     }
 
@@ -274,6 +284,15 @@ public final class FaultySmarthost implements AutoCloseable {
 
     private void send(OutputStream out, String reply) throws IOException, InterruptedException {
         byte[] b = (reply + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        long perByte = slowByteMillis;
+        if (perByte > 0) {
+            for (byte x : b) {
+                Thread.sleep(perByte);
+                out.write(x);
+                out.flush();
+            }
+            return;
+        }
         if (!split) {
             out.write(b);
             out.flush();
