@@ -195,14 +195,16 @@ public final class SmtpSession {
                 yield Replies.OK;
             }
             case NOOP -> Replies.OK;
-            case VRFY, EXPN -> arg.isEmpty() ? Replies.syntax(c.name(), "<address>") : Replies.CANNOT_VERIFY;
+            case VRFY, EXPN -> arg.isEmpty() // check: an address given; proceed: 252, never a lookup
+                    ? Replies.syntax(c.name(), "<address>") : Replies.CANNOT_VERIFY;
             case HELP -> Replies.HELP;
             case QUIT -> {
                 reply(Replies.CLOSING);
                 flush();
                 yield null;
             }
-            case STARTTLS -> client.tlsActive() ? Replies.TLS_ALREADY_ACTIVE : proceedStartTls();
+            case STARTTLS -> client.tlsActive() // check: not over TLS already; proceed: the handshake
+                    ? Replies.TLS_ALREADY_ACTIVE : proceedStartTls();
             case AUTH -> auth.proceed(arg); // the table is its check: offered, over TLS, once, outside a transaction
             case BDAT, ETRN, TURN -> throw new IllegalStateException(c + " is never offered: the table refuses it");
         };

@@ -5,6 +5,7 @@
  * against a hashed users file; the sendmail command's way in: the drop format, the submit socket
  * (with SEND, the native client's request, run by a SubmitSocket.Send that cli implements and
  * Mailferry wires) and the maildrop pickup, all through LocalSubmission. Hands validated envelopes
- * and bodies to the queue. Depends on message, smtp, queue, config.
+ * and bodies to the queue.
+ * Depends on: message, smtp, queue, config.
  */
 package org.mailferry.submission;
