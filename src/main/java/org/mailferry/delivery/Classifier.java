@@ -26,10 +26,15 @@ import org.mailferry.smtp.Reply;
  *       smarthost that will not talk to us now is a configuration or capacity problem, never the
  *       recipient's; bouncing every queued message on it would be wrong. 5.x.y becomes 4.x.y.
  *       TLS or AUTH that does not work out is the same: temporary, site scope.</li>
- *   <li>No reply at all (connect refused, timeout, reset, name lookup): temporary, site scope. A
- *       session that times out midway marks its site down like one that cannot be reached; a
- *       reused connection lost otherwise gets one fresh try ({@link #broken}).</li>
+ *   <li>No reply at all (connect refused, timeout, reset): temporary, site scope. A session that
+ *       times out midway marks its site down like one that cannot be reached; a reused connection
+ *       lost otherwise gets one fresh try ({@link #broken}).</li>
  *   <li>A reply without an enhanced code gets X.0.0 of its class.</li>
+ *   <li>No address to connect to ({@link LookupFailure}, RFC 5321 5.1): DNS trouble (SERVFAIL,
+ *       REFUSED, timeout) is temporary, 4.4.3, site scope; a null MX (RFC 7505) is permanent,
+ *       5.1.10, for the whole message; a name that does not exist (NXDOMAIN) or has no address, or
+ *       whose MX hosts have none, is permanent, 5.4.4. Permanent only when every smarthost in the
+ *       list failed so ({@link LookupFailure#decisive}).</li>
  *   <li>What the smarthost cannot take (SMTPUTF8 not offered, over its SIZE): permanent, message
  *       scope, without sending it; a body we cannot read: temporary, message scope.</li>
  *   <li>Expiry: past queue.lifetime a message is not tried again, and a temporary failure at or
@@ -40,7 +45,13 @@ public final class Classifier {
     /** A recipient that failed because the message stayed queued too long (RFC 3463). */
     static final EnhancedStatus EXPIRED = new EnhancedStatus(4, 4, 7);
     /** No smarthost configured: the message waits for one (temporary, never a bounce). */
-    static final EnhancedStatus NO_ROUTE = new EnhancedStatus(4, 3, 5);
+    static final EnhancedStatus NO_SMARTHOST = new EnhancedStatus(4, 3, 5);
+    /** X.4.3, "directory server failure" (RFC 3463): the DNS did not answer usefully. */
+    static final EnhancedStatus TEMP_DNS = new EnhancedStatus(4, 4, 3);
+    /** X.1.10, "recipient address has null MX" (RFC 7505 4.2). */
+    static final EnhancedStatus NULL_MX = new EnhancedStatus(5, 1, 10);
+    /** X.4.4, "unable to route" (RFC 3463), as Postfix reports a name that is not found. */
+    static final EnhancedStatus NO_ROUTE = new EnhancedStatus(5, 4, 4);
 
     private Classifier() {
     }
@@ -81,6 +92,18 @@ public final class Classifier {
         return new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relay, what + ": " + reason, status);
     }
 
+    /** No address to try for any smarthost (rule 7). */
+    public static DeliveryOutcome classify(LookupFailure f) {
+        return switch (f.kind()) {
+            case TEMPORARY -> new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, "none", f.getMessage(),
+                    TEMP_DNS);
+            case NULL_MX -> new DeliveryOutcome.PermanentFailure(DeliveryOutcome.Scope.MESSAGE, "none", f.getMessage(),
+                    NULL_MX);
+            case NO_SUCH_NAME, NO_ADDRESS -> new DeliveryOutcome.PermanentFailure(DeliveryOutcome.Scope.MESSAGE, "none",
+                    f.getMessage(), NO_ROUTE);
+        };
+    }
+
     /** What a session that broke in the middle of a transaction means for its site (rule 5). */
     enum Broken {
         /** A reused connection, closed by the server while idle or dropped by a middlebox: one fresh try. */
@@ -104,7 +127,7 @@ public final class Classifier {
     }
 
     /**
-     * One outcome per recipient of a transaction (rules 1 to 3, 7): what we could not send
+     * One outcome per recipient of a transaction (rules 1 to 3, 8): what we could not send
      * refuses the message; a refused MAIL FROM, DATA or final dot concerns every recipient; a
      * refused RCPT concerns its recipient; an accepted one gets the final dot's reply.
      */
@@ -124,7 +147,7 @@ public final class Classifier {
         return new Outcomes(out);
     }
 
-    /** Rule 7: the smarthost cannot take the message as it is; a copy would be refused the same way. */
+    /** Rule 8: the smarthost cannot take the message as it is; a copy would be refused the same way. */
     private static Reply unsendable(Transcript.Unsendable u) {
         return switch (u) {
             case Transcript.Unsendable.NeedsSmtpUtf8 n -> Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8,
@@ -134,18 +157,18 @@ public final class Classifier {
         };
     }
 
-    /** Rule 7: the body cannot be read from the spool: our problem, neither the site's nor the recipient's. */
+    /** Rule 8: the body cannot be read from the spool: our problem, neither the site's nor the recipient's. */
     static DeliveryOutcome.TemporaryFailure unreadableBody(IOException e) {
         return new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.MESSAGE, "none",
                 "cannot read the message body from the spool: " + e, EnhancedStatus.TEMP_LOCAL_ERROR);
     }
 
-    /** Rule 8: past its lifetime (strictly), a message is not tried again. */
+    /** Rule 9: past its lifetime (strictly), a message is not tried again. */
     static boolean tooOldToTry(Instant arrival, Duration lifetime, Instant now) {
         return now.isAfter(arrival.plus(lifetime));
     }
 
-    /** Rule 8: at or after its lifetime's end, an attempt's temporary failure is final. */
+    /** Rule 9: at or after its lifetime's end, an attempt's temporary failure is final. */
     static boolean expired(Instant arrival, Duration lifetime, Instant now) {
         return !now.isBefore(arrival.plus(lifetime));
     }

@@ -34,7 +34,7 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
         ClientSecurity security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT
                 : relay.security(), clock);
         // the attempt, step by step (a new concern is one more step in this list)
-        Pipeline pipeline = new Pipeline(List.of(new Reuse(sites), new Route(relay.smarthosts()), new Admission(sites),
+        Pipeline pipeline = new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()), new Admission(sites),
                 new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
                 new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
                 new Transaction(spool)));

@@ -292,7 +292,7 @@ public final class QueueRunner implements AutoCloseable {
             return;
         }
         try {
-            recorder.trouble(env, NO_SMARTHOST, Classifier.NO_ROUTE, clock.instant(), env.nextAttempt()).emitted()
+            recorder.trouble(env, NO_SMARTHOST, Classifier.NO_SMARTHOST, clock.instant(), env.nextAttempt()).emitted()
                     .forEach(events::on);
         } catch (IOException e) {
             log.error("{}: cannot record the reason: {}", env.id(), e.toString());

@@ -12,9 +12,11 @@ import org.mailferry.config.Smarthost;
  * tried.
  */
 final class Route implements SessionStep {
+    private final Router router;
     private final List<Smarthost> smarthosts;
 
-    Route(List<Smarthost> smarthosts) {
+    Route(Router router, List<Smarthost> smarthosts) {
+        this.router = router;
         this.smarthosts = List.copyOf(smarthosts);
     }
 
@@ -22,10 +24,10 @@ final class Route implements SessionStep {
     public Attempted open(Chain chain) throws IOException, SmtpClient.SessionRefused, SecurityFailure {
         List<Router.Target> targets;
         try {
-            targets = Router.targets(smarthosts);
-        } catch (IOException e) {
-            return Attempted.failed(chain.env(), Classifier.classify(e, "lookup of " + smarthosts.get(0).host(),
-                    "none"), Attempted.Reach.NO_SESSION);
+            targets = router.targets(smarthosts);
+        } catch (LookupFailure e) {
+            return new Attempted(Outcomes.same(chain.env().pending(), Classifier.classify(e)), null, false, List.of(),
+                    false, Attempted.Reach.NO_SESSION, null);
         }
         List<String> down = new ArrayList<>();
         DeliveryOutcome.TemporaryFailure failure = null;
