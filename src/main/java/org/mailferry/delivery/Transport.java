@@ -48,12 +48,12 @@ final class Transport {
     private final Sites sites;
     private final Router router;
 
-    Transport(Spool spool, Config.Relay relay, ClientSecurity security, Sites sites) {
+    Transport(Spool spool, Config.Relay relay, ClientSecurity security, Sites sites, Router router) {
         this.spool = spool;
         this.relay = relay;
         this.security = security;
         this.sites = sites;
-        this.router = Router.of(relay);
+        this.router = router;
     }
 
     Attempted deliver(Envelope env, SmtpClient connection) {
