@@ -32,14 +32,13 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
         Sites sites = new Sites(clock, relay.siteBackoffMin(), relay.siteBackoffMax());
         ClientSecurity security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT
                 : relay.security(), clock);
-        Transport transport = new Transport(spool, relay, security, sites, Router.of(relay));
+        Transport transport = new Transport(spool, relay, security, sites, Router.of(relay)); // one DNS cache
         Recorder recorder = new Recorder(spool, queue.lifetime(), retry, dsn, events);
         Troubles troubles = new Troubles(recorder, schedule, retry, clock, events);
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
-                new QueueRunner.Parts(schedule, sites, transport, recorder, troubles, workers, claims, new Deferrals()),
-                events, clock);
+                new QueueRunner.Parts(schedule, sites, transport, recorder, troubles, workers, claims), events, clock);
         return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE), sites);
     }
 }
