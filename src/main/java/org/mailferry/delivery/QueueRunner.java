@@ -14,14 +14,13 @@ import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Spool;
-import org.mailferry.smtp.EnhancedStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The scheduler: keeps (id, due time) for every queued message in a {@link Schedule} on the
  * injected clock, never bodies or envelopes, and runs a fixed number of workers that take due
- * messages, deliver them ({@link Transport}, by each site's state in {@link Sites}) and record the
+ * messages, deliver them (the attempt's steps, {@link Pipeline}) and record the
  * outcome ({@link Recorder}). A worker keeps its connection open for the next due message for a
  * short while (connection reuse). Nothing takes a message out of the schedule but its end: an
  * exception anywhere in an attempt, or an envelope that cannot be read, reschedules it with backoff
@@ -31,7 +30,6 @@ public final class QueueRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
     static final String NO_SMARTHOST = "no smarthost configured; set relay.smarthost in the config or start with "
             + "--smarthost 'smtp:[host]:port'";
-    private static final EnhancedStatus NO_ROUTE = new EnhancedStatus(4, 3, 5);
 
     private final Spool spool;
     private final Config.Relay relay;
@@ -40,7 +38,7 @@ public final class QueueRunner implements AutoCloseable {
     private final Clock clock;
     private final Schedule schedule;
     private final Sites sites;
-    private final Transport transport;
+    private final Pipeline pipeline;
     private final Recorder recorder;
     private final Claims claims;
     /** Taken while an operator held their claim: due again when the claim is released. */
@@ -49,19 +47,12 @@ public final class QueueRunner implements AutoCloseable {
     /** Deferred without a session because their sites were down: due at once when a site is back. */
     private final Set<QueueId> parked = ConcurrentHashMap.newKeySet();
     private final Troubles troubles;
-    /**
-     * Deferrals written in the background at once (every site down), at most this many, on platform
-     * threads of their own: on virtual threads their file I/O starved the SMTP sessions' and the
-     * admin API's virtual threads (a flush of 100,000 against a dead smarthost answered in 9-15 s).
-     */
-    private static final int DEFERRING = 8;
-    private final java.util.concurrent.Semaphore deferring = new java.util.concurrent.Semaphore(DEFERRING);
-    private final java.util.concurrent.ExecutorService deferrals = java.util.concurrent.Executors.newFixedThreadPool(
-            DEFERRING, Thread.ofPlatform().name("defer-", 0).daemon(true).factory());
+    /** Deferrals written in the background when every site was down. */
+    private final Deferrals deferrals;
 
     /** The runner's parts, each built by the wiring ({@link DeliveryWiring}). */
-    record Parts(Schedule schedule, Sites sites, Transport transport, Recorder recorder, Troubles troubles,
-                 Workers workers, Claims claims) {
+    record Parts(Schedule schedule, Sites sites, Pipeline pipeline, Recorder recorder, Troubles troubles,
+                 Workers workers, Claims claims, Deferrals deferrals) {
     }
 
     QueueRunner(Spool spool, Config.Relay relay, Duration lifetime, Parts parts, EventListener events, Clock clock) {
@@ -72,11 +63,12 @@ public final class QueueRunner implements AutoCloseable {
         this.clock = clock;
         this.schedule = parts.schedule();
         this.sites = parts.sites();
-        this.transport = parts.transport();
+        this.pipeline = parts.pipeline();
         this.recorder = parts.recorder();
         this.troubles = parts.troubles();
         this.workers = parts.workers();
         this.claims = parts.claims();
+        this.deferrals = parts.deferrals();
         claims.onRelease(this::released);
     }
 
@@ -186,11 +178,11 @@ public final class QueueRunner implements AutoCloseable {
             return Step.keep(connection);
         }
         parked.remove(id);
-        Transport.Attempted a;
+        Attempted a;
         try {
-            a = clock.instant().isAfter(env.arrival().plus(lifetime))
-                    ? Transport.Attempted.of(null, connection, false) // expired: handled in record()
-                    : transport.deliver(env, connection);
+            a = Classifier.tooOldToTry(env.arrival(), lifetime, clock.instant())
+                    ? new Attempted(Outcomes.NONE, connection, false, List.of(), false, Attempted.Reach.SESSION, null)
+                    : pipeline.deliver(env, connection);
         } catch (Throwable t) {
             if (connection != null) {
                 connection.close();
@@ -201,20 +193,13 @@ public final class QueueRunner implements AutoCloseable {
         if (suspended(a)) {
             // No session was opened (every site is down): writing the deferral needs no connection,
             // so it does not hold up this worker; a backlog after an outage is deferred in parallel.
-            deferring.acquireUninterruptibly();
-            try {
-                deferrals.execute(() -> {
-                    try {
-                        finish(env, a);
-                    } finally {
-                        deferring.release();
-                        claims.release(id);
-                    }
-                });
-            } catch (RuntimeException | Error e) {
-                deferring.release();
-                throw e;
-            }
+            deferrals.submit(() -> {
+                try {
+                    finish(env, a);
+                } finally {
+                    claims.release(id);
+                }
+            });
             return new Step(null, true);
         }
         if (!finish(env, a)) {
@@ -227,13 +212,13 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /** True when every site was down and skipped: deferred without a session. */
-    private static boolean suspended(Transport.Attempted a) {
-        return a.connection() == null && !a.downSites().isEmpty() && a.outcomes() != null
-                && a.outcomes().stream().allMatch(o -> o.text().startsWith(Sites.SUSPENDED));
+    private static boolean suspended(Attempted a) {
+        return a.connection() == null && !a.downSites().isEmpty()
+                && a.outcomes().allAre(o -> o.text().startsWith(Sites.SUSPENDED));
     }
 
     /** Records the attempt and schedules what follows; false when that failed (then rescheduled). */
-    private boolean finish(Envelope env, Transport.Attempted a) {
+    private boolean finish(Envelope env, Attempted a) {
         try {
             Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), clock.instant());
             troubles.cleared(env.id());
@@ -248,7 +233,7 @@ public final class QueueRunner implements AutoCloseable {
         return true;
     }
 
-    private void rescheduleAfter(Recorder.Recorded r, Transport.Attempted a) {
+    private void rescheduleAfter(Recorder.Recorded r, Attempted a) {
         Envelope after = r.after();
         if (!after.isFinished() && !after.held()) {
             Instant due = after.nextAttempt();
@@ -294,7 +279,7 @@ public final class QueueRunner implements AutoCloseable {
             return;
         }
         try {
-            recorder.trouble(env, NO_SMARTHOST, NO_ROUTE, clock.instant(), env.nextAttempt()).emitted()
+            recorder.trouble(env, NO_SMARTHOST, Classifier.NO_SMARTHOST, clock.instant(), env.nextAttempt()).emitted()
                     .forEach(events::on);
         } catch (IOException e) {
             log.error("{}: cannot record the reason: {}", env.id(), e.toString());
@@ -309,11 +294,6 @@ public final class QueueRunner implements AutoCloseable {
     @Override
     public void close() {
         workers.close();
-        deferrals.shutdown(); // never interrupted: each writes its deferral
-        try {
-            deferrals.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        deferrals.close();
     }
 }
