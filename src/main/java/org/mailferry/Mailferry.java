@@ -1,62 +1,74 @@
 package org.mailferry;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
-import org.mailferry.cli.Arguments;
+import java.util.stream.Stream;
 import org.mailferry.admin.AdminServer;
-import org.mailferry.cli.QueueCommand;
+import org.mailferry.cli.Commands;
+import org.mailferry.cli.PublicConfig;
+import org.mailferry.cli.QueueListing;
+import org.mailferry.cli.SendmailInDaemon;
+import org.mailferry.cli.Sysexits;
 import org.mailferry.config.Config;
-import org.mailferry.config.ConfigException;
-import org.mailferry.config.ConfigLoader;
+import org.mailferry.delivery.DeliveryWiring;
 import org.mailferry.delivery.QueueControl;
-import org.mailferry.delivery.DsnSender;
 import org.mailferry.delivery.QueueRunner;
-import org.mailferry.delivery.RetrySchedule;
-import org.mailferry.notify.DsnComposer;
+import org.mailferry.delivery.Sites;
+import org.mailferry.message.Envelope;
 import org.mailferry.notify.Events;
 import org.mailferry.notify.MailLog;
 import org.mailferry.notify.Metrics;
+import org.mailferry.notify.ReceivedEvents;
 import org.mailferry.notify.Webhooks;
+import org.mailferry.queue.Disk;
 import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.QueueAccess;
 import org.mailferry.queue.SpoolLock;
 import org.mailferry.submission.AuthFailures;
 import org.mailferry.submission.ConnectionSlots;
+import org.mailferry.submission.HeaderRules;
 import org.mailferry.submission.LocalSubmission;
-import org.mailferry.submission.Pickup;
 import org.mailferry.submission.PasswordChecks;
+import org.mailferry.submission.Pickup;
+import org.mailferry.submission.Refusals;
 import org.mailferry.submission.SessionSettings;
-import org.mailferry.submission.SubmitSocket;
 import org.mailferry.submission.SmtpListener;
-import org.slf4j.Logger;
+import org.mailferry.submission.SubmitSocket;
 import org.slf4j.LoggerFactory;
 
-/** The relay, wired together; and the command-line entry point. Wiring only. */
+/**
+ * The relay, wired together: the one place its parts are constructed and handed to each other
+ * (delivery's parts in {@link DeliveryWiring}); and the command-line entry point, whose commands
+ * live in {@code cli} ({@link Commands}). Wiring only.
+ */
 public final class Mailferry implements AutoCloseable {
-    static final int EX_USAGE = 64;
-    static final int EX_CONFIG = 78;
-    static final int EX_IOERR = 74;
-    static final int EX_NOPERM = 77;
+    static final int EX_IOERR = Sysexits.EX_IOERR;
 
     private final Events events = new Events();
     private final JournalSpool spool;
     private final QueueRunner runner;
+    private final Sites sites;
     private final SmtpListener listener;
     private final Metrics metrics = new Metrics();
-    private final org.mailferry.submission.Refusals refusals = new org.mailferry.submission.Refusals();
+    private final Refusals refusals = new Refusals();
     private final Webhooks webhooks;
     private final QueueControl control;
     private final AdminServer admin;
@@ -72,9 +84,9 @@ public final class Mailferry implements AutoCloseable {
     private InetSocketAddress bound;
     private InetSocketAddress adminBound;
 
-    private final java.util.concurrent.CompletableFuture<Integer> stopped = new java.util.concurrent.CompletableFuture<>();
+    private final CompletableFuture<Integer> stopped = new CompletableFuture<>();
 
-    private Mailferry(Config config, Clock clock, org.mailferry.queue.Disk disk) throws IOException {
+    private Mailferry(Config config, Clock clock, Disk disk) throws IOException {
         this.config = config;
         this.clock = clock;
         events.add(new MailLog());
@@ -82,19 +94,16 @@ public final class Mailferry implements AutoCloseable {
         spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
         webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
-        spool.onCommit(new org.mailferry.notify.ReceivedEvents(events));
-        runner = new QueueRunner(spool, config.relay(), config.queue(),
-                new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
-                new DsnSender(spool, new DsnComposer(config.smtpd().hostname()), config.queue().delayWarning(),
-                        config.queue().lifetime(), config.queue().bounceSizeLimitBytes()),
-                events, clock);
-        control = new QueueControl(spool, runner, events, clock, Duration.ofSeconds(30));
+        spool.onCommit(new ReceivedEvents(events));
+        DeliveryWiring delivery = DeliveryWiring.of(spool, config, events, clock);
+        runner = delivery.runner();
+        control = delivery.control();
+        sites = delivery.sites();
         admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
-                new AdminServer.Access(config.admin().group(), java.util.stream.Stream.concat(
-                        config.admin().hostNames().stream(), java.util.stream.Stream.of(config.smtpd().hostname())).toList()));
-        SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(
-                org.mailferry.submission.HeaderRules.of(config.headers().drop(), config.sendmail().originDomain(),
-                        config.headers().qualify()));
+                new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
+                        Stream.of(config.smtpd().hostname())).toList()));
+        SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(HeaderRules.of(
+                config.headers().drop(), config.sendmail().originDomain(), config.headers().qualify()));
         listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
                 new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted)
@@ -105,8 +114,7 @@ public final class Mailferry implements AutoCloseable {
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
-    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock, org.mailferry.queue.Disk disk)
-            throws IOException {
+    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock, Disk disk) throws IOException {
         Config.Webhook w = config.webhook();
         byte[] secret = w.secretFile() == null ? null
                 : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
@@ -115,9 +123,9 @@ public final class Mailferry implements AutoCloseable {
     }
 
     /** Who may list (mailq) and change the queue through the submit socket. */
-    static org.mailferry.queue.QueueAccess access(Config config) {
-        return new org.mailferry.queue.QueueAccess(org.mailferry.queue.QueueAccess.serviceUserOf(config.queue().spool()),
-                config.admin().group(), config.admin().mailqUsers());
+    static QueueAccess access(Config config) {
+        return new QueueAccess(QueueAccess.serviceUserOf(config.queue().spool()), config.admin().group(),
+                config.admin().mailqUsers());
     }
 
     private String metricsText() {
@@ -126,26 +134,26 @@ public final class Mailferry implements AutoCloseable {
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
                         (long) webhooks.pendingCount()),
                 "mailferry_smarthost_addresses_down", Map.entry("Smarthost addresses down (deferred at once, "
-                        + "probed after a backoff).", (long) runner.sites().down().size()))) + refusals.render();
+                        + "probed after a backoff).", (long) sites.down().size()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */
-    public int sweepHistory() throws IOException {
+    int sweepHistory() throws IOException {
         return spool.sweepFinished(clock.instant().minus(config.admin().historyRetention()));
     }
 
     /** A message is durably queued (its "received" event told by the spool's commit): schedule it. */
-    private void accepted(org.mailferry.message.Envelope env) {
+    private void accepted(Envelope env) {
         runner.schedule(env);
     }
 
     /** Starts the relay: recovers the spool, starts delivery, then listens. */
     public static Mailferry start(Config config, Clock clock) throws IOException {
-        return start(config, clock, org.mailferry.queue.Disk.SYSTEM);
+        return start(config, clock, Disk.SYSTEM);
     }
 
     /** Starts the relay on a given disk (tests: one that fails or loses data on purpose). */
-    public static Mailferry start(Config config, Clock clock, org.mailferry.queue.Disk disk) throws IOException {
+    public static Mailferry start(Config config, Clock clock, Disk disk) throws IOException {
         Mailferry m = new Mailferry(config, clock, disk);
         try {
             m.lock = SpoolLock.tryAcquire(config.queue().spool());
@@ -159,8 +167,8 @@ public final class Mailferry implements AutoCloseable {
             if (config.admin().listen() != null) {
                 try {
                     m.adminBound = m.admin.start(config.admin().listen());
-                } catch (java.net.BindException e) {
-                    throw new java.net.BindException("admin.listen " + config.admin().listen().getHostString() + ":"
+                } catch (BindException e) {
+                    throw new BindException("admin.listen " + config.admin().listen().getHostString() + ":"
                             + config.admin().listen().getPort() + ": " + e.getMessage()
                             + "; choose another admin.listen, or \"off\"");
                 }
@@ -169,10 +177,10 @@ public final class Mailferry implements AutoCloseable {
             m.sweeper.scheduleWithFixedDelay(m::sweepQuietly, 0, 1, TimeUnit.HOURS);
             m.bound = m.listener.start(config.smtpd().listen());
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
-                    out -> org.mailferry.cli.QueueListing.print(m.spool, out, java.time.ZoneId.systemDefault()),
-                    m.control::flushAll, new org.mailferry.cli.SendmailInDaemon(), config.sendmail(), access(config));
+                    out -> QueueListing.print(m.spool, out, ZoneId.systemDefault()),
+                    m.control::flushAll, new SendmailInDaemon(), config.sendmail(), access(config));
             try {
-                org.mailferry.cli.PublicConfig.write(m.spoolRoot, config.sendmail().configFile(),
+                PublicConfig.write(m.spoolRoot, config.sendmail().configFile(),
                         config.smtpd().hostname(), config.sendmail().originDomain());
             } catch (IOException e) {
                 LoggerFactory.getLogger("mailferry.submit").warn("cannot write the sendmail command's public config "
@@ -236,7 +244,7 @@ public final class Mailferry implements AutoCloseable {
     }
 
     /** Completes with the exit status when the relay stopped by itself (a failed queue recovery). */
-    public java.util.concurrent.CompletableFuture<Integer> stopped() {
+    public CompletableFuture<Integer> stopped() {
         return stopped;
     }
 
@@ -274,232 +282,14 @@ public final class Mailferry implements AutoCloseable {
 
     public static void main(String[] argv) {
         // Buffered: a queue listing of 100k messages is one write, not one per line.
-        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(
-                new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false,
-                java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                false, StandardCharsets.UTF_8);
         int code = run(Arrays.asList(argv), out, System.err);
         out.flush();
         System.exit(code);
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {
-        if (argv.isEmpty() || argv.get(0).equals("help") || argv.get(0).equals("--help")) {
-            usage(argv.isEmpty() ? err : out);
-            return argv.isEmpty() ? EX_USAGE : 0;
-        }
-        String command = argv.get(0);
-        if (command.equals("passwd")) {
-            return org.mailferry.cli.Passwd.run(argv.subList(1, argv.size()), System.console(), System.in, out, err);
-        }
-        List<String> rest = new java.util.ArrayList<>(argv.subList(1, argv.size()));
-        String sendTest = command.equals("check") ? takeOption(rest, "--send-test") : null;
-        String testSender = command.equals("check") ? takeOption(rest, "--from") : null;
-        if (testSender != null && (sendTest == null || !org.mailferry.cli.SendTest.plausibleSender(testSender))) {
-            err.println("mailferry: check: " + (sendTest == null ? "--from goes with --send-test TO"
-                    : "--from '" + testSender + "' is not an address; write --from you@example.com (a sender the"
-                            + " smarthost permits)"));
-            usage(err);
-            return EX_USAGE;
-        }
-        Arguments args;
-        Config config;
-        try {
-            args = Arguments.parse(rest);
-            config = ConfigLoader.load(args.config(), args.overrides());
-        } catch (Arguments.UsageException e) {
-            err.println("mailferry: " + e.getMessage());
-            usage(err);
-            return EX_USAGE;
-        } catch (ConfigException e) {
-            err.println("mailferry: " + e.getMessage());
-            return EX_CONFIG;
-        }
-        try {
-            switch (command) {
-                case "serve" -> {
-                    return serve(config, err);
-                }
-                case "check" -> {
-                    return check(config, args, sendTest, testSender, out);
-                }
-                case "queue", "mailq" -> {
-                    JournalSpool files = new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
-                    return new QueueCommand(config, files, () -> webhooks(config, files, Clock.systemUTC(),
-                            org.mailferry.queue.Disk.SYSTEM),
-                            access(config), out, err).run(args.rest());
-                }
-                case "status" -> {
-                    return QueueCommand.status(new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0),
-                            args.rest(), out, err);
-                }
-                default -> {
-                    err.println("mailferry: unknown command '" + command + "'");
-                    usage(err);
-                    return EX_USAGE;
-                }
-            }
-        } catch (java.nio.file.AccessDeniedException e) {
-            String spoolTrouble = command.equals("serve") ? org.mailferry.queue.SpoolPath.describe(config.queue().spool(), e)
-                    : null;
-            if (spoolTrouble != null) {
-                err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + spoolTrouble);
-                return EX_IOERR;
-            }
-            err.println("mailferry: " + command + ": " + e.getFile() + ": permission denied" + (command.equals("serve")
-                    || command.equals("check") ? "" : "; the spool is for " + access(config).operators()
-                    + "; mailq lists the queue through the daemon"));
-            return EX_NOPERM;
-        } catch (IOException e) {
-            String spoolTrouble = command.equals("serve") ? org.mailferry.queue.SpoolPath.describe(config.queue().spool(), e)
-                    : null;
-            if (spoolTrouble != null) {
-                err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + spoolTrouble);
-                return EX_IOERR;
-            }
-            err.println("mailferry: " + e.getMessage());
-            return EX_IOERR;
-        } catch (IllegalArgumentException e) {
-            err.println("mailferry: configuration: " + e.getMessage());
-            return EX_CONFIG;
-        }
-    }
-
-    private static int serve(Config config, PrintStream err) throws IOException {
-        String notADirectory = org.mailferry.queue.SpoolPath.notADirectory(config.queue().spool());
-        if (notADirectory != null) {
-            err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + notADirectory);
-            return EX_IOERR;
-        }
-        Logger log = LoggerFactory.getLogger("mailferry");
-        Mailferry m;
-        try {
-            m = start(config, Clock.systemUTC());
-        } catch (java.net.BindException e) {
-            String why = String.valueOf(e.getMessage());
-            InetSocketAddress listen = config.smtpd().listen();
-            String fix = listen.getPort() < 1024 && why.contains("Permission denied")
-                    ? ": a port below 1024 needs the capability CAP_NET_BIND_SERVICE, which user "
-                            + System.getProperty("user.name") + " does not have; the installed service gets it from"
-                            + " its unit (AmbientCapabilities=CAP_NET_BIND_SERVICE: start it with 'systemctl start"
-                            + " mailferry'), or run as root, or listen on a port from 1024 up (--listen 127.0.0.1:2525)"
-                    : "; choose another with --listen or smtpd.listen";
-            err.println("mailferry: cannot listen: " + (why.startsWith("admin.listen") ? why
-                    : "smtpd.listen " + listen.getHostString() + ":" + listen.getPort() + ": " + why + fix));
-            return EX_CONFIG;
-        }
-        if (config.relay().smarthosts().isEmpty()) {
-            log.warn("no smarthost configured: messages are accepted and kept in the queue; "
-                    + "set relay.smarthost or start with --smarthost 'smtp:[host]:port'");
-        } else {
-            log.info("relaying all mail to {}", config.relay().smarthosts());
-        }
-        if (!org.mailferry.config.Hostname.isQualified(config.smtpd().hostname())) {
-            log.warn("host name {} is not fully qualified (no domain for it in /etc/hosts or /etc/resolv.conf): "
-                    + "EHLO and sender addresses (root@{}) use it as it is, which smarthosts may refuse; set "
-                    + "smtpd.hostname and sendmail.origin_domain", config.smtpd().hostname(), config.sendmail().originDomain());
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(m::close, "shutdown"));
-        try {
-            int code = m.stopped.get();
-            err.println("mailferry: stopped: queue recovery failed (see the log)");
-            return code;
-        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-            Thread.currentThread().interrupt();
-        }
-        return 0;
-    }
-
-    /** Removes "--name VALUE" (or --name=VALUE) from args and returns VALUE, or null when absent. */
-    private static String takeOption(List<String> args, String name) {
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).startsWith(name + "=")) {
-                return args.remove(i).substring(name.length() + 1);
-            }
-            if (args.get(i).equals(name) && i + 1 < args.size()) {
-                args.remove(i);
-                return args.remove(i);
-            }
-        }
-        return null;
-    }
-
-    /**
-     * mailferry check [--send-test TO [--from ADDR]]: probe the smarthost; optionally send a test
-     * message from ADDR (default mailferry-check@relay.helo_name) through a private relay whose log
-     * lines are silenced: the output is the check's steps only.
-     */
-    private static int check(Config config, Arguments args, String sendTest, String testSender, PrintStream out)
-            throws IOException {
-        boolean ok = org.mailferry.cli.Check.run(config, out);
-        if (sendTest == null || !ok) {
-            return ok ? 0 : 1;
-        }
-        java.nio.file.Path spool = java.nio.file.Files.createTempDirectory("mailferry-check");
-        java.util.Map<String, String> overrides = new java.util.LinkedHashMap<>(args.overrides());
-        overrides.put("smtpd.listen", "127.0.0.1:0");
-        overrides.put("admin.listen", "off");
-        overrides.put("queue.spool", spool.toString());
-        Config test;
-        try {
-            test = ConfigLoader.load(args.config(), overrides);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
-        // the private relay's own log lines (listening, from=, status=...) are not the check's output
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
-                org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.classic.Level level = root.getLevel();
-        root.setLevel(ch.qos.logback.classic.Level.OFF);
-        Mailferry m;
-        try {
-            m = start(test, Clock.systemUTC());
-        } catch (IOException | RuntimeException e) {
-            root.setLevel(level);
-            throw e;
-        }
-        try {
-            ok = org.mailferry.cli.SendTest.run(new org.mailferry.cli.SendTest.RunningRelay() {
-                public InetSocketAddress address() {
-                    return m.listenAddress();
-                }
-
-                public void listen(org.mailferry.notify.EventListener l) {
-                    m.events().add(l);
-                }
-
-                public void close() {
-                    m.close();
-                }
-            }, testSender != null ? testSender : "mailferry-check@" + config.relay().heloName(), sendTest,
-                    config.relay().connectTimeout().plus(config.relay().commandTimeout()).multipliedBy(4), out);
-        } finally {
-            m.close();
-            root.setLevel(level);
-            try (var files = java.nio.file.Files.walk(spool)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        return ok ? 0 : 1;
-    }
-
-    private static void usage(PrintStream s) {
-        s.println("""
-                usage: mailferry COMMAND [options]
-                  serve   run the relay (SMTP listener, queue, delivery to the smarthost)
-                  queue   list the queue, like mailq (works with the daemon stopped too)
-                  queue show|flush|hold|release|delete ID, queue flush, queue delete --all-failed
-                  status  ID|MESSAGE-ID   a message's recipients and attempt history (JSON)
-                  check   test the smarthost: connect, TLS, certificate, AUTH
-                          (--send-test TO [--from ADDR]: send one, from ADDR if the smarthost needs it)
-                  passwd USER  print a smtpd.users line for USER (password from the terminal or stdin)
-                options:
-                  --config FILE        mailferry.toml (default: none, built-in defaults)
-                  --smarthost SPEC     relay.smarthost, e.g. 'smtp:[smtp.example.com]:587'
-                  --listen HOST:PORT   smtpd.listen (default 127.0.0.1:2525)
-                  --spool DIR          queue.spool (default ./var/spool)
-                  --authinfo FILE      relay.authinfo, sendmail authinfo file with smarthost credentials
-                  --ca-file FILE       relay.ca_file, PEM CA certificates for the smarthost's certificate
-                  --tls MODE           relay.tls: auto (default), starttls, tls or none
-                  --admin-listen ADDR  admin.listen (default 127.0.0.1:2526), or off""");
+        return Commands.run(argv, out, err, new CommandWiring());
     }
 }

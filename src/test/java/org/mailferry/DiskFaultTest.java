@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.mailferry.delivery.RunnerHooks;
 import org.mailferry.smtp.Reply;
 import org.mailferry.testing.FaultyDisk;
 import org.mailferry.testing.LogCapture;
@@ -110,7 +111,8 @@ class DiskFaultTest {
             while (System.nanoTime() < end) {
                 TestSmarthost.Received r = smarthost.take(200, TimeUnit.MILLISECONDS);
                 if (r == null) {
-                    relay.relay().runner().flush(); // messages deferred before the restart: due now
+                    // messages deferred before the restart: due now
+                    RunnerHooks.flush(relay.relay().runner());
                     if (arrived.containsAll(expected) && ++quiet >= 3) {
                         break; // everything owed arrived, and nothing more comes
                     }

@@ -53,7 +53,7 @@ public final class Check {
         out.println("smarthost " + s.spec());
         List<Router.Target> targets;
         try {
-            targets = Router.targets(List.of(s));
+            targets = Router.of(relay).targets(List.of(s));
         } catch (IOException e) {
             step("resolve", false, s.host() + ": " + e.getMessage());
             return;

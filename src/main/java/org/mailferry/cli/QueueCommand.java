@@ -174,7 +174,7 @@ public final class QueueCommand {
     }
 
     private int direct(String sub, String arg) throws IOException {
-        QueueControl control = new QueueControl(spool, null, offline.open(), Clock.systemUTC(), Duration.ZERO);
+        QueueControl control = new QueueControl(spool, offline.open(), Clock.systemUTC(), Duration.ZERO);
         if (arg == null || arg.equals("--all-failed")) {
             int n = sub.equals("flush") ? control.flushAll() : control.deleteAllFailed();
             out.println((sub.equals("flush") ? "flushed " : "deleted ") + n + " message(s)");

@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.mailferry.notify.DeliveryEvent;
-import org.mailferry.notify.EventListener;
 import org.mailferry.smtp.Reply;
 import org.mailferry.smtp.ReplyReader;
 import org.mailferry.smtp.SmtpInput;
@@ -24,16 +23,6 @@ import org.mailferry.smtp.SmtpInput;
  * this purpose on a private queue, and waits for its first outcome (sent, deferred or bounced).
  */
 public final class SendTest {
-
-    /** A relay running in this process, started by the caller (wiring stays in Mailferry). */
-    public interface RunningRelay extends AutoCloseable {
-        InetSocketAddress address();
-
-        void listen(EventListener listener);
-
-        @Override
-        void close();
-    }
 
     private SendTest() {
     }

@@ -21,11 +21,15 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
                         long bounceSizeLimitBytes, long journalLimitBytes) {
     }
 
-    /** @param smarthosts empty: nothing is relayed, messages stay queued */
+    /**
+     * @param smarthosts empty: nothing is relayed, messages stay queued
+     * @param dnsServers empty: the name servers of /etc/resolv.conf
+     */
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
                         RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax,
-                        Duration transactionTimeout, Duration replyTransferTimeout) {
+                        Duration transactionTimeout, Duration replyTransferTimeout,
+                        List<InetSocketAddress> dnsServers) {
     }
 
     /**

@@ -133,7 +133,8 @@ public final class ConfigLoader {
                 duration(Key.RELAY_SITE_BACKOFF_MIN),
                 duration(Key.RELAY_SITE_BACKOFF_MAX),
                 duration(Key.RELAY_TRANSACTION_TIMEOUT),
-                duration(Key.RELAY_REPLY_TRANSFER_TIMEOUT));
+                duration(Key.RELAY_REPLY_TRANSFER_TIMEOUT),
+                dnsServers());
         if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
             throw at(Key.RELAY_SITE_BACKOFF_MAX,
                     "relay.site_backoff_max must not be shorter than relay.site_backoff_min");
@@ -393,6 +394,14 @@ public final class ConfigLoader {
             throw at(key, key.name() + ": port " + port + " is out of range 0-65535");
         }
         return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private List<InetSocketAddress> dnsServers() throws ConfigException {
+        try {
+            return NameServers.parse(strings(Key.RELAY_DNS_SERVERS, List.of()));
+        } catch (IllegalArgumentException e) {
+            throw at(Key.RELAY_DNS_SERVERS, e.getMessage());
+        }
     }
 
     private List<Smarthost> smarthosts() throws ConfigException {

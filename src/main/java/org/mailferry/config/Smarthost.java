@@ -1,6 +1,7 @@
 package org.mailferry.config;
 
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Where all mail goes. Written as sendmail's SMART_HOST or Postfix's relayhost:
@@ -58,18 +59,22 @@ public record Smarthost(String host, int port, boolean mxLookup, String spec) {
         if (mx && (host.matches("[0-9.]+"))) {
             mx = false; // an IP address has no MX records
         }
-        int port = DEFAULT_PORT;
-        if (portText != null) {
-            try {
-                port = Integer.parseInt(portText);
-            } catch (NumberFormatException e) {
-                throw bad(spec, "port '" + portText + "' is not a number");
-            }
-            if (port < 1 || port > 65535) {
-                throw bad(spec, "port " + port + " is out of range 1-65535");
-            }
-        }
+        int port = portText == null ? DEFAULT_PORT : port(portText, why -> bad(spec, why));
         return new Smarthost(host, port, mx, spec.strip());
+    }
+
+    /** A TCP or UDP port, 1-65535; {@code bad} makes the error from the reason. */
+    static int port(String text, Function<String, IllegalArgumentException> bad) {
+        int port;
+        try {
+            port = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw bad.apply("port '" + text + "' is not a number");
+        }
+        if (port < 1 || port > 65535) {
+            throw bad.apply("port " + port + " is out of range 1-65535");
+        }
+        return port;
     }
 
     private static IllegalArgumentException bad(String spec, String why) {

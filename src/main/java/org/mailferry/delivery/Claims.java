@@ -11,16 +11,15 @@ import org.mailferry.message.QueueId;
  * operator's change and an attempt's result never overwrite each other. Attempts do not wait
  * (the message is tried later); operators wait for a running attempt, up to a limit.
  */
-public final class Claims {
+final class Claims {
     private final Set<QueueId> claimed = new HashSet<>();
-    private final java.util.function.Consumer<QueueId> released;
+    private volatile java.util.function.Consumer<QueueId> released = id -> { };
 
-    public Claims() {
-        this(id -> { });
+    Claims() {
     }
 
-    /** @param released told of each release, after it (the scheduler looks at a message it had to skip) */
-    Claims(java.util.function.Consumer<QueueId> released) {
+    /** {@code released} is told of each release, after it (the scheduler looks at a message it had to skip). */
+    void onRelease(java.util.function.Consumer<QueueId> released) {
         this.released = released;
     }
 

@@ -18,12 +18,24 @@ import org.mailferry.smtp.Reply;
  *   <li>The session refused (greeting or EHLO not 2xx, even 5xx): temporary, site scope. A
  *       smarthost that will not talk to us now is a configuration or capacity problem, never the
  *       recipient's; bouncing every queued message on it would be wrong. 5.x.y becomes 4.x.y.</li>
- *   <li>No reply at all (connect refused, timeout, reset, name lookup): temporary, site scope.</li>
+ *   <li>No reply at all (connect refused, timeout, reset): temporary, site scope.</li>
  *   <li>A reply without an enhanced code gets X.0.0 of its class.</li>
+ *   <li>No address to connect to ({@link LookupFailure}, RFC 5321 5.1): DNS trouble (SERVFAIL,
+ *       REFUSED, timeout) is temporary, 4.4.3, site scope; a null MX (RFC 7505) is permanent,
+ *       5.1.10, for the whole message; a name that does not exist (NXDOMAIN) or has no address, or
+ *       whose MX hosts have none, is permanent, 5.4.4. Permanent only when every smarthost in the
+ *       list failed so ({@link LookupFailure#decisive}).</li>
  * </ol>
  * Expiry (queue.lifetime over) is decided by the queue runner, not here: status 4.4.7.
  */
 public final class Classifier {
+    /** X.4.3, "directory server failure" (RFC 3463): the DNS did not answer usefully. */
+    static final EnhancedStatus TEMP_DNS = new EnhancedStatus(4, 4, 3);
+    /** X.1.10, "recipient address has null MX" (RFC 7505 4.2). */
+    static final EnhancedStatus NULL_MX = new EnhancedStatus(5, 1, 10);
+    /** X.4.4, "unable to route" (RFC 3463), as Postfix reports a name that is not found. */
+    static final EnhancedStatus NO_ROUTE = new EnhancedStatus(5, 4, 4);
+
     private Classifier() {
     }
 
@@ -56,6 +68,18 @@ public final class Classifier {
                 : e instanceof SocketTimeoutException ? "timeout" : e.getMessage() == null
                 ? e.getClass().getSimpleName() : e.getMessage();
         return new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relay, what + ": " + reason, status);
+    }
+
+    /** No address to try for any smarthost (rule 7). */
+    public static DeliveryOutcome classify(LookupFailure f) {
+        return switch (f.kind()) {
+            case TEMPORARY -> new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, "none", f.getMessage(),
+                    TEMP_DNS);
+            case NULL_MX -> new DeliveryOutcome.PermanentFailure(DeliveryOutcome.Scope.MESSAGE, "none", f.getMessage(),
+                    NULL_MX);
+            case NO_SUCH_NAME, NO_ADDRESS -> new DeliveryOutcome.PermanentFailure(DeliveryOutcome.Scope.MESSAGE, "none",
+                    f.getMessage(), NO_ROUTE);
+        };
     }
 
     private static EnhancedStatus defaultStatus(int code) {

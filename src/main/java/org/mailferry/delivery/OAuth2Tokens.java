@@ -75,7 +75,7 @@ public final class OAuth2Tokens {
     }
 
     /** How many times the token endpoint gave a token (for tests and metrics). */
-    public synchronized int refreshes() {
+    synchronized int refreshes() {
         return refreshes;
     }
 

@@ -46,11 +46,17 @@ public final class QueueControl {
     private final Clock clock;
     private final Duration patience;
 
-    /** @param runner null when the daemon is not running (commands on the spool alone) */
-    public QueueControl(Spool spool, QueueRunner runner, EventListener events, Clock clock, Duration patience) {
+    /** With the daemon stopped: commands on the spool alone, nobody else claims a message. */
+    public QueueControl(Spool spool, EventListener events, Clock clock, Duration patience) {
+        this(spool, null, new Claims(), events, clock, patience);
+    }
+
+    /** In the daemon: the running scheduler's claims ({@link DeliveryWiring}). */
+    QueueControl(Spool spool, QueueRunner runner, Claims claims, EventListener events, Clock clock,
+                 Duration patience) {
         this.spool = spool;
         this.runner = runner;
-        this.claims = runner == null ? new Claims() : runner.claims();
+        this.claims = claims;
         this.events = events;
         this.clock = clock;
         this.patience = patience;

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mailferry.config.Config;
-import org.mailferry.config.RelaySecurity;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.EventListener;
@@ -37,14 +36,13 @@ public final class QueueRunner implements AutoCloseable {
     private final Spool spool;
     private final Config.Relay relay;
     private final Duration lifetime;
-    private final RetrySchedule retry;
     private final EventListener events;
     private final Clock clock;
     private final Schedule schedule;
     private final Sites sites;
     private final Transport transport;
     private final Recorder recorder;
-    private final Claims claims = new Claims(this::released);
+    private final Claims claims;
     /** Taken while an operator held their claim: due again when the claim is released. */
     private final Set<QueueId> contended = ConcurrentHashMap.newKeySet();
     private final Workers workers;
@@ -61,25 +59,29 @@ public final class QueueRunner implements AutoCloseable {
     private final java.util.concurrent.ExecutorService deferrals = java.util.concurrent.Executors.newFixedThreadPool(
             DEFERRING, Thread.ofPlatform().name("defer-", 0).daemon(true).factory());
 
-    public QueueRunner(Spool spool, Config.Relay relay, Config.Queue queue, RetrySchedule retry,
-                       DsnSender dsn, EventListener events, Clock clock) {
+    /** The runner's parts, each built by the wiring ({@link DeliveryWiring}). */
+    record Parts(Schedule schedule, Sites sites, Transport transport, Recorder recorder, Troubles troubles,
+                 Workers workers, Claims claims) {
+    }
+
+    QueueRunner(Spool spool, Config.Relay relay, Duration lifetime, Parts parts, EventListener events, Clock clock) {
         this.spool = spool;
         this.relay = relay;
-        this.lifetime = queue.lifetime();
-        this.retry = retry;
+        this.lifetime = lifetime;
         this.events = events;
         this.clock = clock;
-        this.schedule = new Schedule(clock);
-        this.sites = new Sites(clock, relay.siteBackoffMin(), relay.siteBackoffMax());
-        this.transport = new Transport(spool, relay, ClientSecurity.from(relay.security() == null
-                ? RelaySecurity.DEFAULT : relay.security(), clock), sites);
-        this.recorder = new Recorder(spool, lifetime, retry, dsn, events);
-        this.troubles = new Troubles(recorder, schedule, retry, clock, events);
-        this.workers = new Workers(schedule, clock, relay.connectionReuseTime(), this::run);
+        this.schedule = parts.schedule();
+        this.sites = parts.sites();
+        this.transport = parts.transport();
+        this.recorder = parts.recorder();
+        this.troubles = parts.troubles();
+        this.workers = parts.workers();
+        this.claims = parts.claims();
+        claims.onRelease(this::released);
     }
 
     public void start() {
-        workers.start(relay.concurrency());
+        workers.start(relay.concurrency(), this::run);
     }
 
     /** Schedules a message for its next attempt; one never tried goes to the new lane. */
@@ -98,29 +100,24 @@ public final class QueueRunner implements AutoCloseable {
      * Makes every scheduled message due now ("mailq -q", "queue flush"), in memory, and every down
      * site's probe due now; returns how many messages are scheduled.
      */
-    public int flush() {
+    int flush() {
         sites.probeNow();
         return schedule.flushAll();
     }
 
     /** Makes one message due now (after a flush or release), whatever its earlier due time. */
-    public void flush(Envelope env) {
+    void flush(Envelope env) {
         schedule.remove(env.id());
         schedule(env.withNextAttempt(clock.instant()));
     }
 
-    /** The claims shared with operator commands ({@link QueueControl}). */
-    public Claims claims() {
-        return claims;
-    }
-
     /** The smarthost sites and which of them are down. */
-    public Sites sites() {
+    Sites sites() {
         return sites;
     }
 
     /** Wakes the workers to look at the clock (a test moved its clock). */
-    public void wake() {
+    void wake() {
         schedule.wake();
     }
 
@@ -304,7 +301,8 @@ public final class QueueRunner implements AutoCloseable {
         }
     }
 
-    public int scheduledCount() {
+    /** How many messages are scheduled (tests). */
+    int scheduledCount() {
         return schedule.size();
     }
 

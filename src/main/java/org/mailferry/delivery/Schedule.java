@@ -21,7 +21,7 @@ import org.mailferry.message.QueueId;
  * Each id is in the schedule at most once: adding it again replaces its due time (the old entry
  * stays in the heap, stale, and is skipped). A flush moves entries in memory; nothing is written.
  */
-public final class Schedule {
+final class Schedule {
     /** An id with its due time; {@code fresh} for the new lane. Identity tells stale entries apart. */
     private record Entry(QueueId id, long dueMillis, boolean fresh) {
     }
@@ -40,7 +40,7 @@ public final class Schedule {
     /** Longest real-time sleep between looks at the clock (a test's clock may jump meanwhile). */
     private final long maxSleepMillis;
 
-    public Schedule(Clock clock) {
+    Schedule(Clock clock) {
         this(clock, Duration.ofSeconds(1));
     }
 
@@ -53,7 +53,7 @@ public final class Schedule {
      * Schedules {@code id} at {@code due}, replacing an earlier entry; {@code fresh} puts it in the
      * new lane (a message not tried yet, due now or earlier).
      */
-    public void add(QueueId id, Instant due, boolean fresh) {
+    void add(QueueId id, Instant due, boolean fresh) {
         lock.lock();
         try {
             long now = clock.millis();
@@ -73,7 +73,7 @@ public final class Schedule {
     }
 
     /** Adds {@code id} only when it is not scheduled yet; true when added. */
-    public boolean addIfAbsent(QueueId id, Instant due, boolean fresh) {
+    boolean addIfAbsent(QueueId id, Instant due, boolean fresh) {
         lock.lock();
         try {
             if (current.containsKey(id)) {
@@ -87,7 +87,7 @@ public final class Schedule {
     }
 
     /** Makes one scheduled message due now; false when it is not in the schedule. */
-    public boolean flush(QueueId id) {
+    boolean flush(QueueId id) {
         lock.lock();
         try {
             Entry e = current.get(id);
@@ -105,7 +105,7 @@ public final class Schedule {
      * Makes every scheduled message due now, in memory: O(n log n), no envelope is rewritten;
      * returns how many are scheduled (all due now).
      */
-    public int flushAll() {
+    int flushAll() {
         lock.lock();
         try {
             Entry e;
@@ -122,7 +122,7 @@ public final class Schedule {
     }
 
     /** Takes {@code id} out of the schedule (deleted, held); true when it was there. */
-    public boolean remove(QueueId id) {
+    boolean remove(QueueId id) {
         lock.lock();
         try {
             return current.remove(id) != null; // its entries are stale now
@@ -132,7 +132,7 @@ public final class Schedule {
     }
 
     /** The next due message now, or null: never waits. */
-    public QueueId poll() {
+    QueueId poll() {
         lock.lock();
         try {
             return next(clock.millis());
@@ -142,7 +142,7 @@ public final class Schedule {
     }
 
     /** Waits up to {@code patience} for a due message; null when none came. */
-    public QueueId take(Duration patience) throws InterruptedException {
+    QueueId take(Duration patience) throws InterruptedException {
         long end = System.nanoTime() + patience.toNanos();
         lock.lockInterruptibly();
         try {
@@ -166,7 +166,7 @@ public final class Schedule {
     }
 
     /** Wakes waiting workers to look at the clock again (after a test moved it). */
-    public void wake() {
+    void wake() {
         lock.lock();
         try {
             changed.signalAll();
@@ -175,7 +175,7 @@ public final class Schedule {
         }
     }
 
-    public int size() {
+    int size() {
         lock.lock();
         try {
             return current.size();
@@ -184,7 +184,7 @@ public final class Schedule {
         }
     }
 
-    public boolean contains(QueueId id) {
+    boolean contains(QueueId id) {
         lock.lock();
         try {
             return current.containsKey(id);
@@ -194,7 +194,7 @@ public final class Schedule {
     }
 
     /** The due time of a scheduled message, or null. */
-    public Instant dueTime(QueueId id) {
+    Instant dueTime(QueueId id) {
         lock.lock();
         try {
             Entry e = current.get(id);

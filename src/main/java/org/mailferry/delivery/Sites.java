@@ -27,7 +27,7 @@ public final class Sites {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
 
     /** What to do with a site for the message at hand. */
-    public enum Verdict {
+    enum Verdict {
         /** The site is up: connect. */
         CONNECT,
         /** The site is down and its backoff is over: this connection is the probe. */
@@ -37,7 +37,7 @@ public final class Sites {
     }
 
     /** The verdict and, for SKIP, the failure to defer the message with (the site's reason). */
-    public record Admission(Verdict verdict, DeliveryOutcome.TemporaryFailure deferral) {
+    record Admission(Verdict verdict, DeliveryOutcome.TemporaryFailure deferral) {
     }
 
     /** A site that is down, for the queue listing and the admin API. */
@@ -59,7 +59,7 @@ public final class Sites {
     private final Map<String, State> down = new HashMap<>();
     private int probes;
 
-    public Sites(Clock clock, Duration backoffMin, Duration backoffMax) {
+    Sites(Clock clock, Duration backoffMin, Duration backoffMax) {
         this.clock = clock;
         this.backoffMin = backoffMin;
         this.backoffMax = backoffMax.compareTo(backoffMin) < 0 ? backoffMin : backoffMax;
@@ -74,7 +74,7 @@ public final class Sites {
         return now.plus(backoff(failures)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 
-    public synchronized Admission admit(String site) {
+    synchronized Admission admit(String site) {
         State s = down.get(site);
         if (s == null) {
             return new Admission(Verdict.CONNECT, null);
@@ -89,7 +89,7 @@ public final class Sites {
     }
 
     /** A session to the site was opened; true when that brought it back (it was down). */
-    public synchronized boolean succeeded(String site) {
+    synchronized boolean succeeded(String site) {
         State s = down.remove(site);
         if (s == null) {
             return false;
@@ -99,7 +99,7 @@ public final class Sites {
     }
 
     /** A session to the site could not be opened: the site is down (or stays down, longer). */
-    public synchronized void failed(String site, DeliveryOutcome.TemporaryFailure failure) {
+    synchronized void failed(String site, DeliveryOutcome.TemporaryFailure failure) {
         String reason = failure.text();
         Instant now = clock.instant();
         State s = down.get(site);
@@ -124,7 +124,7 @@ public final class Sites {
     }
 
     /** A probe ended without telling anything (the attempt failed on our side): allow another. */
-    public synchronized void abandon(String site) {
+    synchronized void abandon(String site) {
         State s = down.get(site);
         if (s != null) {
             s.probing = false;
@@ -137,7 +137,7 @@ public final class Sites {
      * destinations). The sites stay down until their probe succeeds: one connection each, not one
      * per flushed message.
      */
-    public synchronized void probeNow() {
+    synchronized void probeNow() {
         Instant now = clock.instant();
         for (State s : down.values()) {
             if (s.probeAt.isAfter(now)) {
@@ -154,7 +154,7 @@ public final class Sites {
      * time has passed with no probe begun lost its carrier (it was taken early, or its attempt
      * failed on our side): this message carries it, due at once.
      */
-    public synchronized Instant carry(List<String> sites) {
+    synchronized Instant carry(List<String> sites) {
         State first = null;
         Instant now = clock.instant();
         for (String site : sites) {
@@ -179,7 +179,7 @@ public final class Sites {
     }
 
     /** How many probes were let through since start (tests, metrics). */
-    public synchronized int probes() {
+    synchronized int probes() {
         return probes;
     }
 

@@ -46,12 +46,14 @@ final class Transport {
     private final Config.Relay relay;
     private final ClientSecurity security;
     private final Sites sites;
+    private final Router router;
 
-    Transport(Spool spool, Config.Relay relay, ClientSecurity security, Sites sites) {
+    Transport(Spool spool, Config.Relay relay, ClientSecurity security, Sites sites, Router router) {
         this.spool = spool;
         this.relay = relay;
         this.security = security;
         this.sites = sites;
+        this.router = router;
     }
 
     Attempted deliver(Envelope env, SmtpClient connection) {
@@ -72,10 +74,9 @@ final class Transport {
         }
         List<Router.Target> targets;
         try {
-            targets = Router.targets(relay.smarthosts());
-        } catch (IOException e) {
-            return Attempted.of(repeat(Classifier.classify(e, "lookup of " + relay.smarthosts().get(0).host(),
-                    "none"), pending), null, false);
+            targets = router.targets(relay.smarthosts());
+        } catch (LookupFailure e) {
+            return Attempted.of(repeat(Classifier.classify(e), pending), null, false);
         }
         DeliveryOutcome siteFailure = null;
         List<String> down = new ArrayList<>();

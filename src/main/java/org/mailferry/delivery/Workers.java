@@ -30,20 +30,21 @@ final class Workers implements AutoCloseable {
     private final Schedule schedule;
     private final Clock clock;
     private final Duration reuse;
-    private final Job job;
+    private Job job;
     private final List<Thread> threads = new ArrayList<>();
     /** Workers waiting for a due message: the only ones close() interrupts. */
     private final Set<Thread> idle = new HashSet<>();
     private volatile boolean running;
 
-    Workers(Schedule schedule, Clock clock, Duration connectionReuseTime, Job job) {
+    Workers(Schedule schedule, Clock clock, Duration connectionReuseTime) {
         this.schedule = schedule;
         this.clock = clock;
         this.reuse = connectionReuseTime;
-        this.job = job;
     }
 
-    void start(int n) {
+    /** Starts {@code n} workers, each running {@code job} for every due message it takes. */
+    void start(int n, Job job) {
+        this.job = job;
         running = true;
         for (int i = 0; i < n; i++) {
             threads.add(Thread.ofPlatform().name("delivery-" + i).daemon(true).start(this::work));

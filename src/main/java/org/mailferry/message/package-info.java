@@ -1,6 +1,7 @@
 /**
  * Values that describe a message on its way: queue id, addresses, envelope, recipient state.
- * No I/O; depends on nothing else in Mailferry.
+ * No I/O.
+ * Depends on: nothing.
  */
 @NullMarked
 package org.mailferry.message;

@@ -17,7 +17,7 @@ public final class PrintableMessage extends ClassicConverter {
         return escape(event.getFormattedMessage());
     }
 
-    public static String escape(String s) {
+    static String escape(String s) {
         if (s == null) {
             return "null";
         }

@@ -211,7 +211,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
     }
 
     /** Makes every pending delivery due now (retry without waiting for the backoff). */
-    public synchronized void flush() {
+    synchronized void flush() {
         Instant now = clock.instant();
         pending.forEach(p -> p.due = now);
         flushes++;

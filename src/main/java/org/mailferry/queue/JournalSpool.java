@@ -31,7 +31,7 @@ public final class JournalSpool implements Spool, History {
 
     private final FileSpool files;
     private final Journal journal;
-    private final HistoryLog history;
+    private final HistoryLog historyLog;
     private final Clock clock;
     private final long maxBytes;
     private final AtomicLong budget = new AtomicLong(BUDGET_BYTES);
@@ -51,7 +51,7 @@ public final class JournalSpool implements Spool, History {
     JournalSpool(Path root, Clock clock, long maxJournalBytes, long segmentBytes, Disk disk) throws IOException {
         this.files = new FileSpool(root, clock, disk);
         this.journal = new Journal(root.resolve("journal"), disk, segmentBytes);
-        this.history = new HistoryLog(root.resolve("done"), clock, disk);
+        this.historyLog = new HistoryLog(root.resolve("done"), clock, disk);
         this.clock = clock;
         this.maxBytes = Math.min(maxJournalBytes, Integer.MAX_VALUE - (1 << 20));
     }
@@ -168,6 +168,14 @@ public final class JournalSpool implements Spool, History {
     }
 
     @Override
+    public void forEach(Consumer<Envelope> each) throws IOException {
+        for (Journal.Entry e : journal().entries()) {
+            each.accept(e.envelope());
+        }
+        files.forEach(each);
+    }
+
+    @Override
     public InputStream openBody(QueueId id) throws IOException {
         Journal.Entry e = entry(id);
         return e != null ? new BufferedInputStream(journal.body(e), 8192) : files.openBody(id);
@@ -188,12 +196,14 @@ public final class JournalSpool implements Spool, History {
             files.retire(finished);
             return;
         }
-        history.append(finished, headers(e));
+        historyLog.append(finished, headers(e));
         // delivered: a lost mark sends it again (cheap to risk, and the common case, so not synced);
         // bounced, expired or deleted: it must not come back, so the mark is synced
         boolean delivered = finished.recipients().stream().allMatch(r -> r.state() == Recipient.State.DELIVERED);
         journal.end(JournalRecord.DONE, finished.id(), !delivered);
     }
+
+    // History: finished messages and lookups, over the same files
 
     @Override
     public Envelope find(QueueId id) throws IOException {
@@ -205,7 +215,7 @@ public final class JournalSpool implements Spool, History {
         if (env != null) {
             return env;
         }
-        HistoryLog.Finished f = history.find(id);
+        HistoryLog.Finished f = historyLog.find(id);
         return f == null ? null : f.envelope();
     }
 
@@ -215,7 +225,7 @@ public final class JournalSpool implements Spool, History {
         if (e == null) {
             byte[] headers = files.headers(id);
             if (headers.length == 0) {
-                HistoryLog.Finished f = history.find(id);
+                HistoryLog.Finished f = historyLog.find(id);
                 return f == null ? headers : f.headers();
             }
             return headers;
@@ -232,7 +242,7 @@ public final class JournalSpool implements Spool, History {
 
     @Override
     public int sweepFinished(Instant before) throws IOException {
-        int swept = files.finished().sweep(before) + history.sweep(before);
+        int swept = files.finished().sweep(before) + historyLog.sweep(before);
         if (swept > 0) {
             messageIds.prune(this);
         }
@@ -248,20 +258,12 @@ public final class JournalSpool implements Spool, History {
     @Override
     public void forEachFinished(java.util.function.BiConsumer<Envelope, byte[]> each) throws IOException {
         files.finished().forEach(each);
-        history.forEach(each::accept);
-    }
-
-    @Override
-    public void forEach(Consumer<Envelope> each) throws IOException {
-        for (Journal.Entry e : journal().entries()) {
-            each.accept(e.envelope());
-        }
-        files.forEach(each);
+        historyLog.forEach(each::accept);
     }
 
     /** Closes the journal's files (the daemon stops). */
     public void close() {
         journal.close();
-        history.close();
+        historyLog.close();
     }
 }

@@ -4,6 +4,7 @@
  * implemented by JournalSpool, which appends small messages to a group-synced journal until their
  * first attempt ends and keeps the rest in FileSpool's files (a body file and a small envelope
  * file), all fsynced before any acknowledgement; and DurableFile, the one routine that writes a
- * file whole (temporary name, fsync, rename, directory sync). Depends on message.
+ * file whole (temporary name, fsync, rename, directory sync).
+ * Depends on: message.
  */
 package org.mailferry.queue;

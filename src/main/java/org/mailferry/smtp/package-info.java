@@ -1,6 +1,7 @@
 /**
  * SMTP vocabulary shared by the listener and the smarthost client: replies, enhanced status codes,
- * strict CRLF line reading, command and parameter parsing. Depends on message only.
+ * strict CRLF line reading, command and parameter parsing.
+ * Depends on: message.
  */
 @NullMarked
 package org.mailferry.smtp;

@@ -112,7 +112,7 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
     }
 
     /** Reads one drop; {@code maxBodyBytes} bounds what a client may make us buffer. */
-    public static Drop read(InputStream in, long maxBodyBytes) throws IOException, MalformedException {
+    static Drop read(InputStream in, long maxBodyBytes) throws IOException, MalformedException {
         return read(in, maxBodyBytes, Integer.MAX_VALUE);
     }
 

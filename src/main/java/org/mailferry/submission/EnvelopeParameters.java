@@ -3,7 +3,6 @@ package org.mailferry.submission;
 import java.util.Locale;
 import java.util.Map;
 import org.mailferry.smtp.DsnParameters;
-import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.Reply;
 
 /**
@@ -26,6 +25,8 @@ final class EnvelopeParameters {
 
     /** MAIL FROM's parameters as accepted. */
     record Mail(boolean smtpUtf8, boolean eightBit, String ret, String envId) {
+        /** No parameters: 7BIT, no SMTPUTF8, no DSN request. */
+        static final Mail NONE = new Mail(false, false, "", "");
     }
 
     /** RCPT TO's parameters as accepted. */
@@ -45,30 +46,28 @@ final class EnvelopeParameters {
                     try {
                         declared = Long.parseLong(v);
                     } catch (NumberFormatException ex) {
-                        throw new Refused(Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "Bad SIZE value"));
+                        throw new Refused(Replies.BAD_SIZE);
                     }
                     if (declared > maxMessageSizeBytes) {
-                        throw new Refused(Reply.of(552, EnhancedStatus.TOO_BIG, "Message size exceeds fixed limit of "
-                                + maxMessageSizeBytes + " bytes"));
+                        throw new Refused(Replies.sizeOverLimit(maxMessageSizeBytes));
                     }
                 }
                 case "BODY" -> {
                     String body = v.toUpperCase(Locale.ROOT);
                     if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
-                        throw new Refused(Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "BODY must be 7BIT or 8BITMIME"));
+                        throw new Refused(Replies.BAD_BODY);
                     }
                     eightBit = body.equals("8BITMIME");
                 }
                 case "SMTPUTF8" -> {
                     if (!v.isEmpty()) {
-                        throw new Refused(Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "SMTPUTF8 takes no value"));
+                        throw new Refused(Replies.SMTPUTF8_TAKES_NO_VALUE);
                     }
                     utf8 = true;
                 }
                 case "RET" -> ret = dsn(() -> DsnParameters.ret(v));
                 case "ENVID" -> envId = dsn(() -> DsnParameters.envId(v));
-                default -> throw new Refused(Reply.of(555, EnhancedStatus.BAD_PARAMETERS,
-                        "Unsupported MAIL parameter " + e.getKey()));
+                default -> throw new Refused(Replies.unsupportedParameter("MAIL", e.getKey()));
             }
         }
         return new Mail(utf8, eightBit, ret, envId);
@@ -81,8 +80,7 @@ final class EnvelopeParameters {
             switch (e.getKey()) {
                 case "NOTIFY" -> notify = dsn(() -> DsnParameters.notify(e.getValue()));
                 case "ORCPT" -> orcpt = dsn(() -> DsnParameters.orcpt(e.getValue()));
-                default -> throw new Refused(Reply.of(555, EnhancedStatus.BAD_PARAMETERS,
-                        "Unsupported RCPT parameter " + e.getKey()));
+                default -> throw new Refused(Replies.unsupportedParameter("RCPT", e.getKey()));
             }
         }
         return new Rcpt(notify, orcpt);
@@ -96,7 +94,7 @@ final class EnvelopeParameters {
         try {
             return value.parse();
         } catch (DsnParameters.SyntaxException e) {
-            throw new Refused(Reply.of(501, EnhancedStatus.BAD_PARAMETERS, e.getMessage()));
+            throw new Refused(Replies.badDsnParameter(e.getMessage()));
         }
     }
 }

@@ -63,7 +63,7 @@ public final class Refusals {
         log.warn(sb.toString());
     }
 
-    public long count(Reason reason) {
+    long count(Reason reason) {
         return counts.get(reason.label()).sum();
     }
 

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
-import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.Reply;
 
 /**
@@ -15,18 +13,6 @@ import org.mailferry.smtp.Reply;
  * never kept, logged or echoed; password bytes are wiped after use.
  */
 final class SaslExchange {
-    static final Reply AUTH_OK = Reply.of(235, EnhancedStatus.AUTH_OK, "Authentication successful");
-    static final Reply AUTH_INVALID = Reply.of(535, EnhancedStatus.AUTH_INVALID,
-            "Authentication credentials invalid");
-    static final Reply ENCRYPTION_REQUIRED = Reply.of(538, EnhancedStatus.ENCRYPTION_REQUIRED,
-            "Encryption required for requested authentication mechanism; use STARTTLS first");
-    static final Reply CANCELLED = Reply.of(501, EnhancedStatus.AUTH_REQUIRED, "Authentication cancelled");
-    static final Reply BAD_BASE64 = Reply.of(501, EnhancedStatus.BAD_PARAMETERS, "Invalid base64 data");
-    static final Reply UNKNOWN_MECHANISM = Reply.of(504, EnhancedStatus.BAD_PARAMETERS,
-            "Unrecognized authentication mechanism; use PLAIN or LOGIN");
-    /** The password-check pool's queue is full ({@link PasswordChecks}); the client may try again. */
-    static final Reply BUSY = Reply.of(454, EnhancedStatus.AUTH_TEMPORARY, "Temporary authentication failure");
-    static final Reply ALREADY = Reply.of(503, EnhancedStatus.BAD_SEQUENCE, "Already authenticated");
     /** RFC 4954 4: the longest response line a server must accept. */
     static final int MAX_RESPONSE_OCTETS = 12288;
 
@@ -56,28 +42,29 @@ final class SaslExchange {
         return switch (mechanism) {
             case "PLAIN" -> plain(initial, users, checks, ch);
             case "LOGIN" -> login(initial, users, checks, ch);
-            default -> new Result(null, UNKNOWN_MECHANISM);
+            default -> new Result(null, Replies.UNKNOWN_MECHANISM);
         };
     }
 
     private static Result plain(String initial, Users users, PasswordChecks checks, Channel ch) throws IOException {
         byte[] response;
         if (initial == null) {
-            ch.send(new Reply(334, null, List.of("")));
+            ch.send(Replies.PLAIN_CHALLENGE);
             response = ch.readLine();
         } else {
             response = initial.equals("=") ? new byte[0] : initial.getBytes(StandardCharsets.US_ASCII);
         }
         byte[] decoded = decode(response);
         if (decoded == null) {
-            return new Result(null, response == null || isCancel(response) ? CANCELLED : BAD_BASE64);
+            return new Result(null,
+                    response == null || isCancel(response) ? Replies.AUTH_CANCELLED : Replies.BAD_BASE64);
         }
         // authzid NUL authcid NUL passwd
         int first = indexOf(decoded, 0);
         int second = first < 0 ? -1 : indexOf(decoded, first + 1);
         if (second < 0) {
             Arrays.fill(decoded, (byte) 0);
-            return new Result(null, AUTH_INVALID);
+            return new Result(null, Replies.AUTH_INVALID);
         }
         String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
         String user = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
@@ -89,18 +76,18 @@ final class SaslExchange {
     private static Result login(String initial, Users users, PasswordChecks checks, Channel ch) throws IOException {
         byte[] userBytes;
         if (initial == null) {
-            ch.send(new Reply(334, null, List.of("VXNlcm5hbWU6"))); // "Username:"
+            ch.send(Replies.USERNAME_CHALLENGE);
             userBytes = decode(ch.readLine());
         } else {
             userBytes = decode(initial.getBytes(StandardCharsets.US_ASCII));
         }
         if (userBytes == null) {
-            return new Result(null, CANCELLED);
+            return new Result(null, Replies.AUTH_CANCELLED);
         }
-        ch.send(new Reply(334, null, List.of("UGFzc3dvcmQ6"))); // "Password:"
+        ch.send(Replies.PASSWORD_CHALLENGE);
         byte[] pass = decode(ch.readLine());
         if (pass == null) {
-            return new Result(null, CANCELLED);
+            return new Result(null, Replies.AUTH_CANCELLED);
         }
         char[] password = PasswordHash.chars(pass);
         Arrays.fill(pass, (byte) 0);
@@ -111,15 +98,16 @@ final class SaslExchange {
         try {
             if (checks != null) {
                 return switch (checks.verify(users, user == null ? "" : user, password)) {
-                    case MATCH -> user != null ? new Result(user, AUTH_OK) : new Result(null, AUTH_INVALID);
-                    case NO_MATCH -> new Result(null, AUTH_INVALID);
-                    case BUSY -> new Result(null, BUSY);
+                    case MATCH -> user != null ? new Result(user, Replies.AUTH_OK)
+                            : new Result(null, Replies.AUTH_INVALID);
+                    case NO_MATCH -> new Result(null, Replies.AUTH_INVALID);
+                    case BUSY -> new Result(null, Replies.AUTH_BUSY);
                 };
             }
             if (user != null && users.verify(user, password)) {
-                return new Result(user, AUTH_OK);
+                return new Result(user, Replies.AUTH_OK);
             }
-            return new Result(null, AUTH_INVALID);
+            return new Result(null, Replies.AUTH_INVALID);
         } finally {
             Arrays.fill(password, '\0');
         }

@@ -166,15 +166,12 @@ public final class SmtpListener implements AutoCloseable {
                         + "smtpd.mynetworks", victim.getInetAddress().getHostAddress(),
                 (System.nanoTime() - since) / 1_000_000, newcomer.getHostAddress());
         Socket closing = victim;
-        Thread.ofVirtual().start(() -> refuse(closing, EVICTED));
+        Thread.ofVirtual().start(() -> refuse(closing, Replies.EVICTED));
         return true;
     }
 
-    private static final Reply EVICTED = Reply.of(421, org.mailferry.smtp.EnhancedStatus.TEMP_TOO_MANY_CONNECTIONS,
-            "Idle too long while others wait, closing connection");
-
     private void refuse(Socket s) {
-        refuse(s, Reply.TOO_MANY_CONNECTIONS);
+        refuse(s, Replies.TOO_MANY_CONNECTIONS);
     }
 
     private void refuse(Socket s, Reply reply) {

@@ -141,6 +141,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void dnsServersAreAddressesWithAnOptionalPort() throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of()).relay().dnsServers()).as("default: resolv.conf's").isEmpty();
+        Config c = load("[relay]\ndns_servers = [\"192.0.2.53\", \"127.0.0.1:5353\", \"[::1]:53\", \"2001:db8::53\"]\n");
+        assertThat(c.relay().dnsServers()).extracting(a -> a.getAddress().getHostAddress() + " " + a.getPort())
+                .containsExactly("192.0.2.53 53", "127.0.0.1 5353", "0:0:0:0:0:0:0:1 53", "2001:db8:0:0:0:0:0:53 53");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "\"ns.example.com\"|FILE:2: relay.dns_servers: 'ns.example.com': 'ns.example.com' is not an IP address; name servers are given by address, e.g. \"127.0.0.1\" or \"127.0.0.1:5353\"",
+            "\"127.0.0.1:dns\"|FILE:2: relay.dns_servers: '127.0.0.1:dns': port 'dns' is not a number",
+            "\"127.0.0.1:0\"|FILE:2: relay.dns_servers: '127.0.0.1:0': port 0 is out of range 1-65535",
+            "\"[::1\"|FILE:2: relay.dns_servers: '[::1': write an IPv6 address as [2001:db8::53] or [2001:db8::53]:53",
+            "\"999.1.1.1\"|FILE:2: relay.dns_servers: '999.1.1.1': '999.1.1.1' is not an IP address",
+            "[53]|FILE:2: relay.dns_servers must be a list of strings, e.g. []",
+    })
+    void aDnsServerThatIsNotAnAddressIsRefusedWithTheFix(String value, String expected) {
+        assertThat(error("[relay]\ndns_servers = " + value + "\n")).isEqualTo(expected);
+    }
+
+    @Test
     void aMissingFileIsOneClearLine() {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.toml"), Map.of()))
                 .isInstanceOf(ConfigException.class)

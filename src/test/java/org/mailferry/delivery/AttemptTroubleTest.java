@@ -17,7 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +29,6 @@ import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.DeliveryEvent;
-import org.mailferry.notify.DsnComposer;
 import org.mailferry.queue.JournalSpool;
 import org.mailferry.queue.Spool;
 import org.mailferry.testing.MutableClock;
@@ -75,11 +73,7 @@ class AttemptTroubleTest {
         real = new JournalSpool(dir, clock, config.queue().journalLimitBytes());
         real.recover();
         FaultySpool spool = new FaultySpool(real, fault);
-        runner = new QueueRunner(spool, config.relay(), config.queue(),
-                new RetrySchedule(config.queue().retryMin(), config.queue().retryMax(), RandomGenerator.getDefault()),
-                new DsnSender(spool, new DsnComposer("relay.test"), config.queue().delayWarning(),
-                        config.queue().lifetime(), config.queue().bounceSizeLimitBytes()),
-                events::add, clock);
+        runner = DeliveryWiring.of(spool, config, events::add, clock).runner();
         Envelope env = queue(real);
         runner.start();
         runner.schedule(env);

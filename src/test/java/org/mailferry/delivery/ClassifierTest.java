@@ -91,4 +91,22 @@ class ClassifierTest {
             case DeliveryOutcome.PermanentFailure p -> "permanent";
         };
     }
+
+    /** Rule 7: no address to connect to. */
+    @ParameterizedTest(name = "{0} -> {1} {2}")
+    @CsvSource({
+            "TEMPORARY,    temporary, 4.4.3, SITE",
+            "NULL_MX,      permanent, 5.1.10, MESSAGE",
+            "NO_SUCH_NAME, permanent, 5.4.4, MESSAGE",
+            "NO_ADDRESS,   permanent, 5.4.4, MESSAGE",
+    })
+    void lookupFailures(LookupFailure.Kind kind, String outcome, String status, DeliveryOutcome.Scope scope) {
+        DeliveryOutcome o = Classifier.classify(new LookupFailure(kind, "what the DNS said"));
+        assertThat(kind(o)).isEqualTo(outcome);
+        assertThat(o.status()).hasToString(status);
+        assertThat(o.text()).isEqualTo("what the DNS said");
+        assertThat(o.relay()).isEqualTo("none");
+        assertThat(o instanceof DeliveryOutcome.TemporaryFailure t ? t.scope()
+                : ((DeliveryOutcome.PermanentFailure) o).scope()).isEqualTo(scope);
+    }
 }

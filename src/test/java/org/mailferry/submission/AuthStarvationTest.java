@@ -192,7 +192,7 @@ class AuthStarvationTest {
             assertThat(outcomes).hasSize(4).contains(PasswordChecks.Outcome.BUSY, PasswordChecks.Outcome.NO_MATCH)
                     .doesNotContain(PasswordChecks.Outcome.MATCH);
         }
-        assertThat(SaslExchange.BUSY.wire()).asString(StandardCharsets.US_ASCII)
+        assertThat(Replies.AUTH_BUSY.wire()).asString(StandardCharsets.US_ASCII)
                 .isEqualTo("454 4.7.0 Temporary authentication failure\r\n");
     }
 }

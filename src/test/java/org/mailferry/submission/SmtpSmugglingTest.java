@@ -70,7 +70,7 @@ class SmtpSmugglingTest {
             assertThat(end.oneLine()).as("NUL is refused").startsWith("550 5.6.0");
         }
         // the reply after ours is NOOP's: no smuggled MAIL/RCPT/DATA was ever run as a command
-        assertThat(next.oneLine()).isEqualTo(Reply.OK.oneLine());
+        assertThat(next.oneLine()).isEqualTo(Replies.OK.oneLine());
 
         // a control message behind it (one delivery worker: strictly in order)
         String control = Submitter.queueId(Submitter.send(relay.address(), "user@client.test",

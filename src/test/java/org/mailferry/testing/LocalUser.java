@@ -96,6 +96,10 @@ public record LocalUser(String name) {
      * The test JVM's class path made readable for any user: target/classes as it is, the jars
      * (in the root-only Maven repository) copied to a world-readable directory once.
      */
+    /** The main code's runtime dependencies (pom.xml, compile scope); the rest is test scope. */
+    private static final java.util.regex.Pattern RUNTIME_JARS =
+            java.util.regex.Pattern.compile("slf4j-api-|logback-classic-|logback-core-|dnsjava-");
+
     public static synchronized String classPath() throws IOException {
         if (classPathCache != null) {
             return classPathCache;
@@ -110,7 +114,7 @@ public record LocalUser(String name) {
                 if (p.endsWith("classes")) { // main classes only; tests run nothing of theirs as the user
                     out.add(p.toAbsolutePath().toString());
                 }
-            } else if (entry.endsWith(".jar") && (entry.contains("slf4j") || entry.contains("logback"))) {
+            } else if (entry.endsWith(".jar") && RUNTIME_JARS.matcher(Path.of(entry).getFileName().toString()).lookingAt()) {
                 Path copy = jars.resolve(p.getFileName());
                 if (!Files.exists(copy)) {
                     Path tmp = jars.resolve(p.getFileName() + "." + ProcessHandle.current().pid());

@@ -13,6 +13,7 @@ import org.mailferry.Mailferry;
 import org.mailferry.config.Config;
 import org.mailferry.config.ConfigException;
 import org.mailferry.config.ConfigLoader;
+import org.mailferry.delivery.RunnerHooks;
 import org.mailferry.notify.DeliveryEvent;
 
 /**
@@ -114,7 +115,7 @@ public final class RelayFixture implements AutoCloseable {
             if (seen.size() >= count) {
                 return seen.get(count - 1);
             }
-            relay.runner().flush();
+            RunnerHooks.flush(relay.runner());
             Thread.sleep(5);
         }
         throw new AssertionError("no " + type.getSimpleName() + " #" + count + " for " + id + " within " + timeout

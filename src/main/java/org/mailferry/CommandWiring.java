@@ -1,0 +1,57 @@
+package org.mailferry;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import org.mailferry.cli.RunningRelay;
+import org.mailferry.cli.Wiring;
+import org.mailferry.config.Config;
+import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Disk;
+import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.QueueAccess;
+
+/** What the commands need built: the relay, and the parts they use with the daemon stopped. */
+final class CommandWiring implements Wiring {
+    @Override
+    public RunningRelay start(Config config) throws IOException {
+        Mailferry m = Mailferry.start(config, Clock.systemUTC());
+        return new RunningRelay() {
+            @Override
+            public InetSocketAddress address() {
+                return m.listenAddress();
+            }
+
+            @Override
+            public void listen(EventListener listener) {
+                m.events().add(listener);
+            }
+
+            @Override
+            public CompletableFuture<Integer> stopped() {
+                return m.stopped();
+            }
+
+            @Override
+            public void close() {
+                m.close();
+            }
+        };
+    }
+
+    @Override
+    public JournalSpool spool(Config config) throws IOException {
+        return new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
+    }
+
+    @Override
+    public EventListener offlineEvents(Config config, JournalSpool spool) throws IOException {
+        return Mailferry.webhooks(config, spool, Clock.systemUTC(), Disk.SYSTEM);
+    }
+
+    @Override
+    public QueueAccess access(Config config) {
+        return Mailferry.access(config);
+    }
+}
