@@ -38,7 +38,8 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
-                new QueueRunner.Parts(schedule, sites, transport, recorder, troubles, workers, claims), events, clock);
+                new QueueRunner.Parts(schedule, sites, transport, recorder, troubles, workers, claims, new Deferrals()),
+                events, clock);
         return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE), sites);
     }
 }

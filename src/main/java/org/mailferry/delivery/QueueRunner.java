@@ -49,19 +49,12 @@ public final class QueueRunner implements AutoCloseable {
     /** Deferred without a session because their sites were down: due at once when a site is back. */
     private final Set<QueueId> parked = ConcurrentHashMap.newKeySet();
     private final Troubles troubles;
-    /**
-     * Deferrals written in the background at once (every site down), at most this many, on platform
-     * threads of their own: on virtual threads their file I/O starved the SMTP sessions' and the
-     * admin API's virtual threads (a flush of 100,000 against a dead smarthost answered in 9-15 s).
-     */
-    private static final int DEFERRING = 8;
-    private final java.util.concurrent.Semaphore deferring = new java.util.concurrent.Semaphore(DEFERRING);
-    private final java.util.concurrent.ExecutorService deferrals = java.util.concurrent.Executors.newFixedThreadPool(
-            DEFERRING, Thread.ofPlatform().name("defer-", 0).daemon(true).factory());
+    /** Deferrals written in the background when every site was down. */
+    private final Deferrals deferrals;
 
     /** The runner's parts, each built by the wiring ({@link DeliveryWiring}). */
     record Parts(Schedule schedule, Sites sites, Transport transport, Recorder recorder, Troubles troubles,
-                 Workers workers, Claims claims) {
+                 Workers workers, Claims claims, Deferrals deferrals) {
     }
 
     QueueRunner(Spool spool, Config.Relay relay, Duration lifetime, Parts parts, EventListener events, Clock clock) {
@@ -77,6 +70,7 @@ public final class QueueRunner implements AutoCloseable {
         this.troubles = parts.troubles();
         this.workers = parts.workers();
         this.claims = parts.claims();
+        this.deferrals = parts.deferrals();
         claims.onRelease(this::released);
     }
 
@@ -201,20 +195,13 @@ public final class QueueRunner implements AutoCloseable {
         if (suspended(a)) {
             // No session was opened (every site is down): writing the deferral needs no connection,
             // so it does not hold up this worker; a backlog after an outage is deferred in parallel.
-            deferring.acquireUninterruptibly();
-            try {
-                deferrals.execute(() -> {
-                    try {
-                        finish(env, a);
-                    } finally {
-                        deferring.release();
-                        claims.release(id);
-                    }
-                });
-            } catch (RuntimeException | Error e) {
-                deferring.release();
-                throw e;
-            }
+            deferrals.submit(() -> {
+                try {
+                    finish(env, a);
+                } finally {
+                    claims.release(id);
+                }
+            });
             return new Step(null, true);
         }
         if (!finish(env, a)) {
@@ -309,11 +296,6 @@ public final class QueueRunner implements AutoCloseable {
     @Override
     public void close() {
         workers.close();
-        deferrals.shutdown(); // never interrupted: each writes its deferral
-        try {
-            deferrals.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        deferrals.close();
     }
 }
