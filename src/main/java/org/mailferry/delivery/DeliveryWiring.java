@@ -2,6 +2,7 @@ package org.mailferry.delivery;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.random.RandomGenerator;
 import org.mailferry.config.Config;
 import org.mailferry.config.RelaySecurity;
@@ -32,13 +33,17 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
         Sites sites = new Sites(clock, relay.siteBackoffMin(), relay.siteBackoffMax());
         ClientSecurity security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT
                 : relay.security(), clock);
-        Transport transport = new Transport(spool, relay, security, sites, Router.of(relay)); // one DNS cache
+        // the attempt, step by step (a new concern is one more step in this list); one DNS cache
+        Pipeline pipeline = new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()),
+                new Admission(sites), new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
+                new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
+                new Transaction(spool)));
         Recorder recorder = new Recorder(spool, queue.lifetime(), retry, dsn, events);
         Troubles troubles = new Troubles(recorder, schedule, retry, clock, events);
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
-                new QueueRunner.Parts(schedule, sites, transport, recorder, troubles, workers, claims, new Deferrals()),
+                new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals()),
                 events, clock);
         return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE), sites);
     }

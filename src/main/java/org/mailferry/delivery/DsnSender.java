@@ -61,30 +61,27 @@ public final class DsnSender {
     }
 
     /**
-     * @param outcomes  one per recipient pending before the attempt; null when the message expired
+     * @param outcomes  the attempt's, by recipient; none when the message expired untried
      * @param updated   every recipient after the attempt, in envelope order
      * @param dsnOffered the smarthost offered DSN, so NOTIFY was passed on
      */
-    public Result afterAttempt(Envelope env, List<DeliveryOutcome> outcomes, List<Recipient> updated,
+    Result afterAttempt(Envelope env, Outcomes outcomes, List<Recipient> updated,
                                boolean dsnOffered, Instant now) {
         List<RecipientReport> reports = new ArrayList<>();
         List<Recipient> stillPending = new ArrayList<>();
-        int p = 0;
         for (int i = 0; i < env.recipients().size(); i++) {
             Recipient before = env.recipients().get(i);
             if (before.state() != Recipient.State.PENDING) {
                 continue;
             }
-            DeliveryOutcome o = outcomes == null ? null : outcomes.get(p);
-            p++;
+            DeliveryOutcome o = outcomes.of(before);
             Recipient after = updated.get(i);
             String remote = o == null ? "" : remoteMta(o.relay());
             if (after.state() == Recipient.State.FAILED && DsnParameters.wants(after.dsnNotify(), DsnParameters.FAILURE)) {
-                boolean expired = !(o instanceof DeliveryOutcome.PermanentFailure);
                 String diagnostic = o != null ? o.text() : before.lastReply().isEmpty() ? after.lastReply()
                         : before.lastReply();
                 reports.add(new RecipientReport(after.address(), after.orcpt(), Action.FAILED,
-                        expired ? "4.4.7" : o.status().toString(), remote, diagnostic, now));
+                        Classifier.failureStatus(o), remote, diagnostic, now));
             } else if (after.state() == Recipient.State.DELIVERED && !dsnOffered
                     && DsnParameters.wants(after.dsnNotify(), DsnParameters.SUCCESS)) {
                 reports.add(new RecipientReport(after.address(), after.orcpt(), Action.RELAYED, o.status().toString(),

@@ -14,14 +14,13 @@ import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Spool;
-import org.mailferry.smtp.EnhancedStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The scheduler: keeps (id, due time) for every queued message in a {@link Schedule} on the
  * injected clock, never bodies or envelopes, and runs a fixed number of workers that take due
- * messages, deliver them ({@link Transport}, by each site's state in {@link Sites}) and record the
+ * messages, deliver them (the attempt's steps, {@link Pipeline}) and record the
  * outcome ({@link Recorder}). A worker keeps its connection open for the next due message for a
  * short while (connection reuse). Nothing takes a message out of the schedule but its end: an
  * exception anywhere in an attempt, or an envelope that cannot be read, reschedules it with backoff
@@ -31,7 +30,6 @@ public final class QueueRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
     static final String NO_SMARTHOST = "no smarthost configured; set relay.smarthost in the config or start with "
             + "--smarthost 'smtp:[host]:port'";
-    private static final EnhancedStatus NO_ROUTE = new EnhancedStatus(4, 3, 5);
 
     private final Spool spool;
     private final Config.Relay relay;
@@ -40,7 +38,7 @@ public final class QueueRunner implements AutoCloseable {
     private final Clock clock;
     private final Schedule schedule;
     private final Sites sites;
-    private final Transport transport;
+    private final Pipeline pipeline;
     private final Recorder recorder;
     private final Claims claims;
     /** Taken while an operator held their claim: due again when the claim is released. */
@@ -53,7 +51,7 @@ public final class QueueRunner implements AutoCloseable {
     private final Deferrals deferrals;
 
     /** The runner's parts, each built by the wiring ({@link DeliveryWiring}). */
-    record Parts(Schedule schedule, Sites sites, Transport transport, Recorder recorder, Troubles troubles,
+    record Parts(Schedule schedule, Sites sites, Pipeline pipeline, Recorder recorder, Troubles troubles,
                  Workers workers, Claims claims, Deferrals deferrals) {
     }
 
@@ -65,7 +63,7 @@ public final class QueueRunner implements AutoCloseable {
         this.clock = clock;
         this.schedule = parts.schedule();
         this.sites = parts.sites();
-        this.transport = parts.transport();
+        this.pipeline = parts.pipeline();
         this.recorder = parts.recorder();
         this.troubles = parts.troubles();
         this.workers = parts.workers();
@@ -180,11 +178,11 @@ public final class QueueRunner implements AutoCloseable {
             return Step.keep(connection);
         }
         parked.remove(id);
-        Transport.Attempted a;
+        Attempted a;
         try {
-            a = clock.instant().isAfter(env.arrival().plus(lifetime))
-                    ? Transport.Attempted.of(null, connection, false) // expired: handled in record()
-                    : transport.deliver(env, connection);
+            a = Classifier.tooOldToTry(env.arrival(), lifetime, clock.instant())
+                    ? new Attempted(Outcomes.NONE, connection, false, List.of(), false, Attempted.Reach.SESSION, null)
+                    : pipeline.deliver(env, connection);
         } catch (Throwable t) {
             if (connection != null) {
                 connection.close();
@@ -214,13 +212,13 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /** True when every site was down and skipped: deferred without a session. */
-    private static boolean suspended(Transport.Attempted a) {
-        return a.connection() == null && !a.downSites().isEmpty() && a.outcomes() != null
-                && a.outcomes().stream().allMatch(o -> o.text().startsWith(Sites.SUSPENDED));
+    private static boolean suspended(Attempted a) {
+        return a.connection() == null && !a.downSites().isEmpty()
+                && a.outcomes().allAre(o -> o.text().startsWith(Sites.SUSPENDED));
     }
 
     /** Records the attempt and schedules what follows; false when that failed (then rescheduled). */
-    private boolean finish(Envelope env, Transport.Attempted a) {
+    private boolean finish(Envelope env, Attempted a) {
         try {
             Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), clock.instant());
             troubles.cleared(env.id());
@@ -235,7 +233,7 @@ public final class QueueRunner implements AutoCloseable {
         return true;
     }
 
-    private void rescheduleAfter(Recorder.Recorded r, Transport.Attempted a) {
+    private void rescheduleAfter(Recorder.Recorded r, Attempted a) {
         Envelope after = r.after();
         if (!after.isFinished() && !after.held()) {
             Instant due = after.nextAttempt();
@@ -281,7 +279,7 @@ public final class QueueRunner implements AutoCloseable {
             return;
         }
         try {
-            recorder.trouble(env, NO_SMARTHOST, NO_ROUTE, clock.instant(), env.nextAttempt()).emitted()
+            recorder.trouble(env, NO_SMARTHOST, Classifier.NO_SMARTHOST, clock.instant(), env.nextAttempt()).emitted()
                     .forEach(events::on);
         } catch (IOException e) {
             log.error("{}: cannot record the reason: {}", env.id(), e.toString());

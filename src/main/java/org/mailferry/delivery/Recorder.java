@@ -47,51 +47,54 @@ final class Recorder {
     }
 
     /**
-     * Applies the outcomes (null: expired) to the envelope, stores or retires it. When the events
+     * Applies the outcomes (none: expired untried) to the envelope, each recipient's fate as
+     * {@link Classifier#fate} says, stores or retires it. When the events
      * it owes cannot be recorded first (the webhook outbox), neither is the attempt: the envelope
      * is returned unchanged but for its next attempt, with no events, to be tried again then.
      */
-    Recorded record(Envelope env, List<DeliveryOutcome> outcomes, boolean dsnOffered, Instant now) {
+    Recorded record(Envelope env, Outcomes outcomes, boolean dsnOffered, Instant now) {
         Duration delay = Duration.between(env.arrival(), now);
         DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts() + 1);
-        boolean expiredNow = !now.isBefore(env.arrival().plus(lifetime));
+        boolean expiredNow = Classifier.expired(env.arrival(), lifetime, now);
         List<Recipient> updated = new ArrayList<>();
         List<Attempt> history = new ArrayList<>();
         List<DeliveryEvent> emitted = new ArrayList<>();
         Duration next = retry.delayAfter(env.attempts() + 1);
         Instant nextAt = now.plus(next);
-        int p = 0;
         for (Recipient r : env.recipients()) {
             if (r.state() != Recipient.State.PENDING) {
                 updated.add(r);
                 continue;
             }
-            DeliveryOutcome o = outcomes == null ? null : outcomes.get(p);
-            p++;
-            if (o instanceof DeliveryOutcome.Delivered d) {
-                updated.add(r.with(Recipient.State.DELIVERED, d.text()));
-                history.add(new Attempt(now, r.address().value(), "sent via " + d.relay() + ": " + d.text()));
-                emitted.add(new DeliveryEvent.Delivered(facts, now, r.address(), d.relay(), delay,
-                        d.status().toString(), d.text()));
-            } else if (o instanceof DeliveryOutcome.PermanentFailure f) {
-                updated.add(r.with(Recipient.State.FAILED, f.text()));
-                history.add(new Attempt(now, r.address().value(), "bounced via " + f.relay() + ": " + f.text()));
-                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), f.relay(), delay,
-                        f.status().toString(), f.text(), false));
-            } else if (o == null || expiredNow) {
-                String reason = "message expired after " + lifetime.toHours() + "h in the queue"
-                        + (r.lastReply().isEmpty() ? "" : "; last reason: " + r.lastReply());
-                String relayName = o == null ? "none" : o.relay();
-                updated.add(r.with(Recipient.State.FAILED, reason));
-                history.add(new Attempt(now, r.address().value(), "expired: " + reason));
-                emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), relayName, delay, "4.4.7",
-                        reason, true));
-            } else {
-                DeliveryOutcome.TemporaryFailure t = (DeliveryOutcome.TemporaryFailure) o;
-                updated.add(r.with(Recipient.State.PENDING, t.text()));
-                history.add(new Attempt(now, r.address().value(), "deferred via " + t.relay() + ": " + t.text()));
-                emitted.add(new DeliveryEvent.Deferred(facts, now, r.address(), t.relay(), delay,
-                        t.status().toString(), t.text(), nextAt));
+            DeliveryOutcome o = outcomes.of(r);
+            switch (Classifier.fate(o, expiredNow)) {
+                case DELIVERED -> {
+                    updated.add(r.with(Recipient.State.DELIVERED, o.text()));
+                    history.add(new Attempt(now, r.address().value(), "sent via " + o.relay() + ": " + o.text()));
+                    emitted.add(new DeliveryEvent.Delivered(facts, now, r.address(), o.relay(), delay,
+                            o.status().toString(), o.text()));
+                }
+                case BOUNCED -> {
+                    updated.add(r.with(Recipient.State.FAILED, o.text()));
+                    history.add(new Attempt(now, r.address().value(), "bounced via " + o.relay() + ": " + o.text()));
+                    emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), o.relay(), delay,
+                            o.status().toString(), o.text(), false));
+                }
+                case EXPIRED -> {
+                    String reason = "message expired after " + lifetime.toHours() + "h in the queue"
+                            + (r.lastReply().isEmpty() ? "" : "; last reason: " + r.lastReply());
+                    String relayName = o == null ? "none" : o.relay();
+                    updated.add(r.with(Recipient.State.FAILED, reason));
+                    history.add(new Attempt(now, r.address().value(), "expired: " + reason));
+                    emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), relayName, delay,
+                            Classifier.EXPIRED.toString(), reason, true));
+                }
+                case DEFERRED -> {
+                    updated.add(r.with(Recipient.State.PENDING, o.text()));
+                    history.add(new Attempt(now, r.address().value(), "deferred via " + o.relay() + ": " + o.text()));
+                    emitted.add(new DeliveryEvent.Deferred(facts, now, r.address(), o.relay(), delay,
+                            o.status().toString(), o.text(), nextAt));
+                }
             }
         }
         DsnSender.Result notices = dsn.afterAttempt(env, outcomes, updated, dsnOffered, now);

@@ -7,37 +7,28 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLSocket;
 import org.mailferry.config.Config;
-import org.mailferry.config.TlsMode;
-import org.mailferry.message.Envelope;
-import org.mailferry.message.Recipient;
 import org.mailferry.smtp.DataReader;
 import org.mailferry.smtp.DataWriter;
-import org.mailferry.smtp.DsnParameters;
-import org.mailferry.smtp.EnhancedStatus;
 import org.mailferry.smtp.Reply;
 import org.mailferry.smtp.ReplyReader;
 import org.mailferry.smtp.SmtpInput;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One SMTP client connection to a smarthost: greeting, EHLO (HELO as fallback), then any number
- * of transactions (connection reuse), PIPELINING when offered, the body streamed from the spool
- * byte-exact with dot-stuffing. STARTTLS (then a second EHLO) and AUTH come between EHLO and the
- * first MAIL; a TLS or AUTH problem is a {@link SecurityFailure}, never a fallback to cleartext.
+ * One SMTP client connection to a smarthost, the protocol alone: commands out, whole replies in
+ * within their deadlines, EHLO (HELO as fallback) and what it offers, the TLS upgrade, the body
+ * streamed byte-exact with dot-stuffing. Opening it is the attempt's steps ({@link Connect},
+ * {@link StartTls}, {@link Authenticate}), a transaction is {@link SmtpTransaction}; it judges no
+ * reply ({@link Classifier} does). Any number of transactions run over it (connection reuse).
  * Not thread-safe: one worker owns a connection.
  */
 public final class SmtpClient implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("mailferry.smtp");
     private Socket socket;
     /** The TCP socket under {@code socket}: what a deadline closes (closing an SSLSocket would write). */
     private Socket tcp;
@@ -54,7 +45,6 @@ public final class SmtpClient implements AutoCloseable {
     private boolean tlsActive;
     private long maxSize;
     private boolean broken;
-    private int transactions;
 
     /** Thrown when the smarthost refuses the session itself (greeting or EHLO/HELO). */
     public static final class SessionRefused extends Exception {
@@ -68,31 +58,6 @@ public final class SmtpClient implements AutoCloseable {
         public Reply reply() {
             return reply;
         }
-    }
-
-    /** @param tcp the TCP socket under {@code socket} (the same one unless implicit TLS) */
-    private SmtpClient(Socket socket, Socket tcp, String relay, Timeouts timeouts) throws IOException {
-        this.socket = socket;
-        this.relay = relay;
-        this.commandTimeoutMillis = timeouts.command().toMillis();
-        this.transactionTimeoutMillis = timeouts.transaction().toMillis();
-        this.replyTransferTimeoutMillis = timeouts.replyTransfer().toMillis();
-        streams(socket, tcp);
-    }
-
-    /**
-     * Both directions are bounded: a whole reply, all its lines, must arrive within the command
-     * timeout even when the server trickles bytes (SO_TIMEOUT alone restarts at every byte; see
-     * {@link #reply(long)}, {@link DeadlineInput}), and a write must not block forever on a server
-     * that stopped reading. Called again after STARTTLS; a stuck write is ended by closing the TCP
-     * socket underneath (closing an SSLSocket would itself try to write).
-     */
-    private void streams(Socket s, Socket tcp) throws IOException {
-        this.tcp = tcp;
-        deadlines = new DeadlineInput(s.getInputStream(), s, replyTransferTimeoutMillis, relay);
-        in = new SmtpInput(deadlines);
-        in.setLineTimeoutMillis(commandTimeoutMillis);
-        out = new BufferedOutputStream(new WriteTimeout(s.getOutputStream(), tcp, commandTimeoutMillis), 65536);
     }
 
     /** Reports each step of the session setup; {@code mailferry check} prints them. */
@@ -118,195 +83,102 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
-    /** Connects, reads the greeting and says EHLO; no TLS, no AUTH; relay.reply_transfer_timeout and
-     * relay.transaction_timeout at their defaults. */
-    public static SmtpClient open(InetSocketAddress address, String hostName, String heloName,
-                                  Duration connectTimeout, Duration commandTimeout)
-            throws IOException, SessionRefused {
-        try {
-            return open(address, hostName, List.of(hostName), heloName, new Timeouts(connectTimeout, commandTimeout,
-                    Duration.ofSeconds(10), Duration.ofMinutes(20)), ClientSecurity.PLAIN, Trace.NONE);
-        } catch (SecurityFailure e) {
-            throw new IllegalStateException("no TLS or AUTH without security settings", e);
-        }
-    }
-
     /**
      * Connects, does implicit TLS or STARTTLS as the mode says, says EHLO, and logs in when
-     * credentials are configured for {@code names} (the host connected to, then the configured name).
+     * credentials are configured for {@code names} (the host connected to, then the configured
+     * name): the attempt's session steps, without the site bookkeeping ({@code mailferry check}).
      */
     public static SmtpClient open(InetSocketAddress address, String hostName, List<String> names, String heloName,
                                   Timeouts timeouts, ClientSecurity security, Trace trace)
             throws IOException, SessionRefused, SecurityFailure {
-        Duration connectTimeout = timeouts.connect();
-        Duration commandTimeout = timeouts.command();
-        Socket s = new Socket();
-        int port = address.getPort();
-        String relay = hostName + "[" + address.getAddress().getHostAddress() + "]:" + port;
-        TlsMode mode = security.mode().resolve(port, address.getAddress().isLoopbackAddress());
-        Login login = security.logins().find(names, port);
-        // auto on a loopback address (resolved to none): STARTTLS when offered, required with credentials
-        boolean opportunistic = security.mode() == TlsMode.AUTO && mode == TlsMode.NONE;
-        SmtpClient c = null;
-        try {
-            s.connect(address, (int) connectTimeout.toMillis());
-            s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeout.toMillis()));
-            s.setTcpNoDelay(true);
-            trace.step("connect", true, relay + " (tls mode " + (opportunistic ? "auto: starttls when offered" : mode) + ")");
-            Socket plain = s;
-            if (mode == TlsMode.TLS) {
-                s = security.tls().handshake(plain, hostName, port);
-                trace.step("tls", true, handshake((SSLSocket) s));
-            }
-            c = new SmtpClient(s, plain, relay, timeouts);
-            c.tlsActive = mode == TlsMode.TLS;
-            // A server that accepts TCP but never greets is as unreachable as one that never
-            // accepts: the greeting must come within the connect timeout (or the command timeout,
-            // when shorter), so a black hole costs one connect timeout, not five minutes.
-            Reply greeting = c.greeting(s, Math.min(connectTimeout.toMillis(), commandTimeout.toMillis()));
-            trace.step("greeting", greeting.isPositive(), greeting.oneLine());
-            if (!greeting.isPositive()) {
-                throw new SessionRefused(greeting);
-            }
-            c.hello(heloName, trace);
-            if (mode == TlsMode.STARTTLS || opportunistic && (login != null || c.offers("STARTTLS"))) {
-                c.startTls(security.tls(), hostName, port, trace);
-                c.hello(heloName, trace);
-            }
-            if (login != null) {
-                c.login(login, hostName, port, security.allowPlaintextAuth(), trace);
-            }
-            return c;
-        } catch (TlsPolicy.TlsFailure e) {
-            trace.step("tls", false, e.getMessage() + certificate(e.chain(), false));
-            s.close();
-            throw new SecurityFailure(e.getMessage(), TEMP_SECURITY, false, e);
-        } catch (IOException | SessionRefused | SecurityFailure | RuntimeException e) {
-            if (e instanceof SecurityFailure f) {
-                trace.step(f.authentication() || f.status() == SmtpAuth.TEMP_AUTH ? "auth" : "tls", false,
-                        f.getMessage());
-            } else if (!(e instanceof SessionRefused)) {
-                trace.step(c == null ? "connect" : "session", false, relay + ": " + e.getMessage());
-            }
-            if (c != null) {
-                c.close();
-            }
-            s.close();
-            throw e;
-        }
+        Pipeline setup = new Pipeline(List.of(new Connect(heloName, timeouts, security),
+                new StartTls(heloName, security), new Authenticate(security), Attempted::holding));
+        return setup.open(new Router.Target(hostName, address), names, trace);
+    }
+
+    /** @param tcp the TCP socket under {@code socket} (the same one unless implicit TLS) */
+    SmtpClient(Socket socket, Socket tcp, String relay, Timeouts timeouts, boolean tlsActive) throws IOException {
+        this.socket = socket;
+        this.relay = relay;
+        this.commandTimeoutMillis = timeouts.command().toMillis();
+        this.transactionTimeoutMillis = timeouts.transaction().toMillis();
+        this.replyTransferTimeoutMillis = timeouts.replyTransfer().toMillis();
+        this.tlsActive = tlsActive;
+        streams(socket, tcp);
+    }
+
+    /**
+     * Both directions are bounded: a whole reply, all its lines, must arrive within the command
+     * timeout even when the server trickles bytes (SO_TIMEOUT alone restarts at every byte; see
+     * {@link #reply(long)}, {@link DeadlineInput}), and a write must not block forever on a server
+     * that stopped reading. Called again after STARTTLS; a stuck write is ended by closing the TCP
+     * socket underneath (closing an SSLSocket would itself try to write).
+     */
+    private void streams(Socket s, Socket tcp) throws IOException {
+        this.tcp = tcp;
+        deadlines = new DeadlineInput(s.getInputStream(), s, replyTransferTimeoutMillis, relay);
+        in = new SmtpInput(deadlines);
+        in.setLineTimeoutMillis(commandTimeoutMillis);
+        out = new BufferedOutputStream(new WriteTimeout(s.getOutputStream(), tcp, commandTimeoutMillis), 65536);
     }
 
     /** Reads the greeting within {@code timeoutMillis}, then restores the command timeout. */
-    private Reply greeting(Socket s, long timeoutMillis) throws IOException {
-        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
+    Reply greeting(long timeoutMillis) throws IOException {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
         in.setLineTimeoutMillis(timeoutMillis);
         Reply r = reply(timeoutMillis);
-        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMillis));
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeoutMillis));
         in.setLineTimeoutMillis(commandTimeoutMillis);
         return r;
     }
 
-    static final EnhancedStatus TEMP_SECURITY = new EnhancedStatus(4, 7, 0);
-
-    private void startTls(TlsPolicy tls, String hostName, int port, Trace trace)
-            throws IOException, SecurityFailure {
-        if (!offers("STARTTLS")) {
-            throw new SecurityFailure(relay + " does not offer STARTTLS, which relay.tls = starttls (or auto, with "
-                    + "credentials or off loopback) requires (set relay.tls = \"none\" only for a smarthost on a "
-                    + "trusted network)", TEMP_SECURITY, false, null);
-        }
-        command("STARTTLS");
-        Reply r = reply();
-        if (r.code() != 220) {
-            throw new SecurityFailure(relay + " refused STARTTLS: " + r.oneLine(), TEMP_SECURITY, false, null);
-        }
-        if (in.hasBuffered()) {
-            // bytes after the 220 were sent before TLS: a man in the middle injecting commands
-            broken = true;
-            throw new SecurityFailure(relay + " sent data after its STARTTLS reply (injection?); refusing",
-                    TEMP_SECURITY, false, null);
-        }
-        Socket tcp = socket;
-        SSLSocket ssl = tls.handshake(tcp, hostName, port);
-        socket = ssl;
-        streams(ssl, tcp);
-        tlsActive = true;
-        trace.step("starttls", true, handshake(ssl));
-    }
-
-    private void login(Login login, String hostName, int port, boolean allowPlaintext, Trace trace)
-            throws IOException, SecurityFailure {
-        List<String> offered = SmtpAuth.offered(ehloLines);
-        if (!tlsActive && !allowPlaintext) {
-            throw new SecurityFailure("refusing to send credentials (" + login.origin() + ") to " + relay
-                    + " without TLS; use relay.tls = \"starttls\" or \"tls\", or set relay.allow_plaintext_auth = "
-                    + "true for a trusted loopback smarthost", SmtpAuth.TEMP_AUTH, false, null);
-        }
-        if (offered.isEmpty()) {
-            throw new SecurityFailure(relay + " does not offer AUTH, but credentials are configured for it ("
-                    + login.origin() + ")", SmtpAuth.TEMP_AUTH, false, null);
-        }
-        String mechanism = SmtpAuth.choose(login, offered);
-        if (mechanism == null) {
-            throw new SecurityFailure(relay + " offers AUTH " + String.join(" ", offered) + " but we allow only "
-                    + String.join(" ", login.mechanisms()) + " (relay.auth_mechanisms or authinfo M:) with the "
-                    + "credentials configured", SmtpAuth.TEMP_AUTH, false, null);
-        }
-        Reply ok = SmtpAuth.authenticate(line -> {
-            command(line);
-            return reply();
-        }, login, mechanism, hostName, port, relay);
-        trace.step("auth", true, mechanism + " as " + login.user() + ": " + ok.oneLine());
-    }
-
-    private static String handshake(SSLSocket s) {
-        TlsPolicy.Handshake h = TlsPolicy.describe(s);
-        return h.protocol() + " " + h.cipherSuite() + certificate(h.chain(), true);
-    }
-
-    /** Subject, issuer, expiry of the server's certificate, for check's output. */
-    static String certificate(List<X509Certificate> chain, boolean verified) {
-        if (chain == null || chain.isEmpty()) {
-            return "";
-        }
-        X509Certificate c = chain.get(0);
-        return "; certificate subject=" + c.getSubjectX500Principal().getName() + " issuer="
-                + c.getIssuerX500Principal().getName() + " expires=" + c.getNotAfter().toInstant()
-                + (verified ? " verified" : " NOT verified");
-    }
-
-    /** True once TLS protects the connection. */
-    public boolean isEncrypted() {
-        return tlsActive;
-    }
-
-    private void hello(String heloName, Trace trace) throws IOException, SessionRefused {
-        command("EHLO " + heloName);
-        Reply r = reply();
-        trace.step("ehlo", r.isPositive(), r.oneLine());
-        if (r.isPositive()) {
-            extensions.clear();
-            ehloLines = r.lines().subList(1, r.lines().size());
-            for (int i = 1; i < r.lines().size(); i++) {
-                String line = r.lines().get(i).toUpperCase(Locale.ROOT);
-                String[] words = line.split(" ");
-                extensions.add(words[0]);
-                if (words[0].equals("SIZE") && words.length > 1) {
-                    try {
-                        maxSize = Long.parseLong(words[1]);
-                    } catch (NumberFormatException ignored) {
-                        maxSize = 0;
-                    }
+    /** What EHLO offered: its reply's lines after the first (earlier offers are forgotten). */
+    void offered(List<String> lines) {
+        extensions.clear();
+        ehloLines = lines;
+        for (String l : lines) {
+            String[] words = l.toUpperCase(Locale.ROOT).split(" ");
+            extensions.add(words[0]);
+            if (words[0].equals("SIZE") && words.length > 1) {
+                try {
+                    maxSize = Long.parseLong(words[1]);
+                } catch (NumberFormatException ignored) {
+                    maxSize = 0;
                 }
             }
-            return;
         }
-        command("HELO " + heloName);
-        Reply h = reply();
-        trace.step("helo", h.isPositive(), h.oneLine());
-        if (!h.isPositive()) {
-            throw new SessionRefused(h);
-        }
+    }
+
+    /** After STARTTLS's 220: everything from now on goes over {@code ssl}, on the same TCP socket. */
+    void upgrade(SSLSocket ssl) throws IOException {
+        Socket plain = socket;
+        socket = ssl;
+        streams(ssl, plain);
+        tlsActive = true;
+    }
+
+    /** True when bytes came after the last reply, unasked (sent before TLS: an injection). */
+    boolean hasBuffered() throws IOException {
+        return in.hasBuffered();
+    }
+
+    /** The connection must not carry another command (the server misbehaved). */
+    void markBroken() {
+        broken = true;
+    }
+
+    Socket socket() {
+        return socket;
+    }
+
+    /** EHLO's lines after the first: the extensions as offered, parameters included. */
+    List<String> ehloLines() {
+        return ehloLines;
+    }
+
+    /** The smarthost's SIZE limit in bytes, 0 when none was given. */
+    long maxSize() {
+        return maxSize;
     }
 
     public String relay() {
@@ -317,22 +189,23 @@ public final class SmtpClient implements AutoCloseable {
         return extensions.contains(extension.toUpperCase(Locale.ROOT));
     }
 
+    /** True once TLS protects the connection. */
+    public boolean isEncrypted() {
+        return tlsActive;
+    }
+
     /** True while the connection can carry another transaction. */
     public boolean isReusable() {
         return !broken && !socket.isClosed();
     }
 
-    public int transactions() {
-        return transactions;
-    }
-
-    private void command(String line) throws IOException {
+    void command(String line) throws IOException {
         out.write(line.getBytes(StandardCharsets.UTF_8));
         out.write('\r');
         out.write('\n');
     }
 
-    private Reply reply() throws IOException {
+    Reply reply() throws IOException {
         return reply(commandTimeoutMillis);
     }
 
@@ -381,17 +254,21 @@ public final class SmtpClient implements AutoCloseable {
         return "transaction (MAIL FROM to the reply after the final dot) with " + relay;
     }
 
+    @FunctionalInterface
+    interface Work<T> {
+        T run() throws IOException;
+    }
+
     /**
-     * Sends one message to its pending recipients. Returns one outcome per pending recipient, in
-     * order. An IOException means the connection failed; the caller classifies it for all.
+     * Runs one transaction within relay.transaction_timeout: its replies read within the
+     * transaction's deadline ({@link DeadlineInput}), the body's writes, each bounded by the
+     * command timeout alone, cut by the watchdog closing the socket. A failure breaks the connection.
      */
-    public List<DeliveryOutcome> send(Envelope env, InputStream body) throws IOException {
-        // Replies read within the transaction's deadline (DeadlineInput); the body's writes, each
-        // bounded by the command timeout alone, are cut by the watchdog closing the socket.
+    <T> T transaction(Work<T> work) throws IOException {
         transactionEndNanos = System.nanoTime() + transactionTimeoutMillis * 1_000_000L;
         Deadline whole = Deadline.arm(tcp, transactionTimeoutMillis, transactionName());
         try {
-            return transact(env, body);
+            return work.run();
         } catch (IOException e) {
             broken = true;
             throw whole.expired() && !(e instanceof Deadline.TooSlow) ? whole.timeout() : e;
@@ -401,129 +278,12 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
-    private List<DeliveryOutcome> transact(Envelope env, InputStream body) throws IOException {
-        List<Recipient> rcpts = env.pending();
-        transactions++;
-        StringBuilder mail = new StringBuilder("MAIL FROM:").append(env.sender().bracketed());
-        if (offers("SIZE")) {
-            mail.append(" SIZE=").append(env.sizeBytes());
-        }
-        if (offers("8BITMIME") && env.bodyType().equals("8BITMIME")) {
-            mail.append(" BODY=8BITMIME");
-        }
-        if (env.smtpUtf8()) {
-            if (!offers("SMTPUTF8")) {
-                return fail(rcpts, Reply.of(553, EnhancedStatus.NEEDS_SMTPUTF8,
-                        "smarthost does not offer SMTPUTF8, which this message needs"));
-            }
-            mail.append(" SMTPUTF8");
-        }
-        boolean dsn = offers("DSN");
-        if (dsn && !env.ret().isEmpty()) {
-            mail.append(" RET=").append(env.ret());
-        }
-        if (dsn && !env.envId().isEmpty()) {
-            mail.append(" ENVID=").append(DsnParameters.encodeXtext(env.envId()));
-        }
-        if (maxSize > 0 && env.sizeBytes() > maxSize) {
-            return fail(rcpts, Reply.of(552, EnhancedStatus.TOO_BIG,
-                    "message size " + env.sizeBytes() + " exceeds smarthost limit " + maxSize));
-        }
-        boolean pipelining = offers("PIPELINING");
-        command(mail.toString());
-        Reply mailReply = pipelining ? null : reply();
-        if (mailReply != null && !mailReply.isPositive()) {
-            return failAndReset(rcpts, mailReply);
-        }
-        List<Reply> rcptReplies = new ArrayList<>();
-        for (Recipient r : rcpts) {
-            command("RCPT TO:" + r.address().bracketed() + (dsn ? dsnParameters(r) : ""));
-            if (!pipelining) {
-                rcptReplies.add(reply());
-            }
-        }
-        if (pipelining) {
-            command("DATA");
-            mailReply = reply();
-            for (int i = 0; i < rcpts.size(); i++) {
-                rcptReplies.add(reply());
-            }
-        }
-        boolean anyAccepted = mailReply.isPositive() && rcptReplies.stream().anyMatch(Reply::isPositive);
-        Reply dataReply;
-        if (pipelining) {
-            dataReply = reply();
-        } else if (anyAccepted) {
-            command("DATA");
-            dataReply = reply();
-        } else {
-            dataReply = null;
-        }
-        if (!mailReply.isPositive()) {
-            if (dataReply != null && dataReply.isIntermediate()) {
-                command(".");
-                reply();
-            }
-            return failAndReset(rcpts, mailReply);
-        }
-        List<DeliveryOutcome> outcomes = new ArrayList<>();
-        if (!anyAccepted) {
-            if (dataReply != null && dataReply.isIntermediate()) {
-                command("."); // RFC 2920 3.1: the server took DATA though no RCPT succeeded
-                reply();
-            }
-            command("RSET");
-            reply();
-            for (Reply r : rcptReplies) {
-                outcomes.add(Classifier.classify(r, DeliveryOutcome.Scope.RECIPIENT, relay));
-            }
-            return outcomes;
-        }
-        if (!dataReply.isIntermediate()) {
-            command("RSET");
-            reply();
-            return fail(rcpts, dataReply);
-        }
-        streamBody(env, body);
-        Reply end = reply();
-        for (Reply r : rcptReplies) {
-            outcomes.add(r.isPositive() ? Classifier.classify(end, DeliveryOutcome.Scope.MESSAGE, relay)
-                    : Classifier.classify(r, DeliveryOutcome.Scope.RECIPIENT, relay));
-        }
-        return outcomes;
-    }
-
-    /** RFC 3461: NOTIFY and ORCPT as the submitting client gave them, passed on unchanged. */
-    private static String dsnParameters(Recipient r) {
-        return (r.dsnNotify().isEmpty() ? "" : " NOTIFY=" + r.dsnNotify())
-                + (r.orcpt().isEmpty() ? "" : " ORCPT=" + DsnParameters.orcptParameter(r.orcpt()));
-    }
-
-    private List<DeliveryOutcome> failAndReset(List<Recipient> rcpts, Reply reply) throws IOException {
-        command("RSET");
-        reply();
-        return fail(rcpts, reply);
-    }
-
-    private List<DeliveryOutcome> fail(List<Recipient> rcpts, Reply reply) {
-        DeliveryOutcome o = Classifier.classify(reply, DeliveryOutcome.Scope.MESSAGE, relay);
-        List<DeliveryOutcome> out = new ArrayList<>();
-        for (int i = 0; i < rcpts.size(); i++) {
-            out.add(o);
-        }
-        return out;
-    }
-
     /**
      * Copies the stored body as DATA; a line over 998 octets is broken (Postfix's
-     * smtp_line_length_limit), logged so the change to the bytes is never silent.
+     * smtp_line_length_limit). Returns how many line breaks were inserted.
      */
-    private void streamBody(Envelope env, InputStream body) throws IOException {
-        long breaks = new DataWriter(DataReader.MAX_LINE_OCTETS).write(body, out);
-        if (breaks > 0) {
-            log.info("{}: relay={}, {} line break(s) inserted: lines longer than {} octets", env.id(), relay,
-                    breaks, DataReader.MAX_LINE_OCTETS);
-        }
+    long writeBody(InputStream body) throws IOException {
+        return new DataWriter(DataReader.MAX_LINE_OCTETS).write(body, out);
     }
 
     /** Says QUIT politely and closes; never throws. */
