@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.mailferry.imports.ImportException;
 import org.mailferry.imports.Importer;
@@ -14,7 +15,8 @@ import org.mailferry.imports.Importer;
 /**
  * {@code mailferry import FILE [-o OUT [--force]]}: a sendmail.mc or Postfix main.cf becomes a
  * mailferry.toml, printed (or written to OUT, never over an existing file without --force); the
- * report of every directive goes to standard error. Nothing is written unless the result loads.
+ * report of every directive goes to standard error. Nothing is written unless the result loads;
+ * the file is mode 0644, as it holds no secret (the credentials stay in their own files).
  */
 final class ImportCommand {
     static final String USAGE = "usage: mailferry import /etc/mail/sendmail.mc|/etc/postfix/main.cf [-o FILE [--force]]";
@@ -98,6 +100,8 @@ final class ImportCommand {
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            // no secret in it (credentials stay in their files); the service user and sendmail read it
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             if (force) {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } else {

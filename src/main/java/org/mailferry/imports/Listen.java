@@ -39,11 +39,17 @@ final class Listen {
     static void networks(Translation t, Directive d, String value) {
         List<String> out = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        List<String> mapped = new ArrayList<>();
         for (String w : words(value)) {
             String n = network(w);
             if (n == null) {
                 skipped.add(w);
-            } else if (!out.contains(n)) {
+                continue;
+            }
+            if (w.toLowerCase(java.util.Locale.ROOT).contains("::ffff:")) {
+                mapped.add(w + " is " + n);
+            }
+            if (!out.contains(n)) {
                 out.add(n);
             }
         }
@@ -52,8 +58,15 @@ final class Listen {
                     "list the networks in smtpd.mynetworks, e.g. [\"127.0.0.0/8\", \"::1/128\"]");
             return;
         }
-        t.setList(d, "smtpd.mynetworks", out, skipped.isEmpty() ? "" : String.join(", ", skipped) + " not "
-                + "translated: Mailferry reads networks, not files, tables or host names; add them as networks");
+        List<String> notes = new ArrayList<>();
+        if (!mapped.isEmpty()) {
+            notes.add(String.join(", ", mapped) + " (IPv4-mapped IPv6: Mailferry sees such clients as IPv4)");
+        }
+        if (!skipped.isEmpty()) {
+            notes.add(String.join(", ", skipped) + " not translated: Mailferry reads networks, not files, tables or "
+                    + "host names; add them as networks");
+        }
+        t.setList(d, "smtpd.mynetworks", out, String.join("; ", notes));
     }
 
     private static @Nullable String network(String written) {

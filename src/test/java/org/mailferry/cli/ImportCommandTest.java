@@ -67,6 +67,7 @@ class ImportCommandTest {
         assertThat(first.out()).isEmpty();
         assertThat(first.err()).contains("mailferry import: wrote " + out + " (sendmail.mc " + mc + ")");
         String written = Files.readString(out);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rw-r--r--");
         assertThat(written).contains("smarthost = \"[smtp.example.com]:587\"");
 
         Files.writeString(out, "# mine\n");
