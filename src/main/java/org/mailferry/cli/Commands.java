@@ -25,6 +25,8 @@ public final class Commands {
               check   test the smarthost: connect, TLS, certificate, AUTH
                       (--send-test TO [--from ADDR]: send one, from ADDR if the smarthost needs it)
               passwd USER  print a smtpd.users line for USER (password from the terminal or stdin)
+              import FILE [-o OUT [--force]]  sendmail.mc or Postfix main.cf to mailferry.toml, with a
+                      report of every directive on stderr (docs/migrating.md)
             options:
               --config FILE        mailferry.toml (default: none, built-in defaults)
               --smarthost SPEC     relay.smarthost, e.g. 'smtp:[smtp.example.com]:587'
@@ -47,6 +49,9 @@ public final class Commands {
         String command = argv.get(0);
         if (command.equals("passwd")) {
             return Passwd.run(argv.subList(1, argv.size()), System.console(), System.in, out, err);
+        }
+        if (command.equals("import")) {
+            return ImportCommand.run(argv.subList(1, argv.size()), out, err);
         }
         List<String> rest = new ArrayList<>(argv.subList(1, argv.size()));
         CheckCommand check = null;
