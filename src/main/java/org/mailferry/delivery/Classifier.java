@@ -174,9 +174,17 @@ public final class Classifier {
     }
 
     /** What becomes of a pending recipient after an attempt. */
-    enum Fate { DELIVERED, BOUNCED, EXPIRED, DEFERRED }
+    enum Fate {
+        DELIVERED, BOUNCED, EXPIRED, DEFERRED,
+        /** Not tried by this attempt (a step left it out), still in time: pending, unchanged. */
+        UNTRIED
+    }
 
-    /** @param o the recipient's outcome; null when the message was not tried (expired) */
+    /**
+     * @param o       the recipient's outcome; null when it was not tried (the message expired
+     *                untried, or a step of the attempt left it out)
+     * @param expired the message's lifetime is over ({@link #expired})
+     */
     static Fate fate(DeliveryOutcome o, boolean expired) {
         if (o instanceof DeliveryOutcome.Delivered) {
             return Fate.DELIVERED;
@@ -184,7 +192,7 @@ public final class Classifier {
         if (o instanceof DeliveryOutcome.PermanentFailure) {
             return Fate.BOUNCED;
         }
-        return o == null || expired ? Fate.EXPIRED : Fate.DEFERRED;
+        return expired ? Fate.EXPIRED : o == null ? Fate.UNTRIED : Fate.DEFERRED;
     }
 
     /** The status a failure notice gives a failed recipient: its permanent reply's, else 4.4.7 (expired). */
