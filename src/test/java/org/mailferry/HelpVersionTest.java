@@ -27,7 +27,7 @@ class HelpVersionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd"})
+    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd", "import"})
     void eachCommandPrintsItsUsage(String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(out()).startsWith("usage: mailferry " + command);
@@ -38,7 +38,7 @@ class HelpVersionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd", "--version"})
+    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd", "import", "--version"})
     void versionIsTheProjectVersion(String command) {
         assertThat(command.equals("--version") ? run(command) : run(command, "--version")).isZero();
         assertThat(out()).matches("mailferry [0-9]+\\.[0-9]+\\.[0-9]+(-SNAPSHOT)?\n");

@@ -43,6 +43,9 @@ public final class Commands {
             out.println(Usage.version());
             return 0;
         }
+        if (command.equals("import")) { // its own --help, as it has its own options
+            return ImportCommand.run(rest, out, err);
+        }
         if (Usage.asksHelp(rest) && KNOWN.contains(command)) {
             Usage.print(command, out);
             return 0;

@@ -38,6 +38,8 @@ final class Usage {
               config check   validate the configuration without starting (exit 0, or 78 and the errors)
               config show [-n]  the effective configuration as TOML, secrets masked (-n: only what is set)
               passwd USER  print a smtpd.users line for USER (password from the terminal or stdin)
+              import FILE [-o OUT [--force]]  sendmail.mc or Postfix main.cf to mailferry.toml, with a
+                      report of every directive on stderr (docs/migrating.md)
             """ + FLAGS;
 
     private static final Map<String, String> ONE = Map.of(

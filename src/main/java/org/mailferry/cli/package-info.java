@@ -9,6 +9,6 @@
  * package never depends on Mailferry itself.
  * Depends on: config, queue, message, delivery (QueueControl; ClientSecurity, Router and SmtpClient
  * for check), admin (MessageStatus), notify, smtp, submission (Drop; SmtpSession for sendmail -bs;
- * password hashes for passwd).
+ * password hashes for passwd), imports (import).
  */
 package org.mailferry.cli;

@@ -63,8 +63,11 @@ final class Chain {
         return target;
     }
 
-    /** "host[address]:port" of the target: the site's name in {@link Sites}. */
+    /** "host[address]:port" of the target (or of the reused connection): the site's name in {@link Sites}. */
     String site() {
+        if (target == null) {
+            return connection.relay();
+        }
         return target.hostName() + "[" + target.address().getAddress().getHostAddress() + "]:"
                 + target.address().getPort();
     }
@@ -81,6 +84,11 @@ final class Chain {
     /** True when the connection carried an earlier message: it is open, secured, logged in already. */
     boolean reused() {
         return reused;
+    }
+
+    /** With the message changed for the steps after this one (a rewritten sender, fewer recipients). */
+    Chain withEnvelope(Envelope e) {
+        return new Chain(steps, next, e, trace, target, names, connection, reused);
     }
 
     Chain withTarget(Router.Target t, List<String> credentialNames) {

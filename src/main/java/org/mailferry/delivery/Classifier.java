@@ -32,9 +32,11 @@ import org.mailferry.smtp.Reply;
  *   <li>A reply without an enhanced code gets X.0.0 of its class.</li>
  *   <li>No address to connect to ({@link LookupFailure}, RFC 5321 5.1): DNS trouble (SERVFAIL,
  *       REFUSED, timeout) is temporary, 4.4.3, site scope; a null MX (RFC 7505) is permanent,
- *       5.1.10, for the whole message; a name that does not exist (NXDOMAIN) or has no address, or
- *       whose MX hosts have none, is permanent, 5.4.4. Permanent only when every smarthost in the
- *       list failed so ({@link LookupFailure#decisive}).</li>
+ *       5.1.10, for the whole message (as the MX issue asks; Postfix reports 5.1.0); a smarthost name
+ *       that does not exist (NXDOMAIN) or has no address, or whose MX hosts have none, is a
+ *       configuration problem of ours, not the recipient's: temporary, 4.3.5, site scope, as
+ *       Postfix's smtp_connect.c softens any hard error for the relayhost ("relayhost configuration
+ *       problem"), so a typo in relay.smarthost keeps mail queued instead of bouncing all of it.</li>
  *   <li>What the smarthost cannot take (SMTPUTF8 not offered, over its SIZE): permanent, message
  *       scope, without sending it; a body we cannot read: temporary, message scope.</li>
  *   <li>Expiry: past queue.lifetime a message is not tried again, and a temporary failure at or
@@ -50,8 +52,6 @@ public final class Classifier {
     static final EnhancedStatus TEMP_DNS = new EnhancedStatus(4, 4, 3);
     /** X.1.10, "recipient address has null MX" (RFC 7505 4.2). */
     static final EnhancedStatus NULL_MX = new EnhancedStatus(5, 1, 10);
-    /** X.4.4, "unable to route" (RFC 3463), as Postfix reports a name that is not found. */
-    static final EnhancedStatus NO_ROUTE = new EnhancedStatus(5, 4, 4);
 
     private Classifier() {
     }
@@ -99,8 +99,8 @@ public final class Classifier {
                     TEMP_DNS);
             case NULL_MX -> new DeliveryOutcome.PermanentFailure(DeliveryOutcome.Scope.MESSAGE, "none", f.getMessage(),
                     NULL_MX);
-            case NO_SUCH_NAME, NO_ADDRESS -> new DeliveryOutcome.PermanentFailure(DeliveryOutcome.Scope.MESSAGE, "none",
-                    f.getMessage(), NO_ROUTE);
+            case NO_SUCH_NAME, NO_ADDRESS -> new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, "none",
+                    f.getMessage(), NO_SMARTHOST);
         };
     }
 
@@ -174,9 +174,17 @@ public final class Classifier {
     }
 
     /** What becomes of a pending recipient after an attempt. */
-    enum Fate { DELIVERED, BOUNCED, EXPIRED, DEFERRED }
+    enum Fate {
+        DELIVERED, BOUNCED, EXPIRED, DEFERRED,
+        /** Not tried by this attempt (a step left it out), still in time: pending, unchanged. */
+        UNTRIED
+    }
 
-    /** @param o the recipient's outcome; null when the message was not tried (expired) */
+    /**
+     * @param o       the recipient's outcome; null when it was not tried (the message expired
+     *                untried, or a step of the attempt left it out)
+     * @param expired the message's lifetime is over ({@link #expired})
+     */
     static Fate fate(DeliveryOutcome o, boolean expired) {
         if (o instanceof DeliveryOutcome.Delivered) {
             return Fate.DELIVERED;
@@ -184,7 +192,7 @@ public final class Classifier {
         if (o instanceof DeliveryOutcome.PermanentFailure) {
             return Fate.BOUNCED;
         }
-        return o == null || expired ? Fate.EXPIRED : Fate.DEFERRED;
+        return expired ? Fate.EXPIRED : o == null ? Fate.UNTRIED : Fate.DEFERRED;
     }
 
     /** The status a failure notice gives a failed recipient: its permanent reply's, else 4.4.7 (expired). */

@@ -89,6 +89,7 @@ final class Recorder {
                     emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), relayName, delay,
                             Classifier.EXPIRED.toString(), reason, true));
                 }
+                case UNTRIED -> updated.add(r);
                 case DEFERRED -> {
                     updated.add(r.with(Recipient.State.PENDING, o.text()));
                     history.add(new Attempt(now, r.address().value(), "deferred via " + o.relay() + ": " + o.text()));

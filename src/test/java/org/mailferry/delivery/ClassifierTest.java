@@ -97,8 +97,8 @@ class ClassifierTest {
     @CsvSource({
             "TEMPORARY,    temporary, 4.4.3, SITE",
             "NULL_MX,      permanent, 5.1.10, MESSAGE",
-            "NO_SUCH_NAME, permanent, 5.4.4, MESSAGE",
-            "NO_ADDRESS,   permanent, 5.4.4, MESSAGE",
+            "NO_SUCH_NAME, temporary, 4.3.5, SITE",
+            "NO_ADDRESS,   temporary, 4.3.5, SITE",
     })
     void lookupFailures(LookupFailure.Kind kind, String outcome, String status, DeliveryOutcome.Scope scope) {
         DeliveryOutcome o = Classifier.classify(new LookupFailure(kind, "what the DNS said"));

@@ -1,0 +1,258 @@
+package org.mailferry.imports;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mailferry.config.AuthinfoEntry;
+import org.mailferry.config.Key;
+import org.mailferry.config.Smarthost;
+import org.mailferry.imports.MainCf.Parameter;
+
+/**
+ * main.cf to Mailferry keys, parameter by parameter in file order; values are expanded
+ * ({@code $name}) with main.cf's final values, as Postfix does.
+ */
+final class PostfixMainCf {
+    private final MainCf cf;
+    private final Translation t;
+    private final Path file;
+    private List<String> smarthosts = List.of();
+
+    private PostfixMainCf(Path file, MainCf cf) {
+        this.file = file;
+        this.cf = cf;
+        this.t = new Translation(file.toString());
+    }
+
+    static Translation translate(Path file, String text) throws ImportException {
+        PostfixMainCf p = new PostfixMainCf(file, MainCf.read(file.toString(), text));
+        Parameter relayhost = p.cf.parameter("relayhost");
+        if (relayhost != null) {
+            p.smarthosts = p.smarthosts(relayhost.directive(), p.cf.value("relayhost"));
+        }
+        for (Parameter line : p.cf.lines()) {
+            p.one(line);
+        }
+        p.finish(new Directive(file.toString(), 0, "(the file as a whole)"));
+        return p.t;
+    }
+
+    private void one(Parameter p) throws ImportException {
+        Directive d = p.directive();
+        String v = cf.expand(p.value(), 0);
+        Parameter last = cf.parameter(p.name());
+        if (last != null && last != p) {
+            t.nothingToDo(d, "set again at line " + last.directive().line() + ", which counts (Postfix takes the "
+                    + "last)");
+            return;
+        }
+        switch (p.name()) {
+            case "relayhost" -> relayhost(d, v);
+            case "smtp_sasl_auth_enable" -> t.nothingToDo(d, yes(v) ? "Mailferry logs in whenever it has "
+                    + "credentials for the smarthost (relay.sasl_passwd)" : "AUTH is off: smtp_sasl_password_maps "
+                    + "is not carried over");
+            case "smtp_sasl_password_maps" -> passwordMaps(d, v);
+            case "smtp_sasl_mechanism_filter" -> mechanisms(d, v);
+            case "smtp_tls_security_level" -> TlsLevel.translate(t, d, v, yes(cf.value("smtp_tls_wrappermode")));
+            case "smtp_tls_wrappermode" -> {
+                if (yes(v) && !cf.value("smtp_tls_security_level").equals("none")) {
+                    t.set(d, "relay.tls", "tls", "implicit TLS (\"smtps\", port 465)");
+                } else {
+                    t.nothingToDo(d, "STARTTLS, not implicit TLS: relay.tls keeps its choice");
+                }
+            }
+            case "smtp_tls_CAfile" -> caFile(d, v);
+            case "sender_dependent_relayhost_maps", "smtp_sender_dependent_authentication",
+                 "sender_dependent_default_transport_maps" -> t.notYet(d, "Mailferry sends every message through "
+                    + "one smarthost (relays per sender: issue 15)", "send each sender's mail through its own "
+                    + "Mailferry, or route it on the smarthost, meanwhile");
+            case "smtp_generic_maps", "masquerade_domains", "masquerade_classes", "masquerade_exceptions",
+                 "sender_canonical_maps", "canonical_maps", "recipient_canonical_maps" -> t.notYet(d,
+                    "Mailferry does not rewrite qualified addresses yet (generic maps and masquerading: issue 15); "
+                            + "sendmail.origin_domain qualifies bare names only", "keep the rewriting on the "
+                            + "smarthost meanwhile, or have applications send from the right address");
+            case "myorigin" -> t.set(d, "sendmail.origin_domain", origin(d, v), "added to bare names (root) and "
+                    + "to the sender the sendmail command makes up" + (v.equals(p.value()) ? "" : "; expanded from "
+                    + p.value()));
+            case "myhostname" -> hostname(d, v, "smtpd.hostname", p.value());
+            case "smtp_helo_name" -> hostname(d, v, "relay.helo_name", p.value());
+            case "mydomain" -> t.nothingToDo(d, "used where other parameters say $mydomain (expanded in them)");
+            case "inet_interfaces" -> Listen.interfaces(t, d, v);
+            case "mynetworks" -> Listen.networks(t, d, v);
+            case "message_size_limit" -> size(d, v);
+            case "maximal_queue_lifetime" -> time(d, v, 'd', "queue.lifetime");
+            case "delay_warning_time" -> time(d, v, 'h', "queue.delay_warning");
+            case "minimal_backoff_time" -> time(d, v, 's', "queue.retry_min");
+            case "maximal_backoff_time" -> time(d, v, 's', "queue.retry_max");
+            default -> {
+                String[] why = PostfixReasons.PARAMETERS.get(p.name());
+                if (why == null) {
+                    t.notTranslated(d, p.name() + " has no Mailferry equivalent mailferry import knows",
+                            "see what it does in postconf(5) and find the key in docs/configuration.md");
+                } else if (why[1].isEmpty()) {
+                    t.nothingToDo(d, why[0]);
+                } else {
+                    t.notTranslated(d, why[0], why[1]);
+                }
+            }
+        }
+    }
+
+    private List<String> smarthosts(Directive d, String value) throws ImportException {
+        List<String> out = new ArrayList<>();
+        for (String spec : value.split("[\\s,]+")) {
+            if (spec.isEmpty()) {
+                continue;
+            }
+            try {
+                Smarthost.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw ImportException.at(d, "relayhost: " + e.getMessage());
+            }
+            out.add(spec);
+        }
+        return List.copyOf(out);
+    }
+
+    private void relayhost(Directive d, String v) throws ImportException {
+        List<String> hosts = smarthosts(d, v);
+        if (hosts.isEmpty()) {
+            t.notTranslated(d, "an empty relayhost makes Postfix deliver to each domain's MX itself, which Mailferry"
+                    + " does not do (it relays everything to one smarthost; messages stay queued until one is set)",
+                    "set relay.smarthost to your provider's or relay's submission host, e.g. \"[smtp.example.com]:587\"");
+        } else if (hosts.size() == 1) {
+            t.set(d, "relay.smarthost", hosts.get(0), TlsNote.of(hosts));
+        } else {
+            t.setList(d, "relay.smarthost", hosts, "tried in order; " + TlsNote.of(hosts));
+        }
+    }
+
+    private void passwordMaps(Directive d, String v) throws ImportException {
+        if (!yes(cf.value("smtp_sasl_auth_enable"))) {
+            t.notTranslated(d, "smtp_sasl_auth_enable is not yes, so Postfix does not log in with these",
+                    "set relay.sasl_passwd to the text file if the smarthost needs AUTH");
+            return;
+        }
+        List<String> maps = List.of(v.strip().split("[\\s,]+"));
+        Path text = MapFile.postfix(d, maps.get(0));
+        List<AuthinfoEntry> entries = Credentials.saslPasswd(d, text);
+        t.set(d, "relay.sasl_passwd", text.toString(), "the text file beside the map, read as it is (no postmap); "
+                + Credentials.describe(entries, smarthosts) + (maps.size() > 1 ? "; the other maps (" + String.join(
+                ", ", maps.subList(1, maps.size())) + ") are not read: merge them into this file" : "")
+                + (entries.size() < lines(text) ? "; per-sender entries (user@domain) are skipped: relays per "
+                + "sender are issue 15" : ""));
+    }
+
+    private static int lines(Path text) throws ImportException {
+        try {
+            return (int) Files.readAllLines(text, StandardCharsets.UTF_8).stream()
+                    .filter(l -> !l.isBlank() && !l.strip().startsWith("#")).count();
+        } catch (IOException e) {
+            throw new ImportException(text + ": cannot read it: " + e.getMessage(), ImportException.EX_CONFIG);
+        }
+    }
+
+    private void mechanisms(Directive d, String v) {
+        List<String> ours = new ArrayList<>();
+        List<String> excluded = new ArrayList<>();
+        for (String m : v.toUpperCase(Locale.ROOT).split("[\\s,]+")) {
+            if (m.startsWith("!")) {
+                excluded.add(m.substring(1));
+            } else if (SendmailMc.isMechanism(m)) {
+                ours.add(m);
+            }
+        }
+        if (ours.isEmpty() && !excluded.isEmpty()) {
+            for (String m : List.of("OAUTHBEARER", "XOAUTH2", "CRAM-MD5", "PLAIN", "LOGIN")) {
+                if (!excluded.contains(m)) {
+                    ours.add(m);
+                }
+            }
+        }
+        if (ours.isEmpty()) {
+            t.notTranslated(d, "none of " + v + " is a mechanism Mailferry uses (OAUTHBEARER, XOAUTH2, CRAM-MD5, "
+                    + "PLAIN, LOGIN)", "leave relay.auth_mechanisms at its default");
+            return;
+        }
+        t.setList(d, "relay.auth_mechanisms", ours, "Mailferry uses the first one the smarthost offers, in this order");
+    }
+
+    private void caFile(Directive d, String v) {
+        if (!Files.isReadable(Path.of(v))) {
+            t.notTranslated(d, v + " is not there (or not readable), and relay.ca_file must be", "set relay.ca_file "
+                    + "to the PEM file of the CA that signed the smarthost's certificate, if not a public CA");
+            return;
+        }
+        t.set(d, "relay.ca_file", v, "Mailferry trusts only the CAs in this file for the smarthost's certificate");
+    }
+
+    private String origin(Directive d, String v) throws ImportException {
+        if (!v.startsWith("/")) {
+            return v;
+        }
+        Path f = Path.of(v);
+        try {
+            String first = Files.readAllLines(f, StandardCharsets.UTF_8).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty()).findFirst().orElse("");
+            if (!Key.isDomainName(first)) {
+                throw ImportException.at(d, f + ": its first line is not a domain name; write one, e.g. example.com");
+            }
+            return first;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw ImportException.missing(d, f + ": no such file (Postfix takes myorigin from its first line); "
+                    + "create it or write the domain in myorigin");
+        } catch (IOException e) {
+            throw ImportException.at(d, f + ": cannot read it: " + e.getMessage());
+        }
+    }
+
+    private void hostname(Directive d, String v, String key, String written) throws ImportException {
+        if (!Key.isDomainName(v)) {
+            throw ImportException.at(d, "'" + v + "' is not a host name; write e.g. mail.example.com");
+        }
+        t.set(d, key, v, v.equals(written) ? "" : "expanded from " + written);
+    }
+
+    private void size(Directive d, String v) throws ImportException {
+        if (!v.matches("[0-9]{1,18}")) {
+            throw ImportException.at(d, "'" + v + "' is not a whole number of bytes");
+        }
+        long n = Long.parseLong(v);
+        boolean max = n == 0 || n > (1L << 31);
+        t.setNumber(d, "smtpd.max_message_size", max ? 1L << 31 : n, max ? (n == 0 ? "0 means no limit in Postfix, "
+                + "so" : v + " is more than") + " Mailferry's largest (2GiB)" : "");
+    }
+
+    private void time(Directive d, String v, char unit, String key) throws ImportException {
+        Long seconds = TimeValue.seconds(v, unit);
+        if (seconds == null) {
+            throw ImportException.at(d, "'" + v + "' is not a time; write e.g. 5d, 4h or 300s");
+        }
+        if (seconds == 0 && !key.equals("queue.delay_warning")) {
+            t.notTranslated(d, "0 is not a Mailferry " + key + " (it must be longer than 0)", "set " + key
+                    + " to a short time, e.g. \"1h\"");
+            return;
+        }
+        t.set(d, key, TimeValue.text(seconds), seconds == 0 ? "0: no delay warnings" : "");
+    }
+
+    private void finish(Directive whole) {
+        if (cf.parameter("relayhost") == null) {
+            t.notTranslated(whole, "no relayhost: Postfix delivers to each domain's MX itself, which Mailferry does "
+                    + "not do (it relays everything to one smarthost; messages stay queued until one is set)",
+                    "set relay.smarthost to your provider's or relay's submission host, e.g. \"[smtp.example.com]:587\"");
+        }
+        if (cf.parameter("delay_warning_time") == null) {
+            t.set(new Directive(whole.file(), 0, "(Postfix's default) delay_warning_time = 0h"), "queue.delay_warning",
+                    "0s", "Postfix sends no delay warnings unless told to; Mailferry's own default is 4h");
+        }
+    }
+
+    static boolean yes(String v) {
+        return v.strip().toLowerCase(Locale.ROOT).equals("yes");
+    }
+}
