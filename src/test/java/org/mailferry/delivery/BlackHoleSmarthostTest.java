@@ -5,18 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.DeliveryEvent;
+import org.mailferry.testing.Closer;
 import org.mailferry.testing.FaultySmarthost;
 import org.mailferry.testing.FaultySmarthost.Action;
 import org.mailferry.testing.FaultySmarthost.Stage;
@@ -38,14 +38,8 @@ class BlackHoleSmarthostTest {
 
     @TempDir
     Path spool;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : closing.reversed()) {
-            c.close();
-        }
-    }
+    @AutoClose
+    private final Closer closing = new Closer();
 
     private static Set<QueueId> ids(RelayFixture f, Class<? extends DeliveryEvent> type,
                                     Predicate<DeliveryEvent> which) {

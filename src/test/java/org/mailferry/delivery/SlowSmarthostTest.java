@@ -6,10 +6,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.notify.DeliveryEvent;
+import org.mailferry.testing.Closer;
 import org.mailferry.testing.FaultySmarthost;
 import org.mailferry.testing.FaultySmarthost.Action;
 import org.mailferry.testing.FaultySmarthost.Stage;
@@ -32,14 +33,8 @@ class SlowSmarthostTest {
 
     @TempDir
     Path spool;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : closing.reversed()) {
-            c.close();
-        }
-    }
+    @AutoClose
+    private final Closer closing = new Closer();
 
     private FaultySmarthost smarthost(int receiveBuffer) throws Exception {
         FaultySmarthost s = new FaultySmarthost(receiveBuffer);

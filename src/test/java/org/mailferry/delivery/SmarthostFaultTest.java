@@ -9,13 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mailferry.notify.DeliveryEvent;
+import org.mailferry.testing.Closer;
 import org.mailferry.testing.FaultySmarthost;
 import org.mailferry.testing.FaultySmarthost.Action;
 import org.mailferry.testing.FaultySmarthost.Stage;
@@ -33,14 +34,8 @@ class SmarthostFaultTest {
 
     @TempDir
     Path spool;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : closing.reversed()) {
-            c.close();
-        }
-    }
+    @AutoClose
+    private final Closer closing = new Closer();
 
     private RelayFixture relay(int smarthostPort) throws Exception {
         RelayFixture f = new RelayFixture(spool).smarthost(smarthostPort)

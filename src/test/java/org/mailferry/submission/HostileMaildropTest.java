@@ -10,13 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.config.ConfigLoader;
 import org.mailferry.message.Envelope;
 import org.mailferry.queue.FileSpool;
+import org.mailferry.testing.Closer;
 import org.mailferry.testing.LocalUser;
 import org.mailferry.testing.LogCapture;
 import org.mailferry.testing.RelayFixture;
@@ -32,7 +33,8 @@ class HostileMaildropTest {
     private Path spool;
     private Path maildrop;
     private LocalUser eve;
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    @AutoClose
+    private final Closer closing = new Closer();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -42,13 +44,6 @@ class HostileMaildropTest {
         Files.createDirectories(maildrop);
         LocalUser.openPath(spool);
         run(List.of("chmod", "1733", maildrop.toString())); // as installed (Files cannot set the sticky bit)
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : closing.reversed()) {
-            c.close();
-        }
     }
 
     private static void run(List<String> command) throws Exception {
