@@ -26,7 +26,7 @@ mf_parse() {
   done
   R=${MF_ROOT%/}
   if [ "$MF_ROOT" = / ] && [ "$(id -u)" -ne 0 ]; then
-    mf_die "install and uninstall change /usr and /etc: run them as root (sudo), or try them with --root DIR"
+    mf_die "install and uninstall change /usr and /etc: run them as root, or try them with --root DIR"
   fi
   MANIFEST=$R/var/lib/mailferry/install.manifest
   if [ "$MF_ROOT" = / ] && command -v update-alternatives >/dev/null && command -v dpkg-divert >/dev/null; then

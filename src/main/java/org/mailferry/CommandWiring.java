@@ -47,7 +47,7 @@ final class CommandWiring implements Wiring {
 
     @Override
     public EventListener offlineEvents(Config config, JournalSpool spool) throws IOException {
-        return Mailferry.webhooks(config, spool, Clock.systemUTC(), Disk.SYSTEM);
+        return Mailferry.webhooks(config, spool, Clock.systemUTC(), Disk.system());
     }
 
     @Override

@@ -42,6 +42,7 @@ import org.mailferry.queue.Disk;
 import org.mailferry.queue.JournalSpool;
 import org.mailferry.queue.QueueAccess;
 import org.mailferry.queue.SpoolLock;
+import org.mailferry.queue.SyncThreads;
 import org.mailferry.submission.AuthFailures;
 import org.mailferry.submission.ConnectionSlots;
 import org.mailferry.submission.HeaderRules;
@@ -79,6 +80,7 @@ public final class Mailferry implements AutoCloseable {
     private SpoolLock lock;
     private final LocalSubmission local;
     private final Path spoolRoot;
+    private SyncThreads syncThreads; // when start() made the disk
     private SubmitSocket submitSocket;
     private Pickup pickup;
     private InetSocketAddress bound;
@@ -149,7 +151,15 @@ public final class Mailferry implements AutoCloseable {
 
     /** Starts the relay: recovers the spool, starts delivery, then listens. */
     public static Mailferry start(Config config, Clock clock) throws IOException {
-        return start(config, clock, Disk.SYSTEM);
+        SyncThreads threads = new SyncThreads();
+        try {
+            Mailferry m = start(config, clock, Disk.system(threads));
+            m.syncThreads = threads;
+            return m;
+        } catch (IOException | RuntimeException e) {
+            threads.close();
+            throw e;
+        }
     }
 
     /** Starts the relay on a given disk (tests: one that fails or loses data on purpose). */
@@ -214,6 +224,7 @@ public final class Mailferry implements AutoCloseable {
         }
     }
 
+    /** The SMTP listener's bound address (port 0 in the config: the one the system chose). */
     public InetSocketAddress listenAddress() {
         return bound;
     }
@@ -223,12 +234,12 @@ public final class Mailferry implements AutoCloseable {
         return adminBound;
     }
 
+    // The parts below are reached by the in-JVM tests (and by anyone embedding the relay); they are
+    // not a stable interface: the commands and the admin API are.
+
+    /** The webhook sender. */
     public Webhooks webhooks() {
         return webhooks;
-    }
-
-    public QueueControl control() {
-        return control;
     }
 
     private void sweepQuietly() {
@@ -239,6 +250,7 @@ public final class Mailferry implements AutoCloseable {
         }
     }
 
+    /** Where the relay's events go (tests add a listener). */
     public Events events() {
         return events;
     }
@@ -248,10 +260,12 @@ public final class Mailferry implements AutoCloseable {
         return stopped;
     }
 
+    /** The queue on disk. */
     public JournalSpool spool() {
         return spool;
     }
 
+    /** The delivery scheduler. */
     public QueueRunner runner() {
         return runner;
     }
@@ -270,6 +284,9 @@ public final class Mailferry implements AutoCloseable {
         admin.close();
         webhooks.close();
         spool.close();
+        if (syncThreads != null) {
+            syncThreads.close(); // after the spool: its last syncs have ended
+        }
         if (lock != null) {
             try {
                 lock.close();

@@ -34,7 +34,7 @@ public final class AdminToken {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        try (DurableFile file = DurableFile.create(Disk.SYSTEM, spool.resolve(FILE + ".tmp"))) {
+        try (DurableFile file = DurableFile.create(Disk.system(), spool.resolve(FILE + ".tmp"))) {
             file.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
             file.sync();
             if (!group.isEmpty()) {

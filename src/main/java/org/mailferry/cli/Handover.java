@@ -140,7 +140,7 @@ final class Handover {
         String name = Long.toString(System.currentTimeMillis(), 36) + "." + HexFormat.of().formatHex(random);
         // mode 0444 as Postfix's postdrop: the daemon can read it; nobody can list the directory to
         // find it; a 1733 maildrop cannot be opened by users, so only the file itself is fsynced then
-        DurableFile.write(Disk.SYSTEM, dir.resolve("." + name), dir.resolve(name), frame, "r--r--r--",
+        DurableFile.write(Disk.system(), dir.resolve("." + name), dir.resolve(name), frame, "r--r--r--",
                 DurableFile.DirectorySync.NOW_IF_PERMITTED);
         return name;
     }

@@ -51,7 +51,7 @@ public final class PublicConfig {
                 + "[sendmail]\norigin_domain = " + quoted(originDomain) + "\n";
         Path target = in(spool);
         Files.createDirectories(target.getParent());
-        DurableFile.write(Disk.SYSTEM, target.resolveSibling("." + NAME + ".tmp"), target,
+        DurableFile.write(Disk.system(), target.resolveSibling("." + NAME + ".tmp"), target,
                 text.getBytes(StandardCharsets.UTF_8), "rw-r--r--", DurableFile.DirectorySync.NOW);
         return target;
     }

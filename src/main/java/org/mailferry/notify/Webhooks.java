@@ -84,7 +84,7 @@ public final class Webhooks implements EventListener, AutoCloseable {
     private long flushes;
 
     public Webhooks(Settings settings, Path dir, History history, Clock clock) throws IOException {
-        this(settings, dir, history, clock, Disk.SYSTEM);
+        this(settings, dir, history, clock, Disk.system());
     }
 
     /** @param disk how the outbox's files are written (the spool's: tests inject faults) */

@@ -20,7 +20,7 @@ import java.util.concurrent.Future;
  * bytes go to a temporary file (created new, 0600), which is fsynced, then renamed over the target
  * (atomic: a reader sees the old file or the new one), then the directory is synced so the rename
  * survives a power cut. Every step goes through a {@link Disk} (tests inject faults) and every fsync
- * runs on a sync thread nobody interrupts ({@link GroupSync#run}). Until {@link #publish} succeeds,
+ * runs on a sync thread nobody interrupts ({@link SyncThreads}). Until {@link #publish} succeeds,
  * {@link #close} removes the temporary file: a failed write leaves nothing behind.
  * <p>
  * Used for queue files (FileSpool: envelope and body at commit, envelope at update), the webhook
@@ -119,7 +119,7 @@ public final class DurableFile implements AutoCloseable {
         if (stream != null) {
             stream.flush();
         }
-        return GroupSync.start(() -> channel.force(true));
+        return disk.syncThreads().start(() -> channel.force(true));
     }
 
     /** Sets the mode before the file gets its name, whatever the umask ("r--r--r--"). */
@@ -134,7 +134,7 @@ public final class DurableFile implements AutoCloseable {
             return;
         }
         try {
-            GroupSync.run(() -> disk.syncDirectory(target.getParent()));
+            disk.syncThreads().run(() -> disk.syncDirectory(target.getParent()));
         } catch (AccessDeniedException e) {
             if (sync != DirectorySync.NOW_IF_PERMITTED) {
                 throw e;
@@ -180,7 +180,7 @@ public final class DurableFile implements AutoCloseable {
         boolean created = !Files.isDirectory(dir);
         PrivateFiles.createDirectory(dir);
         if (created) {
-            GroupSync.run(() -> disk.syncDirectory(dir.getParent()));
+            disk.syncThreads().run(() -> disk.syncDirectory(dir.getParent()));
         }
     }
 }

@@ -48,7 +48,7 @@ public final class FileSpool implements Spool {
     private List<Path> orphans = List.of(); // found by recover()
 
     public FileSpool(Path root, java.time.Clock clock) throws IOException {
-        this(root, clock, Disk.SYSTEM);
+        this(root, clock, Disk.system());
     }
 
     public FileSpool(Path root, java.time.Clock clock, Disk disk) throws IOException {

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -28,10 +26,8 @@ final class GroupSync {
         void sync() throws IOException;
     }
 
-    private static final ExecutorService THREADS = Executors.newCachedThreadPool(
-            Thread.ofPlatform().name("spool-sync-", 0).daemon(true).factory());
-
     private final Action action;
+    private final SyncThreads threads;
     private long issued;      // tickets handed out
     private long durable;     // tickets covered by syncs that succeeded while failures == now
     private boolean syncing;
@@ -39,13 +35,14 @@ final class GroupSync {
     private IOException failure; // the latest
     private final Map<Long, Long> durableBefore = new HashMap<>(); // epoch -> durable when it ended
 
-    GroupSync(Action action) {
+    GroupSync(Action action, SyncThreads threads) {
         this.action = action;
+        this.threads = threads;
     }
 
     /** For a directory: fsync of the directory itself (renames and creations in it). */
     static GroupSync ofDirectory(Disk disk, java.nio.file.Path dir) {
-        return new GroupSync(() -> disk.syncDirectory(dir));
+        return new GroupSync(() -> disk.syncDirectory(dir), disk.syncThreads());
     }
 
     /** Take before a change; pass to {@link #await(long)} after it. */
@@ -93,7 +90,7 @@ final class GroupSync {
             }
             Throwable error = null;
             try {
-                run(action);
+                threads.run(action);
             } catch (Throwable t) {
                 error = t;
             }
@@ -118,19 +115,7 @@ final class GroupSync {
         }
     }
 
-    /** Runs an fsync on a sync thread and waits for it, ignoring interrupts meanwhile. */
-    static void run(Action a) throws IOException {
-        join(start(a));
-    }
-
-    /** Starts an fsync on a sync thread; {@link #join} waits for it. */
-    static Future<?> start(Action a) {
-        return THREADS.submit(() -> {
-            a.sync();
-            return null;
-        });
-    }
-
+    /** Waits for a sync started on {@link SyncThreads}, ignoring interrupts meanwhile. */
     static void join(Future<?> f) throws IOException {
         boolean interrupted = false;
         try {

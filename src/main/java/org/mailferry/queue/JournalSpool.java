@@ -40,10 +40,10 @@ public final class JournalSpool implements Spool, History {
 
     /** @param maxJournalBytes the largest message kept in the journal; 0 keeps every message in files */
     public JournalSpool(Path root, Clock clock, long maxJournalBytes) throws IOException {
-        this(root, clock, maxJournalBytes, Disk.SYSTEM);
+        this(root, clock, maxJournalBytes, Disk.system());
     }
 
-    /** @param disk how files are opened and directories synced ({@link Disk#SYSTEM}; tests inject faults) */
+    /** @param disk how files are opened and directories synced ({@link Disk#system()}; tests inject faults) */
     public JournalSpool(Path root, Clock clock, long maxJournalBytes, Disk disk) throws IOException {
         this(root, clock, maxJournalBytes, SEGMENT_BYTES, disk);
     }

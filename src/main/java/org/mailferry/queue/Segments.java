@@ -226,7 +226,7 @@ final class Segments {
             if (!s.syncFailed) {
                 s.syncedSize = end;
             }
-        });
+        }, disk.syncThreads());
         try {
             GroupSync dirSync = GroupSync.ofDirectory(disk, dir);
             dirSync.await(dirSync.epoch()); // the new file's name must survive a crash too

@@ -66,7 +66,7 @@ class DurableFileTest {
         Path dir = dir();
         Path elsewhere = Files.writeString(root.resolve("elsewhere"), "keep");
         Files.createSymbolicLink(dir.resolve("x.tmp"), elsewhere);
-        DurableFile.write(Disk.SYSTEM, dir.resolve("x.tmp"), dir.resolve("x"), bytes("mine"),
+        DurableFile.write(Disk.system(), dir.resolve("x.tmp"), dir.resolve("x"), bytes("mine"),
                 DurableFile.DirectorySync.NOW);
         assertThat(dir.resolve("x")).hasContent("mine");
         assertThat(elsewhere).hasContent("keep");

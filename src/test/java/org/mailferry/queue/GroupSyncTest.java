@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
 class GroupSyncTest {
+    private final SyncThreads threads = new SyncThreads();
 
     @Test
     void aChangeMadeBeforeAFailedSyncNeverSucceedsEvenIfALaterSyncDoes() throws IOException {
@@ -24,7 +25,7 @@ class GroupSyncTest {
             if (failing.get()) {
                 throw new IOException("fdatasync: Input/output error");
             }
-        });
+        }, threads);
         long before = sync.epoch(); // one change begins before the failure...
         long other = sync.epoch();
         assertThatThrownBy(() -> sync.await(other)).hasMessageContaining("Input/output error");
@@ -48,7 +49,7 @@ class GroupSyncTest {
             if (t instanceof Error e) {
                 throw e;
             }
-        });
+        }, threads);
         assertThatThrownBy(() -> sync.await(sync.epoch())).isInstanceOf(IOException.class)
                 .hasMessageContaining("bug in a sync");
         next.set(new StackOverflowError());
@@ -70,7 +71,7 @@ class GroupSyncTest {
             } catch (InterruptedException e) {
                 interruptedInSync.set(true);
             }
-        });
+        }, threads);
         AtomicReference<Object> outcome = new AtomicReference<>();
         Thread caller = Thread.ofPlatform().start(() -> {
             try {

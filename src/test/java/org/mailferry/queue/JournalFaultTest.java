@@ -77,7 +77,7 @@ class JournalFaultTest {
         spool.close();
 
         try (LogCapture log = new LogCapture("mailferry.spool")) {
-            assertThat(queued(open(Disk.SYSTEM))).as("acknowledged before and after the failure")
+            assertThat(queued(open(Disk.system()))).as("acknowledged before and after the failure")
                     .isEqualTo(Map.of(a, text('a', 300), c, text('c', 300), d, text('d', 300)));
             assertThat(log.lines()).anyMatch(l -> l.contains("record(s) after offset")
                     || l.contains("unreadable byte(s)") || l.contains("torn tail"));
@@ -93,7 +93,7 @@ class JournalFaultTest {
         assertThatThrownBy(() -> store(spool, text('b', 200))).isInstanceOf(IOException.class);
         disk.failSyncs(false);
         spool.close(); // no commit since: the refusal was made durable at once
-        assertThat(queued(open(Disk.SYSTEM)).keySet()).containsExactly(a);
+        assertThat(queued(open(Disk.system())).keySet()).containsExactly(a);
     }
 
     @Test
@@ -107,12 +107,12 @@ class JournalFaultTest {
         QueueId c = store(spool, text('c', 200));
         spool.close();
         assertThat(segments()).isEqualTo(2);
-        assertThat(queued(open(Disk.SYSTEM)).keySet()).containsExactlyInAnyOrder(a, c);
+        assertThat(queued(open(Disk.system())).keySet()).containsExactlyInAnyOrder(a, c);
     }
 
     @Test
     void aBadRecordInTheMiddleHidesNothingAfterIt() throws IOException {
-        JournalSpool spool = open(Disk.SYSTEM);
+        JournalSpool spool = open(Disk.system());
         QueueId a = store(spool, text('a', 400));
         long end = Files.size(root.resolve("journal").toFile().listFiles()[0].toPath());
         QueueId b = store(spool, text('b', 400));
@@ -123,7 +123,7 @@ class JournalFaultTest {
         java.util.Arrays.fill(bytes, (int) end + 2, (int) end + 300, (byte) 0); // b's header and more: zeroed
         Files.write(segment, bytes);
         try (LogCapture log = new LogCapture("mailferry.spool")) {
-            assertThat(queued(open(Disk.SYSTEM)).keySet()).containsExactlyInAnyOrder(a, c);
+            assertThat(queued(open(Disk.system())).keySet()).containsExactlyInAnyOrder(a, c);
             assertThat(log.lines()).anyMatch(l -> l.matches(".*: \\d+ unreadable byte\\(s\\) at offset " + end
                     + " skipped; valid records resume at offset \\d+"));
         }
@@ -146,7 +146,7 @@ class JournalFaultTest {
         disk.cut();
         spool.close();
         disk.restore();
-        JournalSpool after = open(Disk.SYSTEM);
+        JournalSpool after = open(Disk.system());
         assertThat(queued(after).keySet()).containsExactlyInAnyOrder(held, moved);
         assertThat(after.load(held).held()).isTrue();
         assertThat(after.load(moved).held()).isTrue();
@@ -185,7 +185,7 @@ class JournalFaultTest {
         disk.cut();
         spool.close();
         disk.restore();
-        Map<QueueId, String> after = queued(open(Disk.SYSTEM));
+        Map<QueueId, String> after = queued(open(Disk.system()));
         assertThat(refused).as("every commit in the window").hasSizeGreaterThanOrEqualTo(100);
         assertThat(after).as("every acknowledged message, byte-exact, and no refused one").isEqualTo(acked);
     }

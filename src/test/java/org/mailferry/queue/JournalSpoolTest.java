@@ -33,7 +33,7 @@ class JournalSpoolTest {
     }
 
     private JournalSpool open() throws IOException {
-        JournalSpool spool = new JournalSpool(root, Clock.systemUTC(), LIMIT, 4096, Disk.SYSTEM);
+        JournalSpool spool = new JournalSpool(root, Clock.systemUTC(), LIMIT, 4096, Disk.system());
         spool.recover();
         return spool;
     }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mailferry.queue.Disk;
+import org.mailferry.queue.SyncThreads;
 
 /**
  * A disk that misbehaves on purpose, for the spool's files (journal/, queue/, tmp/, done/,
@@ -42,6 +43,7 @@ import org.mailferry.queue.Disk;
  * through this disk are taken as durable when a directory sync first sees them.
  */
 public final class FaultyDisk implements Disk {
+    private final SyncThreads threads = new SyncThreads();
     private static final List<String> DIRS = List.of("journal", "queue", "tmp", "done", "corrupt", "webhooks");
 
     /** What the disk holds for one file (inode): the bytes the last good force covered. */
@@ -170,6 +172,11 @@ public final class FaultyDisk implements Disk {
             }
         }
         return new Channel(ch, inode, file);
+    }
+
+    @Override
+    public SyncThreads syncThreads() {
+        return threads;
     }
 
     @Override

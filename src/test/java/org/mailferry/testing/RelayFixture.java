@@ -26,7 +26,7 @@ public final class RelayFixture implements AutoCloseable {
     public final List<DeliveryEvent> events = new CopyOnWriteArrayList<>();
     private Mailferry relay;
     private Clock clock = Clock.systemUTC();
-    private org.mailferry.queue.Disk disk = org.mailferry.queue.Disk.SYSTEM;
+    private org.mailferry.queue.Disk disk = org.mailferry.queue.Disk.system();
     private Path configFile;
 
     public RelayFixture(Path spool) {
