@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CompletableFuture;
@@ -83,7 +84,7 @@ public final class SendTest {
             expect(in, o, "MAIL FROM:<" + sender + ">", 250);
             expect(in, o, "RCPT TO:<" + to + ">", 250);
             expect(in, o, "DATA", 354);
-            String date = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
+            String date = ZonedDateTime.now(ZoneId.systemDefault()).format(DateTimeFormatter.RFC_1123_DATE_TIME);
             Reply r = expect(in, o, "From: <" + sender + ">\r\nTo: <" + to + ">\r\nDate: " + date
                     + "\r\nSubject: Mailferry test message\r\n\r\nThis message was sent by 'mailferry check "
                     + "--send-test' to test the smarthost settings.\r\n.", 250);

@@ -90,7 +90,6 @@ public final class DsnSender {
                 stillPending.add(after);
             }
         }
-        List<Attempt> history = new ArrayList<>();
         List<DeliveryEvent> events = new ArrayList<>();
         if (delayWarningDue(env, stillPending, now)) {
             Duration delay = Duration.between(env.arrival(), now);

@@ -45,7 +45,6 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
         }
     }
 
-    /** A drop whose recipients have no DSN parameters of their own (the sendmail command's). */
     /**
      * SPOOL/maildrop, created when missing (in a checkout; 'mailferry install' makes the installed
      * one) with the installed one's mode 1733, as Postfix's maildrop: every local user may drop a
@@ -66,6 +65,7 @@ public record Drop(String sender, List<String> recipients, String dsnNotify, Str
         return dir;
     }
 
+    /** A drop whose recipients have no DSN parameters of their own (the sendmail command's). */
     public Drop(String sender, List<String> recipients, String dsnNotify, String ret, String envId, byte[] body) {
         this(sender, recipients, dsnNotify, ret, envId, body, List.of());
     }
