@@ -23,6 +23,8 @@
 #   X-Sink-Envelope-To: <rcpt>                (one line per envelope recipient)
 #   Received: ... (Authenticated sender: relayuser) ... with ESMTPSA ...
 #   <the message exactly as the client sent it: headers, blank line, body>
+# PROXY_FILTER=HOST:PORT (bench/relay.sh): every transaction is passed on to that server while it
+# happens (smtpd_proxy_filter), nothing is queued or written to sink/: a TLS + AUTH front for a sink.
 # start prints "ready" on stdout once all ports accept connections (exit 0);
 # on failure it prints the reason plus the tail of WORKDIR/maillog on stderr.
 set -euo pipefail
@@ -153,6 +155,9 @@ smtpd_tls_received_header = yes
 default_transport = sink:mailferry-sink
 sink_destination_recipient_limit = 1000
 EOF
+  if [[ -n ${PROXY_FILTER:-} ]]; then
+    printf '%s\n' "smtpd_proxy_filter = $PROXY_FILTER" "smtpd_client_connection_count_limit = 0"
+  fi
 } >"$W/etc/main.cf"
 
 # --- master.cf: only the services we need, none chrooted -------------------------
