@@ -8,6 +8,7 @@ import org.mailferry.config.Config;
 import org.mailferry.config.RelaySecurity;
 import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Leases;
 import org.mailferry.queue.Spool;
 
 /**
@@ -18,12 +19,18 @@ import org.mailferry.queue.Spool;
  * @param runner  the scheduler, not yet started
  * @param control operator commands, under the runner's claims
  * @param sites   the smarthost sites and which of them are down (for the metrics)
+ * @param feed    claims due messages from a shared queue (null with one node), not yet started
  */
-public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sites) {
+public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sites, ClusterFeed feed) {
     /** How long an operator's command waits for a running attempt to let go of its message. */
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock) {
+        return of(spool, Leases.SOLE, config, events, clock);
+    }
+
+    /** @param leases how this node keeps out of the others' way when they share the queue */
+    public static DeliveryWiring of(Spool spool, Leases leases, Config config, EventListener events, Clock clock) {
         Config.Relay relay = config.relay();
         Config.Queue queue = config.queue();
         RetrySchedule retry = new RetrySchedule(queue.retryMin(), queue.retryMax(), RandomGenerator.getDefault());
@@ -43,8 +50,12 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
-                new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals()),
+                new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals(),
+                        leases),
                 events, clock);
-        return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE), sites);
+        ClusterFeed feed = leases.shared() ? new ClusterFeed(leases, runner, 2 * relay.concurrency(),
+                queue.postgresql() == null ? java.time.Duration.ofSeconds(10) : queue.postgresql().pollInterval()) : null;
+        return new DeliveryWiring(runner, new QueueControl(spool, leases, runner, claims, events, clock, PATIENCE),
+                sites, feed);
     }
 }

@@ -13,6 +13,7 @@ import org.mailferry.config.Config;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Leases;
 import org.mailferry.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,10 +50,12 @@ public final class QueueRunner implements AutoCloseable {
     private final Troubles troubles;
     /** Deferrals written in the background when every site was down. */
     private final Deferrals deferrals;
+    /** Which messages this node may attempt, when nodes share the queue. */
+    private final Leases leases;
 
     /** The runner's parts, each built by the wiring ({@link DeliveryWiring}). */
     record Parts(Schedule schedule, Sites sites, Pipeline pipeline, Recorder recorder, Troubles troubles,
-                 Workers workers, Claims claims, Deferrals deferrals) {
+                 Workers workers, Claims claims, Deferrals deferrals, Leases leases) {
     }
 
     QueueRunner(Spool spool, Config.Relay relay, Duration lifetime, Parts parts, EventListener events, Clock clock) {
@@ -69,6 +72,7 @@ public final class QueueRunner implements AutoCloseable {
         this.workers = parts.workers();
         this.claims = parts.claims();
         this.deferrals = parts.deferrals();
+        this.leases = parts.leases();
         claims.onRelease(this::released);
     }
 
@@ -95,6 +99,25 @@ public final class QueueRunner implements AutoCloseable {
     int flush() {
         sites.probeNow();
         return schedule.flushAll();
+    }
+
+    /** A message this node leased from the shared queue ({@link ClusterFeed}): due now, here. */
+    void claimed(Envelope env) {
+        if (env.held() || env.isFinished() || relay.smarthosts().isEmpty()) {
+            leases.release(env.id());
+            return;
+        }
+        schedule.add(env.id(), clock.instant(), env.attempts() == 0);
+    }
+
+    /** True while a worker would take a new message at once (the schedule holds fewer due than workers). */
+    public boolean hasRoom() {
+        return schedule.dueCount() < relay.concurrency();
+    }
+
+    /** How many messages wait here for a worker. */
+    int dueCount() {
+        return schedule.dueCount();
     }
 
     /** Makes one message due now (after a flush or release), whatever its earlier due time. */
@@ -133,6 +156,17 @@ public final class QueueRunner implements AutoCloseable {
             }
             contended.remove(id); // released meanwhile
         }
+        try {
+            if (!leases.take(id)) {
+                forget(id); // another node holds it (it took it when due, or this node's lease lapsed)
+                claims.release(id);
+                return connection;
+            }
+        } catch (IOException | RuntimeException e) {
+            troubles.failed(id, null, "cannot lease the message", e);
+            claims.release(id);
+            return connection;
+        }
         boolean handedOff = false;
         try {
             Step step = attempt(id, connection);
@@ -146,6 +180,7 @@ public final class QueueRunner implements AutoCloseable {
             return null;
         } finally {
             if (!handedOff) {
+                leases.release(id);
                 claims.release(id);
             }
         }
@@ -197,6 +232,7 @@ public final class QueueRunner implements AutoCloseable {
                 try {
                     finish(env, a);
                 } finally {
+                    leases.release(id);
                     claims.release(id);
                 }
             });
