@@ -45,6 +45,8 @@ public final class SmtpClient implements AutoCloseable {
     private boolean tlsActive;
     private long maxSize;
     private boolean broken;
+    /** The pipeline (the configuration) whose attempt used this connection last. */
+    private Pipeline usedBy;
 
     /** Thrown when the smarthost refuses the session itself (greeting or EHLO/HELO). */
     public static final class SessionRefused extends Exception {
@@ -195,6 +197,16 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /** True while the connection can carry another transaction. */
+    /** Marks the connection as {@code pipeline}'s: after a reload the worker closes it instead of reusing it. */
+    void usedBy(Pipeline pipeline) {
+        this.usedBy = pipeline;
+    }
+
+    /** True when the connection was last used by {@code pipeline}'s attempt (the current configuration). */
+    boolean lastUsedBy(Pipeline pipeline) {
+        return usedBy == pipeline;
+    }
+
     public boolean isReusable() {
         return !broken && !socket.isClosed();
     }
