@@ -103,7 +103,7 @@ public final class Mailferry implements AutoCloseable {
         sites = delivery.sites();
         admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
-                        Stream.of(config.smtpd().hostname())).toList()));
+                        Stream.of(config.smtpd().hostname())).toList()), clock);
         SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(HeaderRules.of(
                 config.headers().drop(), config.sendmail().originDomain(), config.headers().qualify()));
         listener = new SmtpListener(settings,
