@@ -112,7 +112,7 @@ public final class Mailferry implements AutoCloseable {
         sites = delivery.sites();
         admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
-                        Stream.of(config.smtpd().hostname())).toList()));
+                        Stream.of(config.smtpd().hostname())).toList()), clock);
         SessionSettings settings = sessionSettings(config, clock);
         listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
