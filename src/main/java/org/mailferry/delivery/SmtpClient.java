@@ -45,6 +45,10 @@ public final class SmtpClient implements AutoCloseable {
     private boolean tlsActive;
     private long maxSize;
     private boolean broken;
+    /** The route (smarthost and login) this connection was opened for; set by the runner. */
+    private String route;
+    /** Told once when the connection closes (the route's connection count); set by the runner. */
+    private Runnable onClose;
 
     /** Thrown when the smarthost refuses the session itself (greeting or EHLO/HELO). */
     public static final class SessionRefused extends Exception {
@@ -194,6 +198,17 @@ public final class SmtpClient implements AutoCloseable {
         return tlsActive;
     }
 
+    /** The route this connection serves (its smarthost and login); null until the runner tags it. */
+    String route() {
+        return route;
+    }
+
+    /** Tags the connection with its route, and what to run once when it closes. */
+    void belongTo(String newRoute, Runnable whenClosed) {
+        this.route = newRoute;
+        this.onClose = whenClosed;
+    }
+
     /** True while the connection can carry another transaction. */
     public boolean isReusable() {
         return !broken && !socket.isClosed();
@@ -301,6 +316,11 @@ public final class SmtpClient implements AutoCloseable {
                 socket.close();
             } catch (IOException ignored) {
                 // nothing more to do
+            }
+            Runnable r = onClose;
+            onClose = null;
+            if (r != null) {
+                r.run();
             }
         }
     }
