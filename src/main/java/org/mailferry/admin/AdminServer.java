@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
  *   POST /messages/{id}/{hold|release|flush|delete}
  *   POST /queue/flush                 retry every queued message now
  *   POST /queue/delete-failed         delete every message with a failed attempt
+ *   /console/...                      the web console ({@link Console})
  * </pre>
  * Every request passes {@link RequestCheck} first: a {@code Host} naming this listener (421
  * otherwise: DNS rebinding), no foreign {@code Origin} (403: a web page must not drive the queue of
@@ -49,7 +50,9 @@ public final class AdminServer implements AutoCloseable {
     private final Supplier<String> metrics;
     private final Path spoolRoot;
     private final Access access;
+    private final java.time.Clock clock;
     private RequestCheck check;
+    private Console console;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -63,7 +66,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public AdminServer(Spool spool, History history, QueueControl control, Supplier<String> metrics, Path spoolRoot,
-            Access access) {
+            Access access, java.time.Clock clock) {
+        this.clock = clock;
         this.spool = spool;
         this.history = history;
         this.control = control;
@@ -79,6 +83,7 @@ public final class AdminServer implements AutoCloseable {
         server = HttpServer.create(at, 50);
         check = new RequestCheck(token, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
                 access.hostNames()), server.getAddress().getPort());
+        console = new Console(new ConsoleSessions(clock), new QueueRows(spool, clock), token, false);
         executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -108,6 +113,9 @@ public final class AdminServer implements AutoCloseable {
                 if (no.code() == 401) {
                     x.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"mailferry\"");
                 }
+            } else if (Console.serves(x.getRequestURI().getRawPath())) {
+                console.handle(x);
+                return;
             } else {
                 a = route(x.getRequestMethod(), x.getRequestURI().getRawPath());
             }

@@ -18,8 +18,9 @@ import java.util.TreeSet;
  *       admin.host_names; the port, if given, its port): a web page that reached it by DNS
  *       rebinding sends its own name, and gets 421;</li>
  *   <li>{@code Origin}, when present (a browser's), must be this listener too, else 403;</li>
- *   <li>everything but {@code GET /health} and {@code GET /metrics} needs
- *       {@code Authorization: Bearer} with the content of {@code SPOOL/admin.token}, else 401.</li>
+ *   <li>everything but {@code GET /health}, {@code GET /metrics} and the web console's paths
+ *       ({@code /console/...}, which {@link Console} checks: its session cookie or the same token)
+ *       needs {@code Authorization: Bearer} with the content of {@code SPOOL/admin.token}, else 401.</li>
  * </ol>
  */
 final class RequestCheck {
@@ -96,7 +97,7 @@ final class RequestCheck {
             return new Refusal(403, "requests from web pages are refused (Origin '" + printable(origin) + "')");
         }
         boolean open = method.equals("GET") && (path.equals("/health") || path.equals("/metrics"));
-        if (open) {
+        if (open || Console.serves(path)) { // the console checks its session cookie or the token itself
             return null;
         }
         String auth = headers.getFirst("Authorization");

@@ -32,13 +32,14 @@ public final class QueueRunner implements AutoCloseable {
             + "--smarthost 'smtp:[host]:port'";
 
     private final Spool spool;
-    private final Config.Relay relay;
+    /** The relay section and the attempt's steps built from it: replaced together by a reload. */
+    private volatile Config.Relay relay;
     private final Duration lifetime;
     private final EventListener events;
     private final Clock clock;
     private final Schedule schedule;
     private final Sites sites;
-    private final Pipeline pipeline;
+    private volatile Pipeline pipeline;
     private final Recorder recorder;
     private final Claims claims;
     /** Taken while an operator held their claim: due again when the claim is released. */
@@ -81,6 +82,21 @@ public final class QueueRunner implements AutoCloseable {
 
     public void start() {
         workers.start(relay.concurrency(), this::run);
+    }
+
+    /**
+     * A reload: attempts from now on use {@code next}'s smarthosts, security and timeouts (the
+     * steps built from it); attempts under way finish on the old ones, and a worker's open
+     * connection from before is closed rather than reused. relay.concurrency takes effect at the
+     * next start. With smarthosts where there were none, the queue is scheduled again.
+     */
+    synchronized void reconfigure(Config.Relay next, Pipeline steps) throws IOException {
+        boolean hadNone = relay.smarthosts().isEmpty();
+        pipeline = steps;
+        relay = next;
+        if (hadNone && !next.smarthosts().isEmpty()) {
+            recover();
+        }
     }
 
     /** Schedules a message for its next attempt; one never tried goes to the new lane. */
@@ -132,6 +148,11 @@ public final class QueueRunner implements AutoCloseable {
 
     /** A worker's job: claim the message, attempt it, release the claim (unless handed off). */
     private SmtpClient run(QueueId id, SmtpClient connection) {
+        Pipeline steps = pipeline; // one configuration for the whole attempt
+        if (connection != null && !connection.lastUsedBy(steps)) {
+            connection.close(); // opened under the configuration before a reload
+            connection = null;
+        }
         if (!claims.tryClaim(id)) {
             // an operator command is changing this message: look again when it is done
             contended.add(id);
@@ -142,7 +163,7 @@ public final class QueueRunner implements AutoCloseable {
         }
         boolean handedOff = false;
         try {
-            Step step = attempt(id, connection);
+            Step step = attempt(id, connection, steps);
             handedOff = step.handedOff();
             return step.connection();
         } catch (Throwable t) { // never lose the message
@@ -169,7 +190,7 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /** One attempt for one message. */
-    private Step attempt(QueueId id, SmtpClient connection) {
+    private Step attempt(QueueId id, SmtpClient connection, Pipeline steps) {
         Envelope env;
         try {
             env = spool.load(id);
@@ -208,7 +229,7 @@ public final class QueueRunner implements AutoCloseable {
         try {
             a = expired
                     ? new Attempted(Outcomes.NONE, connection, false, List.of(), false, Attempted.Reach.SESSION, null)
-                    : pipeline.deliver(env, connection);
+                    : steps.deliver(env, connection);
         } catch (Throwable t) {
             if (connection != null) {
                 connection.close();

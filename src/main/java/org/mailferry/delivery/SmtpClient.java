@@ -49,6 +49,8 @@ public final class SmtpClient implements AutoCloseable {
     private String route;
     /** Told once when the connection closes (the route's connection count); set by the runner. */
     private Runnable onClose;
+    /** The pipeline (the configuration) whose attempt used this connection last. */
+    private Pipeline usedBy;
 
     /** Thrown when the smarthost refuses the session itself (greeting or EHLO/HELO). */
     public static final class SessionRefused extends Exception {
@@ -207,6 +209,16 @@ public final class SmtpClient implements AutoCloseable {
     void belongTo(String newRoute, Runnable whenClosed) {
         this.route = newRoute;
         this.onClose = whenClosed;
+    }
+
+    /** Marks the connection as {@code pipeline}'s: after a reload the worker closes it instead of reusing it. */
+    void usedBy(Pipeline pipeline) {
+        this.usedBy = pipeline;
+    }
+
+    /** True when the connection was last used by {@code pipeline}'s attempt (the current configuration). */
+    boolean lastUsedBy(Pipeline pipeline) {
+        return usedBy == pipeline;
     }
 
     /** True while the connection can carry another transaction. */

@@ -1,0 +1,84 @@
+// The queue table: the server filters, sorts and pages; this module only asks and shows.
+import * as api from './api.js';
+
+const PAGE = 50;
+const state = { sort: 'arrival', order: 'asc', offset: 0, filters: {} };
+
+function age(iso) {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 120) return s + 's';
+  if (s < 7200) return Math.round(s / 60) + 'm';
+  if (s < 172800) return Math.round(s / 3600) + 'h';
+  return Math.round(s / 86400) + 'd';
+}
+
+function cell(row, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  row.appendChild(td);
+  return td;
+}
+
+export function onOpen(handler) { state.open = handler; }
+
+export async function load() {
+  const params = { sort: state.sort, order: state.order, offset: state.offset, limit: PAGE };
+  for (const [k, v] of Object.entries(state.filters)) if (v) params[k] = v;
+  const error = document.getElementById('queue-error');
+  let page;
+  try {
+    page = await api.get('queue', params);
+    error.textContent = '';
+  } catch (e) {
+    error.textContent = e.message;
+    return;
+  }
+  const body = document.querySelector('#queue-table tbody');
+  body.replaceChildren();
+  for (const m of page.rows) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = m.id;
+    const idCell = cell(tr, '');
+    const a = document.createElement('a');
+    a.href = '#message/' + encodeURIComponent(m.id);
+    a.textContent = m.id;
+    idCell.appendChild(a);
+    cell(tr, age(m.arrival));
+    cell(tr, m.sender || '<>');
+    cell(tr, m.recipients.join(', '));
+    cell(tr, String(m.size));
+    cell(tr, m.state, 'state');
+    cell(tr, String(m.attempts));
+    cell(tr, m.last_reply, 'reply');
+    body.appendChild(tr);
+  }
+  const end = page.offset + page.rows.length;
+  document.getElementById('range').textContent = page.matched === 0 ? 'no messages match'
+    : (page.offset + 1) + '\u2013' + end + ' of ' + page.matched + ' matching (' + page.total + ' queued)';
+  document.getElementById('prev').disabled = page.offset === 0;
+  document.getElementById('next').disabled = end >= page.matched;
+  for (const b of document.querySelectorAll('th button[data-sort]')) {
+    b.setAttribute('aria-sort', b.dataset.sort === state.sort
+      ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none');
+  }
+}
+
+export function setUp() {
+  document.getElementById('filters').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    state.filters = Object.fromEntries(new FormData(ev.target).entries());
+    state.offset = 0;
+    load();
+  });
+  for (const b of document.querySelectorAll('th button[data-sort]')) {
+    b.addEventListener('click', () => {
+      if (state.sort === b.dataset.sort) state.order = state.order === 'asc' ? 'desc' : 'asc';
+      else { state.sort = b.dataset.sort; state.order = 'asc'; }
+      state.offset = 0;
+      load();
+    });
+  }
+  document.getElementById('prev').addEventListener('click', () => { state.offset = Math.max(0, state.offset - PAGE); load(); });
+  document.getElementById('next').addEventListener('click', () => { state.offset += PAGE; load(); });
+}
