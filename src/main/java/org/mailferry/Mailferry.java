@@ -106,7 +106,7 @@ public final class Mailferry implements AutoCloseable {
         webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
         spool.onCommit(new ReceivedEvents(events));
-        delivery = DeliveryWiring.of(spool, config, events, clock);
+        delivery = DeliveryWiring.of(spool, config, events, clock, disk);
         runner = delivery.runner();
         control = delivery.control();
         sites = delivery.sites();
@@ -219,7 +219,11 @@ public final class Mailferry implements AutoCloseable {
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
                         (long) webhooks.pendingCount()),
                 "mailferry_smarthost_addresses_down", Map.entry("Smarthost addresses down (deferred at once, "
-                        + "probed after a backoff).", (long) sites.down().size()))) + refusals.render();
+                        + "probed after a backoff).", (long) sites.down().size()),
+                "mailferry_throttled_messages", Map.entry("Messages waiting for their route's quota (rate slot, daily "
+                        + "recipients, pause), not attempted.", runner.throttledCount()),
+                "mailferry_routes_paused", Map.entry("Routes paused by a quota reply until the quota resets.",
+                        runner.pausedRoutes()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */

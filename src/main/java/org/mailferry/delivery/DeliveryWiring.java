@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.mailferry.config.Config;
 import org.mailferry.config.RelaySecurity;
 import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Disk;
 import org.mailferry.queue.Spool;
 
 /**
@@ -36,6 +38,11 @@ public final class DeliveryWiring {
     }
 
     public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock) {
+        return of(spool, config, events, clock, Disk.system());
+    }
+
+    /** @param disk how SPOOL/quotas is written (the daemon's, with its sync threads) */
+    public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock, Disk disk) {
         Config.Relay relay = config.relay();
         Config.Queue queue = config.queue();
         RetrySchedule retry = new RetrySchedule(queue.retryMin(), queue.retryMax(), RandomGenerator.getDefault());
@@ -48,9 +55,11 @@ public final class DeliveryWiring {
         Troubles troubles = new Troubles(recorder, schedule, retry, clock, events);
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
+        Quotas quotas = new Quotas(clock, Map.of(Quotas.DEFAULT_ROUTE, relay.limits()), relay.quotaResetTime(),
+                new QuotaFile(disk, queue.spool()));
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
-                new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals()),
-                events, clock);
+                new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals(),
+                        quotas), events, clock);
         return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE), sites,
                 spool, clock);
     }
