@@ -9,6 +9,7 @@ import org.mailferry.config.RelaySecurity;
 import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Spool;
+import org.mailferry.rewrite.AddressRules;
 
 /**
  * The delivery side of the wiring (called by Mailferry only): the one place the scheduler's parts
@@ -37,6 +38,7 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
         Pipeline pipeline = new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()),
                 new Admission(sites), new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
                 new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
+                new Rewrite(new AddressRules(config.rewrite()), config.rewrite().sendAsLogin()),
                 new Transaction(spool)));
         Recorder recorder = new Recorder(spool, queue.lifetime(), retry, dsn, events);
         Troubles troubles = new Troubles(recorder, schedule, retry, clock, events);

@@ -22,6 +22,7 @@ public final class PostfixSmarthost {
     public static final String USER = "relayuser";
     public static final String PASSWORD = "s3cret-Pass";
     private static PostfixSmarthost instance;
+    private static PostfixSmarthost senderLogin;
 
     public final Path dir;
     public final int startTlsPort;
@@ -37,9 +38,25 @@ public final class PostfixSmarthost {
 
     /** The running instance; skips (or fails in CI) when Postfix or root is missing. */
     public static synchronized PostfixSmarthost get() throws IOException, InterruptedException {
-        if (instance != null) {
-            return instance;
+        if (instance == null) {
+            instance = launch(java.util.Map.of());
         }
+        return instance;
+    }
+
+    /**
+     * A second instance (started once per test JVM) with one more SASL user, {@code address} itself,
+     * the only owner of that sender: every other sender is refused (553 5.7.1, smtpd_sender_login_maps
+     * and reject_sender_login_mismatch; postfix-smarthost.sh SENDER_LOGIN).
+     */
+    public static synchronized PostfixSmarthost withSenderLogin(String address) throws IOException, InterruptedException {
+        if (senderLogin == null) {
+            senderLogin = launch(java.util.Map.of("SENDER_LOGIN", address));
+        }
+        return senderLogin;
+    }
+
+    private static PostfixSmarthost launch(java.util.Map<String, String> env) throws IOException, InterruptedException {
         Tools.require("/usr/sbin/postfix", "postfix");
         Tools.require("/usr/sbin/saslpasswd2", "saslpasswd2");
         Tools.require("/usr/bin/openssl", "openssl");
@@ -56,9 +73,11 @@ public final class PostfixSmarthost {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path script = Path.of("test-scripts/postfix-smarthost.sh").toAbsolutePath();
         PostfixSmarthost p = new PostfixSmarthost(dir, Tools.freePort(), Tools.freePort(), Tools.freePort());
-        Process proc = new ProcessBuilder("bash", script.toString(), "start", dir.toString(),
+        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "start", dir.toString(),
                 "" + p.startTlsPort, "" + p.tlsPort, "" + p.plainPort).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("start.log").toFile()).start();
+                .redirectOutput(dir.resolve("start.log").toFile());
+        pb.environment().putAll(env);
+        Process proc = pb.start();
         if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0) {
             proc.destroyForcibly();
             throw new AssertionError("postfix-smarthost.sh start failed: " + Files.readString(dir.resolve("start.log")));
@@ -74,7 +93,6 @@ public final class PostfixSmarthost {
                 // exiting anyway
             }
         }));
-        instance = p;
         return p;
     }
 
