@@ -24,12 +24,14 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     /**
      * @param smarthosts empty: nothing is relayed, messages stay queued
      * @param dnsServers empty: the name servers of /etc/resolv.conf
+     * @param limits     the smarthost route's quotas (relay.message_rate and the rest)
+     * @param quotaResetTime when (UTC) a day's quotas start again
      */
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
                         RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax,
                         Duration transactionTimeout, Duration replyTransferTimeout,
-                        List<InetSocketAddress> dnsServers) {
+                        List<InetSocketAddress> dnsServers, RateLimits limits, java.time.LocalTime quotaResetTime) {
     }
 
     /**
