@@ -162,6 +162,12 @@ public record Key(String name, String defaultValue, String description) {
             "where bare local names in From, To, Cc, Reply-To, Sender, Resent-* ... get @sendmail.origin_domain: "
                     + "\"local\" (the sendmail command and SMTP clients in smtpd.mynetworks), \"sendmail\" "
                     + "(the command only), \"off\"");
+    public static final Key LOG_TARGET = new Key("log.target", "stdout",
+            "where the daemon's log lines go: \"stdout\", \"syslog\" (facility mail, tag mailferry) or \"journald\"");
+    public static final Key LOG_FORMAT = new Key("log.format", "text",
+            "\"text\" (mail.log style) or \"json\" (one object per line, the same fields)");
+    public static final Key LOG_SOCKET = new Key("log.socket", "(/dev/log for syslog, /run/systemd/journal/stdout for journald)",
+            "the socket of log.target syslog or journald");
 
     public static final Key REWRITE_MASQUERADE_AS = new Key("rewrite.masquerade_as", "(none: off)",
             "domain that unqualified senders and senders at a rewrite.local_names domain get at delivery "
@@ -209,7 +215,8 @@ public record Key(String name, String defaultValue, String description) {
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
             SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY,
             REWRITE_MASQUERADE_AS, REWRITE_LOCAL_NAMES, REWRITE_MASQUERADE_DOMAINS, REWRITE_MASQUERADE_EXCEPTIONS,
-            REWRITE_MASQUERADE_CLASSES, REWRITE_GENERIC_MAP, REWRITE_GENERIC_CLASSES, REWRITE_SEND_AS_LOGIN);
+            REWRITE_MASQUERADE_CLASSES, REWRITE_GENERIC_MAP, REWRITE_GENERIC_CLASSES, REWRITE_SEND_AS_LOGIN,
+            LOG_TARGET, LOG_FORMAT, LOG_SOCKET);
 
     /** Keys whose values are secrets: masked by {@code config show}; MAILFERRY_..._FILE may name a file holding one. */
     public static final List<Key> SECRETS = List.of(RELAY_OAUTH2_CLIENT_SECRET, RELAY_OAUTH2_REFRESH_TOKEN);
