@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.smtp.Reply;
+import org.mailferry.testing.NativeSendmail;
 import org.mailferry.testing.PgCluster;
 import org.mailferry.testing.Submitter;
 import org.mailferry.testing.TaggedSink;
@@ -254,6 +255,41 @@ class ClusterTest {
                 assertThat(refusals).as("refused while PostgreSQL was down").isNotEmpty();
                 assertThat(refusals.values()).allSatisfy(r -> assertThat(r).startsWith("451 4.3.0"));
                 assertThat(lost).as("acknowledged but never delivered").isEmpty();
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void sendmailWhilePostgresqlIsDownGoesToTheMaildropAndIsQueuedWhenItIsBack() throws Exception {
+        try (TaggedSink sink = new TaggedSink(0)) {
+            String url = pg.newDatabase();
+            int port = Tools.freePort();
+            Path config = config(0, port, url, sink.port());
+            Process p = start(config, "sendmail-node.log");
+            try {
+                awaitListener(new InetSocketAddress("127.0.0.1", port), p, logs().resolve("sendmail-node.log"));
+                pg.stop();
+                NativeSendmail.Result r;
+                try {
+                    r = NativeSendmail.javaCommand().run("Subject: tag-7001\n\nwhile the database is down\n",
+                            "-C", config.toString(), "-oi", "u@dest.test");
+                    assertThat(r.code()).as("exit code; stderr: %s", r.err()).isZero();
+                    try (var drops = Files.list(dir.resolve("spool0").resolve("maildrop"))) {
+                        assertThat(drops.filter(f -> !f.getFileName().toString().startsWith(".")).count())
+                                .as("kept in the local maildrop").isEqualTo(1);
+                    }
+                } finally {
+                    pg.startServer();
+                }
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!sink.copies().containsKey("tag-7001") && System.nanoTime() < end) {
+                    Thread.sleep(100);
+                }
+                assertThat(sink.copies()).as("delivered once PostgreSQL answered again, same node process")
+                        .containsEntry("tag-7001", 1);
+                assertThat(p.isAlive()).isTrue();
             } finally {
                 p.destroyForcibly();
             }

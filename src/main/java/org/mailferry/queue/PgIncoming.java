@@ -95,33 +95,26 @@ final class PgIncoming implements Spool.Incoming {
         }
     }
 
-    /**
-     * The transaction the message row joins: the open one of a large body (its last chunk
-     * written), or a new one with the body's one chunk.
-     */
-    Connection finish() throws IOException, SQLException {
-        if (open != null) {
-            if (filled > 0) {
-                flushChunk();
-            }
-            return open;
-        }
-        open = db.getConnection();
-        open.setAutoCommit(false);
+    /** True for a body larger than one chunk: its transaction is open, the message row joins it. */
+    boolean large() {
+        return open != null;
+    }
+
+    /** A large body's transaction, its last chunk written. */
+    Connection finishLarge() throws IOException {
         if (filled > 0) {
-            try (PreparedStatement p = open.prepareStatement("INSERT INTO body_chunk (id, seq, data) VALUES (?, 0, ?)")) {
-                p.setString(1, id.value());
-                p.setBytes(2, java.util.Arrays.copyOf(chunk, filled));
-                p.executeUpdate();
-            }
-            chunks = 1;
-            filled = 0;
+            flushChunk();
         }
         return open;
     }
 
+    /** A body of at most one chunk, whole (empty for an empty body). */
+    byte[] small() {
+        return java.util.Arrays.copyOf(chunk, filled);
+    }
+
     int chunks() {
-        return chunks;
+        return open != null ? chunks : filled > 0 ? 1 : 0;
     }
 
     long size() {

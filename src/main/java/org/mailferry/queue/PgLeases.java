@@ -52,6 +52,8 @@ public final class PgLeases implements Leases, AutoCloseable {
     private final ScheduledExecutorService renewal = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("lease-renewal").factory());
     private Thread listener;
+    /** Told when this node's lease on a message ends or must be taken again (PgSpool drops what it kept). */
+    private volatile java.util.function.Consumer<QueueId> forgetting = id -> { };
 
     /** @param node this node's id, unique among live nodes (host, process, a random part) */
     public PgLeases(DataSource db, String node, Duration leaseTime, Clock clock) {
@@ -67,6 +69,10 @@ public final class PgLeases implements Leases, AutoCloseable {
         renewal.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
         listener = Thread.ofVirtual().name("queue-listen").start(this::listen);
         return this;
+    }
+
+    void onForget(java.util.function.Consumer<QueueId> hook) {
+        this.forgetting = hook;
     }
 
     /** Asked at each commit: true keeps the new message for this node. */
@@ -91,6 +97,7 @@ public final class PgLeases implements Leases, AutoCloseable {
     /** A commit failed: the lease it would have written is not held. */
     void forget(QueueId id) {
         held.remove(id);
+        forgetting.accept(id);
     }
 
     @Override
@@ -100,6 +107,7 @@ public final class PgLeases implements Leases, AutoCloseable {
         if (until != null && until - now > leaseMillis / 2) {
             return true; // leased at commit, or by a claim, recently enough: no round trip
         }
+        forgetting.accept(id); // the lease may have lapsed and another node changed the message
         long newUntil = now + leaseMillis;
         try (Connection c = db.getConnection();
              PreparedStatement p = c.prepareStatement("UPDATE message SET lease_node = ?, lease_until_ms = ? "
@@ -124,6 +132,7 @@ public final class PgLeases implements Leases, AutoCloseable {
     @Override
     public void release(QueueId id) {
         held.remove(id);
+        forgetting.accept(id);
     }
 
     @Override

@@ -32,12 +32,36 @@ public final class PgSpool implements Storage {
     private final Clock clock;
     private final PgLeases leases;
     private volatile CommitListener commitListener;
+    /** Memory the messages this node accepted and holds may take in {@link #fresh}. */
+    private static final long FRESH_BYTES = 32L << 20;
+    /**
+     * What this node just committed and leased to itself, kept until its first attempt ends: the
+     * attempt then reads nothing back from the database (its envelope and body are as committed,
+     * and no other node may change them while the lease holds). Dropped when the lease is
+     * released, or when it must be taken again from the database (it may have lapsed meanwhile).
+     */
+    private final java.util.Map<QueueId, Fresh> fresh = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong freshBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Fresh(Envelope envelope, byte[] body, byte[] headers) {
+        long bytes() {
+            return body.length + headers.length + 1024L;
+        }
+    }
 
     /** @param db a pool whose schema {@link PgSchema#migrate} brought to its version; closed with this */
     public PgSpool(DataSource db, Clock clock, PgLeases leases) {
         this.db = db;
         this.clock = clock;
         this.leases = leases;
+        leases.onForget(this::dropFresh);
+    }
+
+    private void dropFresh(QueueId id) {
+        Fresh f = fresh.remove(id);
+        if (f != null) {
+            freshBytes.addAndGet(-f.bytes());
+        }
     }
 
     @Override
@@ -92,32 +116,43 @@ public final class PgSpool implements Storage {
         byte[] headers = in.headers();
         CommitListener listener = commitListener;
         CommitListener.After after = listener == null ? null : listener.committing(envelope, headers);
-        long leaseUntil = 0;
+        long leaseUntil = envelope.held() ? 0 : leases.leaseAtCommit(envelope.id());
         try {
-            Connection c = in.finish();
-            leaseUntil = envelope.held() ? 0 : leases.leaseAtCommit(envelope.id());
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO message (id, envelope, headers, message_id, "
-                    + "next_attempt_ms, held, chunks, lease_node, lease_until_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                p.setString(1, envelope.id().value());
-                p.setBytes(2, EnvelopeCodec.encode(envelope));
-                p.setBytes(3, headers);
-                String mid = HeaderBlock.field(headers, "Message-ID");
-                p.setString(4, mid == null ? null : MessageIds.bare(mid));
-                p.setLong(5, envelope.nextAttempt().toEpochMilli());
-                p.setBoolean(6, envelope.held());
-                p.setInt(7, in.chunks());
-                p.setString(8, leaseUntil == 0 ? null : leases.node());
-                if (leaseUntil == 0) {
-                    p.setNull(9, java.sql.Types.BIGINT);
-                } else {
-                    p.setLong(9, leaseUntil);
+            if (in.large()) {
+                Connection c = in.finishLarge();
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO message (" + COLUMNS + ") VALUES ("
+                        + "?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    row(p, 1, envelope, headers, in.chunks(), leaseUntil);
+                    p.executeUpdate();
                 }
-                p.executeUpdate();
+                if (leaseUntil == 0) {
+                    PgLeases.notifyOthers(c); // this node is busy: another one takes it
+                }
+                c.commit();
+            } else {
+                byte[] body = in.small();
+                // one statement, one round trip, committed on its own (autocommit): the body's chunk,
+                // the row and, when this node leaves the message to the others, their wake-up call
+                try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                        "WITH b AS (INSERT INTO body_chunk (id, seq, data) SELECT ?, 0, ? WHERE ?), "
+                                + "m AS (INSERT INTO message (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                + "RETURNING id) SELECT " + (leaseUntil == 0 ? "pg_notify('" + PgLeases.CHANNEL + "', '')"
+                                : "1") + " FROM m")) {
+                    p.setString(1, envelope.id().value());
+                    p.setBytes(2, body);
+                    p.setBoolean(3, body.length > 0);
+                    row(p, 4, envelope, headers, in.chunks(), leaseUntil);
+                    p.executeQuery().close();
+                }
+                if (leaseUntil != 0) {
+                    Fresh f = new Fresh(envelope, body, headers);
+                    if (freshBytes.addAndGet(f.bytes()) <= FRESH_BYTES) {
+                        fresh.put(envelope.id(), f);
+                    } else {
+                        freshBytes.addAndGet(-f.bytes());
+                    }
+                }
             }
-            if (leaseUntil == 0) {
-                PgLeases.notifyOthers(c); // this node is busy: another one takes it
-            }
-            c.commit();
             in.committed = true;
         } catch (SQLException e) {
             leases.forget(envelope.id());
@@ -139,8 +174,34 @@ public final class PgSpool implements Storage {
         }
     }
 
+    private static final String COLUMNS = "id, envelope, headers, message_id, next_attempt_ms, held, chunks, "
+            + "lease_node, lease_until_ms";
+
+    /** The message row's values, from parameter {@code i} on (the nine of {@link #COLUMNS}). */
+    private void row(PreparedStatement p, int i, Envelope envelope, byte[] headers, int chunks, long leaseUntil)
+            throws SQLException {
+        p.setString(i, envelope.id().value());
+        p.setBytes(i + 1, EnvelopeCodec.encode(envelope));
+        p.setBytes(i + 2, headers);
+        String mid = HeaderBlock.field(headers, "Message-ID");
+        p.setString(i + 3, mid == null ? null : MessageIds.bare(mid));
+        p.setLong(i + 4, envelope.nextAttempt().toEpochMilli());
+        p.setBoolean(i + 5, envelope.held());
+        p.setInt(i + 6, chunks);
+        p.setString(i + 7, leaseUntil == 0 ? null : leases.node());
+        if (leaseUntil == 0) {
+            p.setNull(i + 8, java.sql.Types.BIGINT);
+        } else {
+            p.setLong(i + 8, leaseUntil);
+        }
+    }
+
     @Override
     public Envelope load(QueueId id) throws IOException {
+        Fresh f = fresh.get(id);
+        if (f != null) {
+            return f.envelope();
+        }
         byte[] bytes = one("SELECT envelope FROM message WHERE id = ? AND finished_ms IS NULL", id);
         if (bytes == null) {
             throw new NoSuchFileException(id + ": not queued");
@@ -170,8 +231,11 @@ public final class PgSpool implements Storage {
 
     @Override
     public void update(Envelope envelope) throws IOException {
-        int rows = change("UPDATE message SET envelope = ?, next_attempt_ms = ?, held = ?, lease_node = NULL, "
-                + "lease_until_ms = NULL WHERE id = ? AND finished_ms IS NULL", envelope, null);
+        boolean dueNow = !envelope.held() && !envelope.isFinished() && !envelope.nextAttempt().isAfter(clock.instant());
+        // due now (a flush, a release): whichever node is idle takes it, woken in the same statement
+        int rows = change("WITH u AS (UPDATE message SET envelope = ?, next_attempt_ms = ?, held = ?, lease_node = NULL, "
+                + "lease_until_ms = NULL WHERE id = ? AND finished_ms IS NULL RETURNING 1) SELECT "
+                + (dueNow ? "pg_notify('" + PgLeases.CHANNEL + "', '')" : "1") + " FROM u", envelope, false);
         if (rows == 0) {
             throw new NoSuchFileException(envelope.id() + ": not queued");
         }
@@ -180,11 +244,11 @@ public final class PgSpool implements Storage {
     @Override
     public void remove(QueueId id) throws IOException {
         leases.release(id);
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            execute(c, "DELETE FROM message WHERE id = ?", id);
-            execute(c, "DELETE FROM body_chunk WHERE id = ?", id);
-            c.commit();
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "WITH b AS (DELETE FROM body_chunk WHERE id = ?) DELETE FROM message WHERE id = ?")) {
+            p.setString(1, id.value());
+            p.setString(2, id.value());
+            p.executeUpdate();
         } catch (SQLException e) {
             throw failure("cannot remove " + id, e);
         }
@@ -192,44 +256,38 @@ public final class PgSpool implements Storage {
 
     @Override
     public void retire(Envelope finished) throws IOException {
-        change("UPDATE message SET envelope = ?, next_attempt_ms = ?, held = ?, lease_node = NULL, "
-                + "lease_until_ms = NULL, finished_ms = ? WHERE id = ? AND finished_ms IS NULL", finished,
-                "DELETE FROM body_chunk WHERE id = ?");
+        change("WITH b AS (DELETE FROM body_chunk WHERE id = ?), u AS (UPDATE message SET envelope = ?, "
+                + "next_attempt_ms = ?, held = ?, lease_node = NULL, lease_until_ms = NULL, finished_ms = ? "
+                + "WHERE id = ? AND finished_ms IS NULL RETURNING 1) SELECT 1 FROM u", finished, true);
     }
 
-    /** One transaction: the envelope's row rewritten (and {@code also} run for its id); rows changed. */
-    private int change(String sql, Envelope e, String also) throws IOException {
-        leases.release(e.id()); // the row's lease ends with this change
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            int rows;
-            try (PreparedStatement p = c.prepareStatement(sql)) {
-                int i = 1;
-                p.setBytes(i++, EnvelopeCodec.encode(e));
-                p.setLong(i++, e.nextAttempt().toEpochMilli());
-                p.setBoolean(i++, e.held());
-                if (also != null) {
-                    p.setLong(i++, clock.millis());
+    /**
+     * One statement, committed on its own: the envelope's row rewritten (and, retiring, its body
+     * deleted and the time it finished noted); returns the rows changed. The lease ends with it.
+     */
+    private int change(String sql, Envelope e, boolean retiring) throws IOException {
+        leases.release(e.id());
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
+            int i = 1;
+            if (retiring) {
+                p.setString(i++, e.id().value());
+            }
+            p.setBytes(i++, EnvelopeCodec.encode(e));
+            p.setLong(i++, e.nextAttempt().toEpochMilli());
+            p.setBoolean(i++, e.held());
+            if (retiring) {
+                p.setLong(i++, clock.millis());
+            }
+            p.setString(i, e.id().value());
+            int rows = 0;
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    rows++;
                 }
-                p.setString(i, e.id().value());
-                rows = p.executeUpdate();
             }
-            if (also != null) {
-                execute(c, also, e.id());
-            } else if (rows > 0 && !e.held() && !e.isFinished() && !e.nextAttempt().isAfter(clock.instant())) {
-                PgLeases.notifyOthers(c); // due now (a flush, a release): whichever node is idle takes it
-            }
-            c.commit();
             return rows;
         } catch (SQLException x) {
             throw failure("cannot update " + e.id(), x);
-        }
-    }
-
-    private static void execute(Connection c, String sql, QueueId id) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(sql)) {
-            p.setString(1, id.value());
-            p.executeUpdate();
         }
     }
 
@@ -279,16 +337,27 @@ public final class PgSpool implements Storage {
         }
     }
 
+    /** The row's chunk count and its first chunk in one query; the rest, if any, one query each. */
     @Override
     public InputStream openBody(QueueId id) throws IOException {
-        try (Connection c = db.getConnection();
-             PreparedStatement p = c.prepareStatement("SELECT chunks FROM message WHERE id = ? AND finished_ms IS NULL")) {
+        Fresh f = fresh.get(id);
+        if (f != null) {
+            return new java.io.ByteArrayInputStream(f.body());
+        }
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT m.chunks, b.data FROM message m LEFT JOIN body_chunk b ON b.id = m.id AND b.seq = 0 "
+                        + "WHERE m.id = ? AND m.finished_ms IS NULL")) {
             p.setString(1, id.value());
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
                     throw new NoSuchFileException(id + ": not queued");
                 }
-                return new BufferedInputStream(new PgBody(db, id, r.getInt(1)), 8192);
+                int chunks = r.getInt(1);
+                byte[] first = r.getBytes(2);
+                if (chunks <= 1) {
+                    return new java.io.ByteArrayInputStream(first == null ? new byte[0] : first);
+                }
+                return new BufferedInputStream(new PgBody(db, id, chunks), 8192);
             }
         } catch (SQLException e) {
             throw failure("cannot read the body of " + id, e);
@@ -305,6 +374,10 @@ public final class PgSpool implements Storage {
 
     @Override
     public byte[] headers(QueueId id) throws IOException {
+        Fresh f = fresh.get(id);
+        if (f != null) {
+            return f.headers();
+        }
         byte[] bytes = one("SELECT headers FROM message WHERE id = ?", id);
         return bytes == null ? new byte[0] : bytes;
     }

@@ -225,4 +225,49 @@ class PgSpoolTest {
         QueueId after = store(message(1000, "a@example.org"));
         assertThat(spool.ids()).containsExactlyInAnyOrder(before, after);
     }
+
+    @Test
+    void aNodeWhoseLeaseLapsedReadsWhatAnotherNodeChangedNotWhatItKept() throws Exception {
+        QueueId id = store(message(1000, "lapse@example.org")); // leased to this node, kept in its memory
+        PgLeases otherLeases = new PgLeases(db, "other-node", java.time.Duration.ofSeconds(60), clock);
+        PgSpool other = new PgSpool(db, clock, otherLeases);
+        assertThat(otherLeases.take(id)).as("another node, while this one's lease holds").isFalse();
+
+        clock.advance(java.time.Duration.ofSeconds(61)); // this node stalled: its lease lapsed
+        assertThat(otherLeases.take(id)).isTrue();
+        other.update(other.load(id).withHeld(true));
+
+        assertThat(spool.leases().take(id)).as("taken again from the database").isTrue();
+        assertThat(spool.load(id).held()).as("the other node's change, not the envelope kept at commit").isTrue();
+        assertThat(otherLeases.take(id)).as("this node holds it again").isFalse();
+    }
+
+    @Test
+    void aFlushWakesTheOtherNodesAndTheyClaimWhatIsDue() throws Exception {
+        QueueId id = store(message(1000, "wake@example.org"));
+        spool.update(spool.load(id).withNextAttempt(clock.instant().plusSeconds(600))); // deferred, lease ended
+        PgLeases otherLeases = new PgLeases(db, "other-node", java.time.Duration.ofSeconds(60), clock).start();
+        try {
+            assertThat(otherLeases.claimDue(10)).as("not due yet").isEmpty();
+            Thread.sleep(1000);
+            otherLeases.awaitWork(java.time.Duration.ofMillis(10)); // the wake-up of its LISTEN connecting
+            Thread waiter = Thread.ofVirtual().start(() -> {
+                try {
+                    otherLeases.awaitWork(java.time.Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread.sleep(500);
+            assertThat(waiter.isAlive()).as("nothing woke it yet").isTrue();
+            long t = System.nanoTime();
+            spool.update(spool.load(id).withNextAttempt(clock.instant())); // a flush on this node
+            waiter.join(10_000);
+            assertThat((System.nanoTime() - t) / 1_000_000).as("woken by NOTIFY, not the 30 s timeout").isLessThan(5000);
+            assertThat(otherLeases.claimDue(10)).extracting(Envelope::id).containsExactly(id);
+            assertThat(spool.leases().take(id)).as("leased to the other node").isFalse();
+        } finally {
+            otherLeases.close();
+        }
+    }
 }
