@@ -173,9 +173,9 @@ public record Key(String name, String defaultValue, String description) {
             "domain that unqualified senders and senders at a rewrite.local_names domain get at delivery "
                     + "(sendmail's MASQUERADE_AS; Postfix's myorigin for local mail)");
     public static final Key REWRITE_LOCAL_NAMES = new Key("rewrite.local_names",
-            "[\"localhost\", \"localhost.localdomain\", (smtpd.hostname)]",
-            "domains that are this host's own (sendmail's class w): their senders are masqueraded, and a generic-map "
-                    + "line with a bare local name matches them");
+            "[\"localhost\", \"localhost.localdomain\"]",
+            "domains that are this host's own besides smtpd.hostname, which always is (sendmail's class w): their "
+                    + "senders are masqueraded, and a generic-map line with a bare local name matches them");
     public static final Key REWRITE_MASQUERADE_DOMAINS = new Key("rewrite.masquerade_domains", "[]",
             "Postfix's masquerade_domains: a subdomain of a listed domain becomes it (first match wins; "
                     + "\"!name\" leaves name's subdomains alone)");

@@ -70,14 +70,22 @@ final class PostfixMainCf {
                  "sender_dependent_default_transport_maps" -> t.notYet(d, "Mailferry sends every message through "
                     + "one smarthost (relays per sender: issue 15)", "send each sender's mail through its own "
                     + "Mailferry, or route it on the smarthost, meanwhile");
-            case "smtp_generic_maps", "masquerade_domains", "masquerade_classes", "masquerade_exceptions",
-                 "sender_canonical_maps", "canonical_maps", "recipient_canonical_maps" -> t.notYet(d,
-                    "Mailferry does not rewrite qualified addresses yet (generic maps and masquerading: issue 15); "
-                            + "sendmail.origin_domain qualifies bare names only", "keep the rewriting on the "
-                            + "smarthost meanwhile, or have applications send from the right address");
-            case "myorigin" -> t.set(d, "sendmail.origin_domain", origin(d, v), "added to bare names (root) and "
-                    + "to the sender the sendmail command makes up" + (v.equals(p.value()) ? "" : "; expanded from "
-                    + p.value()));
+            case "smtp_generic_maps" -> genericMaps(d, v);
+            case "masquerade_domains" -> masqueradeDomains(d, v);
+            case "masquerade_classes" -> masqueradeClasses(d, v);
+            case "masquerade_exceptions" -> t.setList(d, "rewrite.masquerade_exceptions", words(v).stream()
+                    .map(u -> u.toLowerCase(Locale.ROOT)).toList(), "these users keep their domain");
+            case "sender_canonical_maps", "canonical_maps", "recipient_canonical_maps" -> t.notTranslated(d,
+                    "Mailferry has no canonical maps (rewriting on the way in, for every delivery)", "put the "
+                            + "sender lines in the generic map (rewrite.generic_map), which rewrites at delivery");
+            case "myorigin" -> {
+                String origin = origin(d, v);
+                t.set(d, "sendmail.origin_domain", origin, "added to bare names (root) and to the sender the "
+                        + "sendmail command makes up" + (v.equals(p.value()) ? "" : "; expanded from " + p.value()));
+                t.set(d, "rewrite.masquerade_as", origin, "at delivery, senders at localhost and this host's name "
+                        + "(smtpd.hostname, rewrite.local_names) get it too, which Postfix passes as they are; "
+                        + "remove this key to keep Postfix's way");
+            }
             case "myhostname" -> hostname(d, v, "smtpd.hostname", p.value());
             case "smtp_helo_name" -> hostname(d, v, "relay.helo_name", p.value());
             case "mydomain" -> t.nothingToDo(d, "used where other parameters say $mydomain (expanded in them)");
@@ -238,6 +246,54 @@ final class PostfixMainCf {
             return;
         }
         t.set(d, key, TimeValue.text(seconds), seconds == 0 ? "0: no delay warnings" : "");
+    }
+
+    private static List<String> words(String v) {
+        return java.util.Arrays.stream(v.strip().split("[\\s,]+")).filter(w -> !w.isEmpty()).toList();
+    }
+
+    private void genericMaps(Directive d, String v) throws ImportException {
+        List<String> maps = words(v);
+        if (maps.isEmpty()) {
+            t.nothingToDo(d, "empty: no generic map");
+            return;
+        }
+        Path text = MapFile.postfix(d, maps.get(0), "the generic map's lines");
+        MapFile.checkGeneric(d, text);
+        t.set(d, "rewrite.generic_map", text.toString(), "the text file beside the map, read as it is (no postmap)"
+                + (maps.size() > 1 ? "; the other maps (" + String.join(", ", maps.subList(1, maps.size()))
+                + ") are not read: merge them into this file" : ""));
+        t.setList(d, "rewrite.generic_classes", List.of("envelope_sender", "header_sender", "header_recipient"),
+                "Postfix maps every address; Mailferry never rewrites envelope recipients");
+    }
+
+    private void masqueradeDomains(Directive d, String v) throws ImportException {
+        List<String> domains = words(v);
+        for (String m : domains) {
+            if (!Key.isDomainName(m.replaceFirst("^!+", ""))) {
+                throw ImportException.at(d, "masquerade_domains: '" + m + "' is not a domain name (a map or a "
+                        + "file here is not read by mailferry import); list the domains");
+            }
+        }
+        t.setList(d, "rewrite.masquerade_domains", domains.stream().map(m -> m.toLowerCase(Locale.ROOT)).toList(),
+                "the same rules: first parent wins, !name excludes");
+        if (cf.parameter("masquerade_classes") == null) {
+            t.setList(d, "rewrite.masquerade_classes", List.of("envelope_sender", "header_sender",
+                    "header_recipient"), "Postfix's default masquerade_classes (envelope recipients never)");
+        }
+    }
+
+    private void masqueradeClasses(Directive d, String v) throws ImportException {
+        List<String> ours = new ArrayList<>();
+        for (String c : words(v)) {
+            switch (c.toLowerCase(Locale.ROOT)) {
+                case "envelope_sender", "header_sender", "header_recipient" -> ours.add(c.toLowerCase(Locale.ROOT));
+                case "envelope_recipient" -> { }
+                default -> throw ImportException.at(d, "masquerade_classes: unknown class '" + c + "'");
+            }
+        }
+        t.setList(d, "rewrite.masquerade_classes", ours, words(v).contains("envelope_recipient")
+                ? "envelope_recipient left out: Mailferry never rewrites envelope recipients" : "");
     }
 
     private void finish(Directive whole) {

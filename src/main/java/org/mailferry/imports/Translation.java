@@ -11,7 +11,7 @@ import java.util.Map;
  * and Postfix's main.cf do; the report says so at the later directive.
  */
 public final class Translation {
-    private static final List<String> SECTIONS = List.of("smtpd", "queue", "relay", "sendmail");
+    private static final List<String> SECTIONS = List.of("smtpd", "queue", "relay", "sendmail", "rewrite");
 
     private final String source;
     private final Map<String, Setting> settings = new LinkedHashMap<>();
