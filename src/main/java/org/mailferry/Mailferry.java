@@ -103,7 +103,11 @@ public final class Mailferry implements AutoCloseable {
         sites = delivery.sites();
         admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
-                        Stream.of(config.smtpd().hostname())).toList()), clock);
+                        Stream.of(config.smtpd().hostname())).toList()),
+                new AdminServer.Live(sites::down, config.relay().smarthosts().stream().map(Object::toString).toList(),
+                        spool::count), clock);
+        events.add(admin.consoleListener());
+        webhooks.onAnswer(admin::webhookAnswered);
         SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(HeaderRules.of(
                 config.headers().drop(), config.sendmail().originDomain(), config.headers().qualify()));
         listener = new SmtpListener(settings,

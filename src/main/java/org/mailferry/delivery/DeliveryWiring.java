@@ -45,6 +45,6 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
                 new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals()),
                 events, clock);
-        return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE), sites);
+        return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE, dsn), sites);
     }
 }

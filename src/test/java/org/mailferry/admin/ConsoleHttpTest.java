@@ -173,4 +173,53 @@ class ConsoleHttpTest {
             assertThat(QueueId.isValid(first.body().replaceAll(".*?\"id\":\"([^\"]+)\".*", "$1"))).isTrue();
         }
     }
+
+    @Test
+    void aMessageItsActionsTheStatsAndTheLiveStream() throws Exception {
+        try (RelayFixture f = relay()) {
+            String[] s = login(f);
+            String id = send(get(f, "/console/api/queue?recipient=user5%40").header("Cookie", s[0])).body()
+                    .replaceAll(".*?\"id\":\"([^\"]+)\".*", "$1");
+            HttpResponse<String> m = send(get(f, "/console/api/messages/" + id).header("Cookie", s[0]));
+            assertThat(m.statusCode()).isEqualTo(200);
+            assertThat(m.body()).contains("\"id\":\"" + id + "\"", "\"state\":\"deferred\"",
+                    "\"headers\":\"Subject: backlog\\r\\n", "\"recipient\":\"user5@example.net\"")
+                    .doesNotContain("waited for the smarthost"); // the body only when asked
+            assertThat(send(get(f, "/console/api/messages/" + id + "/body").header("Cookie", s[0])).body())
+                    .contains("waited for the smarthost");
+            assertThat(send(get(f, "/console/api/messages/NOTANID").header("Cookie", s[0])).statusCode())
+                    .isEqualTo(400);
+
+            // the live stream: a hold is not an event, a delete is
+            HttpRequest events = get(f, "/console/api/events").header("Cookie", s[0]).build();
+            HttpResponse<java.util.stream.Stream<String>> stream = http.send(events,
+                    HttpResponse.BodyHandlers.ofLines());
+            assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+            HttpResponse<String> held = send(post(f, "/console/api/messages/" + id + "/hold", "").header("Cookie", s[0])
+                    .header("Origin", base(f)).header("X-CSRF-Token", s[1]));
+            assertThat(held.statusCode()).isEqualTo(200);
+            assertThat(held.body()).contains("\"result\":\"" + id + ": held\"");
+            assertThat(send(get(f, "/console/api/queue?state=held").header("Cookie", s[0])).body())
+                    .contains("\"matched\":1,");
+            HttpResponse<String> deleted = send(post(f, "/console/api/actions/delete", "ids=" + id + ",0000000000AA")
+                    .header("Cookie", s[0]).header("Origin", base(f)).header("X-CSRF-Token", s[1]));
+            assertThat(deleted.body()).contains(id + ": deleted", "0000000000AA: not in the queue");
+            java.util.Iterator<String> lines = stream.body().iterator();
+            String data = "";
+            while (!data.contains("\"type\":\"removed\"")) {
+                String line = lines.next();
+                data = line.startsWith("data: ") ? line : data;
+            }
+            assertThat(data).contains("\"id\":\"" + id + "\"");
+            stream.body().close();
+
+            HttpResponse<String> stats = send(get(f, "/console/api/stats").header("Cookie", s[0]));
+            assertThat(stats.body()).contains("\"smarthosts\":[\"[127.0.0.1]:9\"]",
+                    "\"last_hour\":{\"received\":0,\"delivered\":0,\"deferred\":0,\"bounced\":0}",
+                    "\"latency_ms\":[{\"window_minutes\":60,\"p50\":null");
+            assertThat(send(post(f, "/console/api/messages/" + id + "/explode", "").header("Cookie", s[0])
+                    .header("Origin", base(f)).header("X-CSRF-Token", s[1])).body())
+                    .contains("unknown action 'explode'; use flush, hold, release, delete, bounce");
+        }
+    }
 }
