@@ -23,6 +23,9 @@
 #   X-Sink-Envelope-To: <rcpt>                (one line per envelope recipient)
 #   Received: ... (Authenticated sender: relayuser) ... with ESMTPSA ...
 #   <the message exactly as the client sent it: headers, blank line, body>
+# SMARTHOST_USER / SMARTHOST_PASSWORD: the SASL user (a second instance with another user).
+# EXTRA_MAIN_CF: more main.cf lines, appended last (e.g. smtpd_client_message_rate_limit for the
+# quota tests: Postfix's anvil then answers 450 4.7.1 "Error: too much mail from ...").
 # PROXY_FILTER=HOST:PORT (bench/relay.sh): every transaction is passed on to that server while it
 # happens (smtpd_proxy_filter), nothing is queued or written to sink/: a TLS + AUTH front for a sink.
 # start prints "ready" on stdout once all ports accept connections (exit 0);
@@ -30,7 +33,7 @@
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/lib/postfix-instance.sh"
 
-SASL_USER=relayuser
+SASL_USER=${SMARTHOST_USER:-relayuser}
 SASL_PASSWORD=${SMARTHOST_PASSWORD:-s3cret-Pass}
 SASL_REALM=localhost   # sasldb realm; Cyrus defaults it to the server FQDN (= myhostname)
 SINK_USER=nobody       # pipe(8) refuses to run commands as root or as mail_owner
@@ -157,6 +160,9 @@ sink_destination_recipient_limit = 1000
 EOF
   if [[ -n ${PROXY_FILTER:-} ]]; then
     printf '%s\n' "smtpd_proxy_filter = $PROXY_FILTER" "smtpd_client_connection_count_limit = 0"
+  fi
+  if [[ -n ${EXTRA_MAIN_CF:-} ]]; then
+    printf '%s\n' "$EXTRA_MAIN_CF"
   fi
 } >"$W/etc/main.cf"
 

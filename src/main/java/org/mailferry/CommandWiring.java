@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import org.mailferry.cli.RunningRelay;
 import org.mailferry.cli.Wiring;
 import org.mailferry.config.Config;
+import org.mailferry.config.ConfigSource;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Disk;
 import org.mailferry.queue.JournalSpool;
@@ -26,6 +27,16 @@ final class CommandWiring implements Wiring {
             @Override
             public void listen(EventListener listener) {
                 m.events().add(listener);
+            }
+
+            @Override
+            public void reloadFrom(ConfigSource source) {
+                m.reloadFrom(source);
+            }
+
+            @Override
+            public boolean reload() {
+                return m.reload().applied();
             }
 
             @Override

@@ -28,6 +28,9 @@ import org.mailferry.cli.QueueListing;
 import org.mailferry.cli.SendmailInDaemon;
 import org.mailferry.cli.Sysexits;
 import org.mailferry.config.Config;
+import org.mailferry.config.ConfigException;
+import org.mailferry.config.ConfigSource;
+import org.mailferry.config.RestartKeys;
 import org.mailferry.delivery.DeliveryWiring;
 import org.mailferry.delivery.QueueControl;
 import org.mailferry.delivery.QueueRunner;
@@ -74,6 +77,11 @@ public final class Mailferry implements AutoCloseable {
     private final QueueControl control;
     private final AdminServer admin;
     private final Config config;
+    /** The configuration in use: the started one, or the last one a reload applied. */
+    private volatile Config current;
+    /** How the daemon's configuration is read again for a reload; null: reload is not available. */
+    private volatile ConfigSource source;
+    private final DeliveryWiring delivery;
     private final Clock clock;
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("history-sweep").factory());
@@ -90,6 +98,7 @@ public final class Mailferry implements AutoCloseable {
 
     private Mailferry(Config config, Clock clock, Disk disk) throws IOException {
         this.config = config;
+        this.current = config;
         this.clock = clock;
         events.add(new MailLog());
         events.add(metrics);
@@ -97,19 +106,18 @@ public final class Mailferry implements AutoCloseable {
         webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
         spool.onCommit(new ReceivedEvents(events));
-        DeliveryWiring delivery = DeliveryWiring.of(spool, config, events, clock);
+        delivery = DeliveryWiring.of(spool, config, events, clock, disk);
         runner = delivery.runner();
         control = delivery.control();
         sites = delivery.sites();
         admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
                         Stream.of(config.smtpd().hostname())).toList()),
-                new AdminServer.Live(sites::down, config.relay().smarthosts().stream().map(Object::toString).toList(),
+                new AdminServer.Live(sites::down, () -> current.relay().smarthosts().stream().map(Object::toString).toList(),
                         spool::count), clock);
         events.add(admin.consoleListener());
         webhooks.onAnswer(admin::webhookAnswered);
-        SessionSettings settings = SessionSettings.from(config.smtpd(), clock).withHeaders(HeaderRules.of(
-                config.headers().drop(), config.sendmail().originDomain(), config.headers().qualify()));
+        SessionSettings settings = sessionSettings(config, clock);
         listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
                 new AuthFailures(config.smtpd().authFailureDelay(), clock, AuthFailures.SLEEP), spool, this::accepted)
@@ -117,6 +125,81 @@ public final class Mailferry implements AutoCloseable {
                 .checkPasswordsOn(new PasswordChecks(PasswordChecks.THREADS, PasswordChecks.QUEUE));
         spoolRoot = config.queue().spool();
         local = new LocalSubmission(settings, spool, this::accepted);
+    }
+
+    private static SessionSettings sessionSettings(Config config, Clock clock) {
+        return SessionSettings.from(config.smtpd(), clock).withHeaders(HeaderRules.of(
+                config.headers().drop(), config.sendmail().originDomain(), config.headers().qualify()));
+    }
+
+    /** Where a reload reads the configuration again (serve's file, environment and options). */
+    public void reloadFrom(ConfigSource from) {
+        this.source = from;
+    }
+
+    /**
+     * Reads the configuration again from its source and applies it ({@link #reload(Config)}); a
+     * configuration that does not load is refused with one log line and the one in use stays.
+     */
+    public Reload reload() {
+        ConfigSource from = source;
+        if (from == null) {
+            return Reload.refused("this relay was not started by 'mailferry serve'; nothing to read again");
+        }
+        try {
+            return reload(from.read());
+        } catch (ConfigException e) {
+            return Reload.refused(e.getMessage());
+        }
+    }
+
+    /**
+     * Applies {@code next} to what comes from now on: the next SMTP connections and local
+     * submissions, the next delivery attempts (smarthosts, TLS, credentials and every credential
+     * file, read again). Sessions and attempts under way finish on the old settings; queued
+     * messages are not touched. Keys built once at start (config/RestartKeys) are named in the log
+     * line and wait for a restart. Everything is built before anything is replaced, so a
+     * configuration that fails (an unreadable users file, certificate or CA file) changes nothing.
+     */
+    public synchronized Reload reload(Config next) {
+        SessionSettings settings;
+        try {
+            settings = sessionSettings(next, clock);
+            delivery.reconfigure(next);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException | IOException e) {
+            return Reload.refused(e.getMessage());
+        }
+        listener.reconfigure(settings);
+        local.reconfigure(settings);
+        current = next;
+        if (submitSocket != null) {
+            writePublicConfig(next);
+        }
+        List<String> restart = RestartKeys.changed(config, next);
+        String text = "configuration reloaded" + (next.sendmail().configFile() == null ? ""
+                : " from " + next.sendmail().configFile()) + "; relaying to "
+                + (next.relay().smarthosts().isEmpty() ? "no smarthost" : next.relay().smarthosts().toString())
+                + (restart.isEmpty() ? "" : "; changed, applied at the next start: " + String.join(", ", restart));
+        LoggerFactory.getLogger("mailferry").info(text);
+        return new Reload(true, text);
+    }
+
+    /** What a reload did: applied, or refused with the reason (the configuration in use stays). */
+    public record Reload(boolean applied, String text) {
+        static Reload refused(String why) {
+            String text = "reload refused: " + why + "; still running on the previous configuration";
+            LoggerFactory.getLogger("mailferry").error(text);
+            return new Reload(false, text);
+        }
+    }
+
+    private void writePublicConfig(Config c) {
+        try {
+            PublicConfig.write(spoolRoot, c.sendmail().configFile(), c.smtpd().hostname(), c.sendmail().originDomain());
+        } catch (IOException e) {
+            LoggerFactory.getLogger("mailferry.submit").warn("cannot write the sendmail command's public config "
+                    + "in {}/public: {}; users who may not read the config file cannot send", spoolRoot, e.toString());
+        }
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
@@ -140,7 +223,11 @@ public final class Mailferry implements AutoCloseable {
                 "mailferry_webhooks_pending", Map.entry("Webhook deliveries not yet acknowledged.",
                         (long) webhooks.pendingCount()),
                 "mailferry_smarthost_addresses_down", Map.entry("Smarthost addresses down (deferred at once, "
-                        + "probed after a backoff).", (long) sites.down().size()))) + refusals.render();
+                        + "probed after a backoff).", (long) sites.down().size()),
+                "mailferry_throttled_messages", Map.entry("Messages waiting for their route's quota (rate slot, daily "
+                        + "recipients, pause), not attempted.", runner.throttledCount()),
+                "mailferry_routes_paused", Map.entry("Routes paused by a quota reply until the quota resets.",
+                        runner.pausedRoutes()))) + refusals.render();
     }
 
     /** Removes finished messages' history older than admin.history_retention; returns how many. */
@@ -192,14 +279,11 @@ public final class Mailferry implements AutoCloseable {
             m.bound = m.listener.start(config.smtpd().listen());
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
                     out -> QueueListing.print(m.spool, out, ZoneId.systemDefault()),
-                    m.control::flushAll, new SendmailInDaemon(), config.sendmail(), access(config));
-            try {
-                PublicConfig.write(m.spoolRoot, config.sendmail().configFile(),
-                        config.smtpd().hostname(), config.sendmail().originDomain());
-            } catch (IOException e) {
-                LoggerFactory.getLogger("mailferry.submit").warn("cannot write the sendmail command's public config "
-                        + "in {}/public: {}; users who may not read the config file cannot send", m.spoolRoot, e.toString());
-            }
+                    m.control::flushAll, () -> {
+                        Reload r = m.reload();
+                        return (r.applied() ? "ok " : "fail ") + r.text();
+                    }, new SendmailInDaemon(), config.sendmail(), access(config));
+            m.writePublicConfig(config);
             m.pickup = new Pickup(m.spoolRoot, m.local).start();
             Thread.ofVirtual().name("recover").start(() -> {
                 try {

@@ -70,10 +70,11 @@ public final class AdminServer implements AutoCloseable {
      * What the web console shows besides the spool.
      *
      * @param down       the smarthost addresses down now
-     * @param smarthosts the configured smarthosts as written
+     * @param smarthosts the configured smarthosts as written (the reloaded ones after a reload)
      * @param queueSize  messages queued now (sampled for the chart)
      */
-    public record Live(Supplier<List<Sites.Down>> down, List<String> smarthosts, java.util.function.LongSupplier queueSize) {
+    public record Live(Supplier<List<Sites.Down>> down, Supplier<List<String>> smarthosts,
+                       java.util.function.LongSupplier queueSize) {
     }
 
     /** How often the queue's size is sampled for the console's chart. */

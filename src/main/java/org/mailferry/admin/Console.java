@@ -66,7 +66,8 @@ final class Console {
      * @param smarthosts the configured smarthosts, as written ("[smtp.example.com]:587")
      */
     record Sources(Spool spool, History history, QueueControl control, ConsoleEvents events,
-                   java.util.function.Supplier<List<Sites.Down>> down, List<String> smarthosts) {
+                   java.util.function.Supplier<List<Sites.Down>> down,
+                   java.util.function.Supplier<List<String>> smarthosts) {
     }
 
     private final Map<String, byte[]> files = new LinkedHashMap<>();

@@ -49,7 +49,7 @@ final class ConsoleStats {
             }
             latency.add(l.end());
         }
-        return Json.object().field("now", now).array("smarthosts", sources.smarthosts().stream().map(Console::string)
+        return Json.object().field("now", now).array("smarthosts", sources.smarthosts().get().stream().map(Console::string)
                         .toList()).array("down", down).raw("last_hour", hour.end())
                 .field("first_minute", Instant.ofEpochSecond(s.firstMinute() * 60))
                 .array("series", series).array("queue_size", queue).array("latency_ms", latency).end();

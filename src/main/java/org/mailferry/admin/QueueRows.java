@@ -25,6 +25,8 @@ import org.mailferry.queue.Spool;
 final class QueueRows {
     /** How long one reading of the spool answers queries. */
     static final Duration FRESH = Duration.ofSeconds(2);
+    /** How a route quota's wait reads on the envelope (delivery/QueueRunner.throttle). */
+    static final String THROTTLED = "throttled until ";
     /** The least time between two readings of the spool. */
     static final Duration QUIET = Duration.ofMillis(250);
 
@@ -76,7 +78,7 @@ final class QueueRows {
                 rcpts.add(r.address().value());
                 if (!r.lastReply().isEmpty()) {
                     lastReply = r.lastReply();
-                    suspended |= r.lastReply().contains(Sites.SUSPENDED);
+                    suspended |= r.lastReply().contains(Sites.SUSPENDED) || r.lastReply().startsWith(THROTTLED);
                 }
             }
         }

@@ -20,7 +20,8 @@ import org.mailferry.queue.SpoolPath;
  */
 public final class Commands {
     /** The commands of {@code mailferry COMMAND}, each with its --help. */
-    private static final Set<String> KNOWN = Set.of("serve", "queue", "mailq", "status", "check", "config", "passwd");
+    private static final Set<String> KNOWN = Set.of("serve", "queue", "mailq", "status", "check", "config", "passwd",
+            "reload");
 
     private Commands() {
     }
@@ -79,7 +80,9 @@ public final class Commands {
         try {
             switch (command) {
                 case "serve" -> {
-                    return Serve.run(config, wiring, err);
+                    Arguments from = args;
+                    return Serve.run(config, () -> ConfigLoader.read(from.config(), from.overrides(), env).config(),
+                            wiring, err);
                 }
                 case "check" -> {
                     return check.run(config, args, wiring, out);
@@ -91,6 +94,9 @@ public final class Commands {
                 }
                 case "config" -> {
                     return ConfigCommand.run(effective, onlySet, args.rest(), out, err);
+                }
+                case "reload" -> {
+                    return ReloadCommand.run(config, out, err);
                 }
                 case "status" -> {
                     return QueueCommand.status(wiring.spool(config), args.rest(), out, err);

@@ -6,7 +6,9 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
 import org.mailferry.config.Config;
+import org.mailferry.config.ConfigSource;
 import org.mailferry.config.Hostname;
+import org.mailferry.notify.LogOutput;
 import org.mailferry.queue.SpoolPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,11 +18,17 @@ final class Serve {
     private Serve() {
     }
 
-    static int run(Config config, Wiring wiring, PrintStream err) throws IOException {
+    static int run(Config config, ConfigSource source, Wiring wiring, PrintStream err) throws IOException {
         String notADirectory = SpoolPath.notADirectory(config.queue().spool());
         if (notADirectory != null) {
             err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + notADirectory);
             return Sysexits.EX_IOERR;
+        }
+        try {
+            LogOutput.apply(config.log().target(), config.log().format(), config.log().socket());
+        } catch (IOException e) {
+            err.println("mailferry: " + e.getMessage());
+            return Sysexits.EX_CONFIG;
         }
         Logger log = LoggerFactory.getLogger("mailferry");
         RunningRelay relay;
@@ -42,6 +50,8 @@ final class Serve {
                     + "smtpd.hostname and sendmail.origin_domain", config.smtpd().hostname(),
                     config.sendmail().originDomain());
         }
+        relay.reloadFrom(source);
+        Hangup.onSignal(relay::reload);
         Runtime.getRuntime().addShutdownHook(new Thread(relay::close, "shutdown"));
         try {
             int code = relay.stopped().get();

@@ -30,6 +30,8 @@ final class Usage {
     static final String ALL = """
             usage: mailferry COMMAND [options]     (mailferry COMMAND --help: one command)
               serve   run the relay (SMTP listener, queue, delivery to the smarthost)
+              reload  the running daemon reads its configuration and credential files again
+                      (as SIGHUP; systemctl reload mailferry); for the queue's operators
               queue   list the queue, like mailq (works with the daemon stopped too)
               queue show|flush|hold|release|delete ID, queue flush, queue delete --all-failed
               status  ID|MESSAGE-ID   a message's recipients and attempt history (JSON)
@@ -53,6 +55,14 @@ final class Usage {
                            mailferry queue show|hold|release|delete ID
                            mailferry queue flush [ID]                retry now
                            mailferry queue delete --all-failed
+                    """,
+            "reload", """
+                    usage: mailferry reload [options]
+                    Asks the running daemon (through SPOOL/public/submit.sock) to read its configuration
+                    and every credential file again, as SIGHUP does. Open sessions and attempts finish
+                    on the old settings, queued messages are untouched; a configuration that does not
+                    load is refused and the old one stays (exit 78). For root, the service user and
+                    admin.group (exit 77 for others); exit 69 when the daemon is not running.
                     """,
             "status", """
                     usage: mailferry status [options] ID|MESSAGE-ID

@@ -7,7 +7,7 @@ import java.util.List;
 
 /** The whole configuration, typed and validated. Built by {@link ConfigLoader}. */
 public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook, Sendmail sendmail,
-                     Headers headers) {
+                     Headers headers, Rewrite rewrite, Log log) {
 
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
@@ -24,12 +24,14 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
     /**
      * @param smarthosts empty: nothing is relayed, messages stay queued
      * @param dnsServers empty: the name servers of /etc/resolv.conf
+     * @param limits     the smarthost route's quotas (relay.message_rate and the rest)
+     * @param quotaResetTime when (UTC) a day's quotas start again
      */
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
                         RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax,
                         Duration transactionTimeout, Duration replyTransferTimeout,
-                        List<InetSocketAddress> dnsServers) {
+                        List<InetSocketAddress> dnsServers, RateLimits limits, java.time.LocalTime quotaResetTime) {
     }
 
     /**
@@ -61,5 +63,42 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      * @param qualify "local", "sendmail" or "off" (headers.qualify)
      */
     public record Headers(List<String> drop, String qualify) {
+    }
+
+    /**
+     * Where the daemon logs (log.*; notify/LogOutput).
+     * @param target "stdout", "syslog" or "journald"
+     * @param format "text" or "json"
+     * @param socket the syslog or journald socket (its default for the target when not set)
+     */
+    public record Log(String target, String format, Path socket) {
+        public static final Log STDOUT = new Log("stdout", "text", null);
+    }
+
+    /**
+     * Sender rewriting at delivery (rewrite.*; org.mailferry.rewrite): the spool keeps what the
+     * application sent.
+     * @param masqueradeAs        "" when off: unqualified senders and those at a local name keep theirs
+     * @param localNames          lower-case domains that are this host's own (sendmail's class w)
+     * @param masqueradeDomains   Postfix's masquerade_domains, in order; "!name" leaves name's subdomains alone
+     * @param masqueradeExceptions lower-case local parts never masqueraded (masquerade_exceptions)
+     * @param masqueradeClasses   role words ("envelope_sender", "header_sender", "header_recipient")
+     * @param genericClasses      the same for the generic map
+     * @param sendAsLogin         smarthost names (or "*") whose login becomes the sender
+     */
+    public record Rewrite(String masqueradeAs, List<String> localNames, List<String> masqueradeDomains,
+                          List<String> masqueradeExceptions, List<String> masqueradeClasses, GenericMap genericMap,
+                          List<String> genericClasses, List<String> sendAsLogin) {
+        public static final Rewrite NONE = new Rewrite("", List.of(), List.of(), List.of(), List.of(),
+                GenericMap.EMPTY, List.of(), List.of());
+
+        public Rewrite {
+            localNames = List.copyOf(localNames);
+            masqueradeDomains = List.copyOf(masqueradeDomains);
+            masqueradeExceptions = List.copyOf(masqueradeExceptions);
+            masqueradeClasses = List.copyOf(masqueradeClasses);
+            genericClasses = List.copyOf(genericClasses);
+            sendAsLogin = List.copyOf(sendAsLogin);
+        }
     }
 }

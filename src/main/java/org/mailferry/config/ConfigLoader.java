@@ -158,7 +158,7 @@ public final class ConfigLoader {
                 duration(Key.RELAY_SITE_BACKOFF_MAX),
                 duration(Key.RELAY_TRANSACTION_TIMEOUT),
                 duration(Key.RELAY_REPLY_TRANSFER_TIMEOUT),
-                dnsServers());
+                dnsServers(), limits(), quotaResetTime());
         if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
             throw at(Key.RELAY_SITE_BACKOFF_MAX,
                     "relay.site_backoff_max must not be shorter than relay.site_backoff_min");
@@ -170,7 +170,28 @@ public final class ConfigLoader {
         return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
-                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers());
+                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers(), Config.Rewrite.NONE, log());
+    }
+
+    private Config.Log log() throws ConfigException {
+        String target = string(Key.LOG_TARGET, "stdout");
+        if (!List.of("stdout", "syslog", "journald").contains(target)) {
+            throw at(Key.LOG_TARGET, "log.target must be \"stdout\", \"syslog\" or \"journald\", not \"" + target + "\"");
+        }
+        String format = string(Key.LOG_FORMAT, "text");
+        if (!List.of("text", "json").contains(format)) {
+            throw at(Key.LOG_FORMAT, "log.format must be \"text\" or \"json\", not \"" + format + "\"");
+        }
+        String socket = string(Key.LOG_SOCKET, switch (target) {
+            case "syslog" -> "/dev/log";
+            case "journald" -> "/run/systemd/journal/stdout";
+            default -> "";
+        });
+        if (target.equals("stdout") && values.containsKey(Key.LOG_SOCKET.name())) {
+            throw at(Key.LOG_SOCKET, "log.socket is only for log.target \"syslog\" or \"journald\"; remove it, or set "
+                    + "log.target");
+        }
+        return new Config.Log(target, format, socket.isEmpty() ? null : Path.of(socket));
     }
 
     private Config.Admin admin() throws ConfigException {
@@ -418,6 +439,26 @@ public final class ConfigLoader {
             throw at(key, key.name() + ": port " + port + " is out of range 0-65535");
         }
         return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /** relay.message_rate, relay.recipient_daily_limit, relay.connection_limit. */
+    private RateLimits limits() throws ConfigException {
+        long recipients = bounded(Key.RELAY_RECIPIENT_DAILY_LIMIT, integer(Key.RELAY_RECIPIENT_DAILY_LIMIT));
+        int connections = (int) bounded(Key.RELAY_CONNECTION_LIMIT, integer(Key.RELAY_CONNECTION_LIMIT));
+        try {
+            return RateLimits.withRate(raw(Key.RELAY_MESSAGE_RATE).toString(), recipients, connections);
+        } catch (IllegalArgumentException e) {
+            throw at(Key.RELAY_MESSAGE_RATE, Key.RELAY_MESSAGE_RATE.name() + ": " + e.getMessage());
+        }
+    }
+
+    private java.time.LocalTime quotaResetTime() throws ConfigException {
+        String s = string(Key.RELAY_QUOTA_RESET_TIME, "00:00").strip();
+        if (!s.matches("([01][0-9]|2[0-3]):[0-5][0-9]")) {
+            throw at(Key.RELAY_QUOTA_RESET_TIME, "relay.quota_reset_time: '" + s.replaceAll("[^\\x20-\\x7e]", "?")
+                    + "' is not a time of day; write HH:MM in UTC, e.g. \"00:00\" or \"07:00\"");
+        }
+        return java.time.LocalTime.parse(s);
     }
 
     private List<InetSocketAddress> dnsServers() throws ConfigException {

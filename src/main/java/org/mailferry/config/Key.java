@@ -80,6 +80,16 @@ public record Key(String name, String defaultValue, String description) {
             "the longest wait between probes of a smarthost address that is down (doubles from the minimum)");
     public static final Key RELAY_DNS_SERVERS = new Key("relay.dns_servers", "[]",
             "name servers for the smarthost's MX and address lookups: [\"ip\", \"ip:port\", \"[ipv6]:port\"] (port 53 when not given); [] means those of /etc/resolv.conf");
+    public static final Key RELAY_MESSAGE_RATE = new Key("relay.message_rate", "0",
+            "most messages per period to the smarthost, spaced evenly: \"30/1m\", \"5/10s\"; more wait in the queue "
+                    + "(throttled, never bounced); \"0\": no limit");
+    public static final Key RELAY_RECIPIENT_DAILY_LIMIT = new Key("relay.recipient_daily_limit", "0",
+            "most recipients a day to the smarthost (the day starts at relay.quota_reset_time); more wait for the "
+                    + "next day; 0: no limit");
+    public static final Key RELAY_CONNECTION_LIMIT = new Key("relay.connection_limit", "0",
+            "most simultaneous connections to the smarthost; 0: up to relay.concurrency");
+    public static final Key RELAY_QUOTA_RESET_TIME = new Key("relay.quota_reset_time", "00:00",
+            "HH:MM (UTC) at which a day's recipient count starts again, and a daily quota reply's pause ends");
     public static final Key ADMIN_LISTEN = new Key("admin.listen", "127.0.0.1:2526",
             "address:port of the admin HTTP API (status, queue commands, /metrics); \"off\" disables it");
     public static final Key ADMIN_HISTORY_RETENTION = new Key("admin.history_retention", "7d",
@@ -152,6 +162,12 @@ public record Key(String name, String defaultValue, String description) {
             "where bare local names in From, To, Cc, Reply-To, Sender, Resent-* ... get @sendmail.origin_domain: "
                     + "\"local\" (the sendmail command and SMTP clients in smtpd.mynetworks), \"sendmail\" "
                     + "(the command only), \"off\"");
+    public static final Key LOG_TARGET = new Key("log.target", "stdout",
+            "where the daemon's log lines go: \"stdout\", \"syslog\" (facility mail, tag mailferry) or \"journald\"");
+    public static final Key LOG_FORMAT = new Key("log.format", "text",
+            "\"text\" (mail.log style) or \"json\" (one object per line, the same fields)");
+    public static final Key LOG_SOCKET = new Key("log.socket", "(/dev/log for syslog, /run/systemd/journal/stdout for journald)",
+            "the socket of log.target syslog or journald");
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
@@ -162,7 +178,8 @@ public record Key(String name, String defaultValue, String description) {
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT,
             RELAY_REPLY_TRANSFER_TIMEOUT, RELAY_TRANSACTION_TIMEOUT, RELAY_CONCURRENCY,
-            RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS, RELAY_TLS,
+            RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS,
+            RELAY_MESSAGE_RATE, RELAY_RECIPIENT_DAILY_LIMIT, RELAY_CONNECTION_LIMIT, RELAY_QUOTA_RESET_TIME, RELAY_TLS,
             RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
@@ -170,7 +187,7 @@ public record Key(String name, String defaultValue, String description) {
             ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
-            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY);
+            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY, LOG_TARGET, LOG_FORMAT, LOG_SOCKET);
 
     /** Keys whose values are secrets: masked by {@code config show}; MAILFERRY_..._FILE may name a file holding one. */
     public static final List<Key> SECRETS = List.of(RELAY_OAUTH2_CLIENT_SECRET, RELAY_OAUTH2_REFRESH_TOKEN);

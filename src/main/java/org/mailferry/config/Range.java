@@ -25,6 +25,8 @@ public record Range(long min, long max, boolean sizes) {
             Map.entry(Key.QUEUE_BOUNCE_SIZE_LIMIT, new Range(0, GIB, true)),
             Map.entry(Key.QUEUE_JOURNAL_LIMIT, new Range(0, 64 * MIB, true)),
             Map.entry(Key.RELAY_CONCURRENCY, new Range(1, 1_000, false)),
+            Map.entry(Key.RELAY_RECIPIENT_DAILY_LIMIT, new Range(0, 100_000_000, false)),
+            Map.entry(Key.RELAY_CONNECTION_LIMIT, new Range(0, 1_000, false)),
             Map.entry(Key.SENDMAIL_MAX_CONNECTIONS, new Range(1, 10_000, false)),
             Map.entry(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, new Range(1, 10_000, false)));
 

@@ -41,6 +41,10 @@ import org.mailferry.smtp.Reply;
  *       scope, without sending it; a body we cannot read: temporary, message scope.</li>
  *   <li>Expiry: past queue.lifetime a message is not tried again, and a temporary failure at or
  *       after its end is final; either way the recipient bounces with 4.4.7 ({@link #fate}).</li>
+ *   <li>A quota reply ({@link QuotaReplies}: a daily cap, a rate limit, SubmissionQuotaExceeded,
+ *       x.4.5), at any stage, even 5xx: temporary (5.x.y reported as 4.x.y), marked with its row so
+ *       the runner pauses the whole route until the quota resets. The provider refuses the login
+ *       for now, never the recipient: a bounce would lose mail that goes through tomorrow.</li>
  * </ol>
  */
 public final class Classifier {
@@ -62,6 +66,11 @@ public final class Classifier {
         if (reply.isPositive()) {
             return new DeliveryOutcome.Delivered(relay, text, status);
         }
+        QuotaReplies.Row quota = QuotaReplies.match(reply);
+        if (quota != null) {
+            // rule 10: the route's quota is used up; it pauses, the message waits (a 5.4.5 never bounces)
+            return new DeliveryOutcome.TemporaryFailure(scope, relay, text, temporary(status), quota);
+        }
         if (reply.isTransientNegative()) {
             return new DeliveryOutcome.TemporaryFailure(scope, relay, text, status);
         }
@@ -71,9 +80,13 @@ public final class Classifier {
     /** The greeting or EHLO/HELO was refused: always temporary, site scope (rule 4). */
     public static DeliveryOutcome.TemporaryFailure classifySessionRefused(Reply reply, String relay) {
         EnhancedStatus s = reply.status() != null ? reply.status() : defaultStatus(reply.code());
-        EnhancedStatus temporary = s.klass() == 5 ? new EnhancedStatus(4, s.subject(), s.detail()) : s;
         return new DeliveryOutcome.TemporaryFailure(DeliveryOutcome.Scope.SITE, relay,
-                "smarthost refused the session: " + reply.oneLine(), temporary);
+                "smarthost refused the session: " + reply.oneLine(), temporary(s), QuotaReplies.match(reply));
+    }
+
+    /** 5.x.y becomes 4.x.y: a failure that is not the recipient's, reported as temporary. */
+    private static EnhancedStatus temporary(EnhancedStatus s) {
+        return s.klass() == 5 ? new EnhancedStatus(4, s.subject(), s.detail()) : s;
     }
 
     /** TLS or AUTH did not work out: temporary, site scope, the status the failure names (rule 4). */

@@ -21,7 +21,15 @@ public sealed interface DeliveryOutcome {
     record Delivered(String relay, String text, EnhancedStatus status) implements DeliveryOutcome {
     }
 
-    record TemporaryFailure(Scope scope, String relay, String text, EnhancedStatus status) implements DeliveryOutcome {
+    /**
+     * @param quota the row of {@link QuotaReplies} the reply matched: the route's quota is used up
+     *              and the route pauses until it resets; null for any other failure
+     */
+    record TemporaryFailure(Scope scope, String relay, String text, EnhancedStatus status, QuotaReplies.Row quota)
+            implements DeliveryOutcome {
+        TemporaryFailure(Scope scope, String relay, String text, EnhancedStatus status) {
+            this(scope, relay, text, status, null);
+        }
     }
 
     record PermanentFailure(Scope scope, String relay, String text, EnhancedStatus status) implements DeliveryOutcome {

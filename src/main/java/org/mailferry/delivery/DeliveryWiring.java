@@ -1,29 +1,48 @@
 package org.mailferry.delivery;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.mailferry.config.Config;
 import org.mailferry.config.RelaySecurity;
 import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Disk;
 import org.mailferry.queue.Spool;
 
 /**
  * The delivery side of the wiring (called by Mailferry only): the one place the scheduler's parts
  * are built from the config and handed to each other, so no part constructs another's
- * collaborators. It lives in this package so the parts stay package-private.
- *
- * @param runner  the scheduler, not yet started
- * @param control operator commands, under the runner's claims
- * @param sites   the smarthost sites and which of them are down (for the metrics)
+ * collaborators. It lives in this package so the parts stay package-private. A reload builds the
+ * attempt's steps again here ({@link #reconfigure}).
  */
-public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sites) {
+public final class DeliveryWiring {
     /** How long an operator's command waits for a running attempt to let go of its message. */
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
+    private final QueueRunner runner;
+    private final QueueControl control;
+    private final Sites sites;
+    private final Spool spool;
+    private final Clock clock;
+
+    private DeliveryWiring(QueueRunner runner, QueueControl control, Sites sites, Spool spool, Clock clock) {
+        this.runner = runner;
+        this.control = control;
+        this.sites = sites;
+        this.spool = spool;
+        this.clock = clock;
+    }
+
     public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock) {
+        return of(spool, config, events, clock, Disk.system());
+    }
+
+    /** @param disk how SPOOL/quotas is written (the daemon's, with its sync threads) */
+    public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock, Disk disk) {
         Config.Relay relay = config.relay();
         Config.Queue queue = config.queue();
         RetrySchedule retry = new RetrySchedule(queue.retryMin(), queue.retryMax(), RandomGenerator.getDefault());
@@ -31,20 +50,51 @@ public record DeliveryWiring(QueueRunner runner, QueueControl control, Sites sit
                 queue.lifetime(), queue.bounceSizeLimitBytes());
         Schedule schedule = new Schedule(clock);
         Sites sites = new Sites(clock, relay.siteBackoffMin(), relay.siteBackoffMax());
-        ClientSecurity security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT
-                : relay.security(), clock);
-        // the attempt, step by step (a new concern is one more step in this list); one DNS cache
-        Pipeline pipeline = new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()),
-                new Admission(sites), new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
-                new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
-                new Transaction(spool)));
+        Pipeline pipeline = pipeline(spool, relay, sites, clock);
         Recorder recorder = new Recorder(spool, queue.lifetime(), retry, dsn, events);
         Troubles troubles = new Troubles(recorder, schedule, retry, clock, events);
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
+        Quotas quotas = new Quotas(clock, Map.of(Quotas.DEFAULT_ROUTE, relay.limits()), relay.quotaResetTime(),
+                new QuotaFile(disk, queue.spool()));
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
-                new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals()),
-                events, clock);
-        return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE, dsn), sites);
+                new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals(),
+                        quotas), events, clock);
+        return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE, dsn), sites,
+                spool, clock);
+    }
+
+    /** The attempt, step by step (a new concern is one more step in this list); one DNS cache. */
+    private static Pipeline pipeline(Spool spool, Config.Relay relay, Sites sites, Clock clock) {
+        ClientSecurity security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT
+                : relay.security(), clock);
+        return new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()),
+                new Admission(sites), new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
+                new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
+                new Transaction(spool)));
+    }
+
+    /**
+     * A reload: the next attempts use {@code next}'s relay section (smarthosts, TLS, credentials,
+     * timeouts, DNS servers); the sites' up/down state is kept. Throws what building the steps
+     * throws (an unreadable CA file: IllegalArgumentException) before anything is replaced.
+     */
+    public void reconfigure(Config next) throws IOException {
+        runner.reconfigure(next.relay(), pipeline(spool, next.relay(), sites, clock));
+    }
+
+    /** The scheduler, not yet started. */
+    public QueueRunner runner() {
+        return runner;
+    }
+
+    /** Operator commands, under the runner's claims. */
+    public QueueControl control() {
+        return control;
+    }
+
+    /** The smarthost sites and which of them are down (for the metrics). */
+    public Sites sites() {
+        return sites;
     }
 }

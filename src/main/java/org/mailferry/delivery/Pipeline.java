@@ -24,7 +24,11 @@ final class Pipeline {
      */
     Attempted deliver(Envelope env, SmtpClient connection) {
         try {
-            return Chain.attempt(steps, env, connection).proceed();
+            Attempted a = Chain.attempt(steps, env, connection).proceed();
+            if (a.connection() != null) {
+                a.connection().usedBy(this);
+            }
+            return a;
         } catch (IOException | SmtpClient.SessionRefused | SecurityFailure e) {
             throw new IllegalStateException("a session failure got past the site's step: " + e, e);
         }

@@ -32,13 +32,14 @@ public final class QueueRunner implements AutoCloseable {
             + "--smarthost 'smtp:[host]:port'";
 
     private final Spool spool;
-    private final Config.Relay relay;
+    /** The relay section and the attempt's steps built from it: replaced together by a reload. */
+    private volatile Config.Relay relay;
     private final Duration lifetime;
     private final EventListener events;
     private final Clock clock;
     private final Schedule schedule;
     private final Sites sites;
-    private final Pipeline pipeline;
+    private volatile Pipeline pipeline;
     private final Recorder recorder;
     private final Claims claims;
     /** Taken while an operator held their claim: due again when the claim is released. */
@@ -49,11 +50,17 @@ public final class QueueRunner implements AutoCloseable {
     private final Troubles troubles;
     /** Deferrals written in the background when every site was down. */
     private final Deferrals deferrals;
+    private final Quotas quotas;
 
     /** The runner's parts, each built by the wiring ({@link DeliveryWiring}). */
     record Parts(Schedule schedule, Sites sites, Pipeline pipeline, Recorder recorder, Troubles troubles,
-                 Workers workers, Claims claims, Deferrals deferrals) {
+                 Workers workers, Claims claims, Deferrals deferrals, Quotas quotas) {
     }
+
+    /** How long a message waits for one of its route's connections at most, unless one closes sooner. */
+    static final Duration CONNECTION_WAIT = Duration.ofSeconds(10);
+    private static final java.time.format.DateTimeFormatter UNTIL =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
 
     QueueRunner(Spool spool, Config.Relay relay, Duration lifetime, Parts parts, EventListener events, Clock clock) {
         this.spool = spool;
@@ -69,11 +76,27 @@ public final class QueueRunner implements AutoCloseable {
         this.workers = parts.workers();
         this.claims = parts.claims();
         this.deferrals = parts.deferrals();
+        this.quotas = parts.quotas();
         claims.onRelease(this::released);
     }
 
     public void start() {
         workers.start(relay.concurrency(), this::run);
+    }
+
+    /**
+     * A reload: attempts from now on use {@code next}'s smarthosts, security and timeouts (the
+     * steps built from it); attempts under way finish on the old ones, and a worker's open
+     * connection from before is closed rather than reused. relay.concurrency takes effect at the
+     * next start. With smarthosts where there were none, the queue is scheduled again.
+     */
+    synchronized void reconfigure(Config.Relay next, Pipeline steps) throws IOException {
+        boolean hadNone = relay.smarthosts().isEmpty();
+        pipeline = steps;
+        relay = next;
+        if (hadNone && !next.smarthosts().isEmpty()) {
+            recover();
+        }
     }
 
     /** Schedules a message for its next attempt; one never tried goes to the new lane. */
@@ -125,6 +148,11 @@ public final class QueueRunner implements AutoCloseable {
 
     /** A worker's job: claim the message, attempt it, release the claim (unless handed off). */
     private SmtpClient run(QueueId id, SmtpClient connection) {
+        Pipeline steps = pipeline; // one configuration for the whole attempt
+        if (connection != null && !connection.lastUsedBy(steps)) {
+            connection.close(); // opened under the configuration before a reload
+            connection = null;
+        }
         if (!claims.tryClaim(id)) {
             // an operator command is changing this message: look again when it is done
             contended.add(id);
@@ -135,7 +163,7 @@ public final class QueueRunner implements AutoCloseable {
         }
         boolean handedOff = false;
         try {
-            Step step = attempt(id, connection);
+            Step step = attempt(id, connection, steps);
             handedOff = step.handedOff();
             return step.connection();
         } catch (Throwable t) { // never lose the message
@@ -162,7 +190,7 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /** One attempt for one message. */
-    private Step attempt(QueueId id, SmtpClient connection) {
+    private Step attempt(QueueId id, SmtpClient connection, Pipeline steps) {
         Envelope env;
         try {
             env = spool.load(id);
@@ -178,18 +206,42 @@ public final class QueueRunner implements AutoCloseable {
             return Step.keep(connection);
         }
         parked.remove(id);
+        boolean expired = Classifier.tooOldToTry(env.arrival(), lifetime, clock.instant());
+        String route = Quotas.DEFAULT_ROUTE;
+        if (connection != null && !route.equals(connection.route())) {
+            connection.close(); // never carry one route's message over another's session (its login)
+            connection = null;
+        }
+        boolean newConnection = connection == null && !expired;
+        if (newConnection && !quotas.open(route, id)) {
+            schedule.addIfAbsent(id, clock.instant().plus(CONNECTION_WAIT), false); // sooner when one closes
+            return Step.keep(null);
+        }
+        Quotas.Verdict verdict = expired ? Quotas.Verdict.GO : quotas.admit(route, id, env.pending().size());
+        if (!verdict.go()) {
+            if (newConnection) {
+                connectionClosed(route);
+            }
+            throttle(env, verdict);
+            return Step.keep(connection);
+        }
         Attempted a;
         try {
-            a = Classifier.tooOldToTry(env.arrival(), lifetime, clock.instant())
+            a = expired
                     ? new Attempted(Outcomes.NONE, connection, false, List.of(), false, Attempted.Reach.SESSION, null)
-                    : pipeline.deliver(env, connection);
+                    : steps.deliver(env, connection);
         } catch (Throwable t) {
             if (connection != null) {
                 connection.close();
             }
+            if (newConnection) {
+                connectionClosed(route);
+            }
             troubles.failed(id, env, "attempt failed on our side", t);
             return Step.keep(null);
         }
+        keepCounted(route, a.connection(), connection, newConnection);
+        boolean paused = pauseOnQuota(route, a);
         if (suspended(a)) {
             // No session was opened (every site is down): writing the deferral needs no connection,
             // so it does not hold up this worker; a backlog after an outage is deferred in parallel.
@@ -202,13 +254,72 @@ public final class QueueRunner implements AutoCloseable {
             });
             return new Step(null, true);
         }
-        if (!finish(env, a)) {
+        if (!finish(env, a) || paused) {
             if (a.connection() != null) {
-                a.connection().close();
+                a.connection().close(); // a paused route's session is not kept: the provider counts it too
             }
             return Step.keep(null);
         }
         return Step.keep(a.connection());
+    }
+
+    /**
+     * The route's connection count follows the connection the worker keeps: counted from the
+     * check before the attempt (or now, for a fresh one that replaced a lost reused one) until it
+     * closes, wherever that happens.
+     */
+    private void keepCounted(String route, SmtpClient kept, SmtpClient given, boolean counted) {
+        if (kept != null && kept != given) {
+            if (!counted) {
+                quotas.opened(route);
+            }
+            kept.belongTo(route, () -> connectionClosed(route));
+        } else if (counted) {
+            connectionClosed(route); // nothing kept: the slot taken before the attempt is free again
+        }
+    }
+
+    /** A connection of {@code route} closed: the message that waited longest for one is due now. */
+    private void connectionClosed(String route) {
+        QueueId waiting = quotas.closed(route);
+        if (waiting != null) {
+            schedule.flush(waiting);
+        }
+    }
+
+    /** A quota reply in the attempt pauses its route ({@link QuotaReplies}); true when one came. */
+    private boolean pauseOnQuota(String route, Attempted a) {
+        for (DeliveryOutcome o : a.outcomes().byAddress().values()) {
+            if (o instanceof DeliveryOutcome.TemporaryFailure t && t.quota() != null) {
+                quotas.pause(route, t.quota(), t.text());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Over its route's quota: not attempted, the reason on the envelope, due when the quota allows. */
+    private void throttle(Envelope env, Quotas.Verdict v) {
+        String reason = "throttled until " + UNTIL.format(v.until()) + " UTC: " + v.reason();
+        try {
+            if (!env.pending().stream().allMatch(r -> r.lastReply().equals(reason))) {
+                recorder.throttled(env, reason, v.until());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: cannot record that it is throttled ({}); it waits all the same", env.id(), e.toString());
+        }
+        log.debug("{}: {}", env.id(), reason);
+        schedule.addIfAbsent(env.id(), v.until(), false);
+    }
+
+    /** Messages waiting for their route's quota (rate slot, daily cap, pause), for the metrics. */
+    public long throttledCount() {
+        return quotas.status().stream().mapToLong(Quotas.Status::waiting).sum();
+    }
+
+    /** Routes paused by a quota reply now, for the metrics. */
+    public long pausedRoutes() {
+        return quotas.status().stream().filter(s -> s.pausedUntil() != null).count();
     }
 
     /** True when every site was down and skipped: deferred without a session. */
@@ -237,6 +348,11 @@ public final class QueueRunner implements AutoCloseable {
         Envelope after = r.after();
         if (!after.isFinished() && !after.held()) {
             Instant due = after.nextAttempt();
+            Instant paused = quotas.pausedUntil(Quotas.DEFAULT_ROUTE);
+            if (paused != null && a.outcomes().allAre(o -> o instanceof DeliveryOutcome.TemporaryFailure t
+                    && t.quota() != null)) {
+                due = paused; // the quota's reset, not the retry schedule's guess
+            }
             if (!a.downSites().isEmpty()) {
                 parked.add(after.id());
                 Instant probe = sites.carry(a.downSites());

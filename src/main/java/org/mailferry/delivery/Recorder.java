@@ -138,6 +138,20 @@ final class Recorder {
     }
 
     /**
+     * A message over its route's quota, not attempted: each pending recipient's last reason says
+     * until when it waits (mailq and the status API show it), the next attempt is then; no attempt
+     * is counted, no event, no DSN.
+     */
+    Envelope throttled(Envelope env, String reason, Instant until) throws IOException {
+        List<Recipient> updated = env.recipients().stream()
+                .map(r -> r.state() == Recipient.State.PENDING ? r.with(Recipient.State.PENDING, reason) : r)
+                .toList();
+        Envelope after = env.withRecipients(updated, List.of()).withNextAttempt(until);
+        spool.update(after);
+        return after;
+    }
+
+    /**
      * An attempt that failed on our side (an exception, an envelope that cannot be read back):
      * the reason goes on each pending recipient, without counting an attempt or a DSN, so the
      * queue listing shows why; the caller reschedules with backoff.

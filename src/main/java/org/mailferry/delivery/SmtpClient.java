@@ -45,6 +45,12 @@ public final class SmtpClient implements AutoCloseable {
     private boolean tlsActive;
     private long maxSize;
     private boolean broken;
+    /** The route (smarthost and login) this connection was opened for; set by the runner. */
+    private String route;
+    /** Told once when the connection closes (the route's connection count); set by the runner. */
+    private Runnable onClose;
+    /** The pipeline (the configuration) whose attempt used this connection last. */
+    private Pipeline usedBy;
 
     /** Thrown when the smarthost refuses the session itself (greeting or EHLO/HELO). */
     public static final class SessionRefused extends Exception {
@@ -194,6 +200,27 @@ public final class SmtpClient implements AutoCloseable {
         return tlsActive;
     }
 
+    /** The route this connection serves (its smarthost and login); null until the runner tags it. */
+    String route() {
+        return route;
+    }
+
+    /** Tags the connection with its route, and what to run once when it closes. */
+    void belongTo(String newRoute, Runnable whenClosed) {
+        this.route = newRoute;
+        this.onClose = whenClosed;
+    }
+
+    /** Marks the connection as {@code pipeline}'s: after a reload the worker closes it instead of reusing it. */
+    void usedBy(Pipeline pipeline) {
+        this.usedBy = pipeline;
+    }
+
+    /** True when the connection was last used by {@code pipeline}'s attempt (the current configuration). */
+    boolean lastUsedBy(Pipeline pipeline) {
+        return usedBy == pipeline;
+    }
+
     /** True while the connection can carry another transaction. */
     public boolean isReusable() {
         return !broken && !socket.isClosed();
@@ -301,6 +328,11 @@ public final class SmtpClient implements AutoCloseable {
                 socket.close();
             } catch (IOException ignored) {
                 // nothing more to do
+            }
+            Runnable r = onClose;
+            onClose = null;
+            if (r != null) {
+                r.run();
             }
         }
     }

@@ -26,7 +26,8 @@ public final class LocalSubmission {
     private static final DateTimeFormatter RFC5322_DATE =
             DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
-    private final SessionSettings settings;
+    /** Replaced by a reload; a submission under way keeps the settings it started with. */
+    private volatile SessionSettings settings;
     private final Spool spool;
     private final Consumer<Envelope> queued;
 
@@ -34,6 +35,11 @@ public final class LocalSubmission {
         this.settings = settings;
         this.spool = spool;
         this.queued = queued;
+    }
+
+    /** The settings for submissions from now on (a reload). */
+    public void reconfigure(SessionSettings next) {
+        this.settings = next;
     }
 
     public long maxMessageSizeBytes() {

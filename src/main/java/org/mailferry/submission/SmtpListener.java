@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class SmtpListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.smtpd");
 
-    private final SessionSettings settings;
+    /** Replaced by a reload; each connection keeps the settings it was accepted with. */
+    private volatile SessionSettings settings;
     private final Spool spool;
     private final Consumer<Envelope> queued;
     private final ConnectionSlots slots;
@@ -67,6 +68,14 @@ public final class SmtpListener implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The settings for connections accepted from now on (a reload: mailferry reload, SIGHUP); open
+     * sessions finish on the settings they started with.
+     */
+    public void reconfigure(SessionSettings next) {
+        this.settings = next;
+    }
+
     /** Binds and starts accepting; returns the bound address (port 0 picks a free one). */
     public InetSocketAddress start(InetSocketAddress listen) throws IOException {
         server = new ServerSocket();
@@ -91,7 +100,8 @@ public final class SmtpListener implements AutoCloseable {
                 }
                 continue;
             }
-            boolean trusted = settings.policy().mayRelay(s.getInetAddress());
+            SessionSettings current = settings;
+            boolean trusted = current.policy().mayRelay(s.getInetAddress());
             if (!slots.tryAcquire(trusted) && !(trusted && evictIdleOutsider(s.getInetAddress()))) {
                 if (!trusted && slots.reserved() > 0 && slots.tryAcquire(true)) {
                     slots.release(); // only the reserved slots are free
@@ -102,14 +112,14 @@ public final class SmtpListener implements AutoCloseable {
                 Thread.ofVirtual().start(() -> refuse(s));
                 continue;
             }
-            if (!countClient(s.getInetAddress())) {
+            if (!countClient(current, s.getInetAddress())) {
                 slots.release();
                 log.warn("[{}]: too many connections from this address", s.getInetAddress().getHostAddress());
                 Thread.ofVirtual().start(() -> refuse(s));
                 continue;
             }
             open.add(s);
-            Thread.ofVirtual().name("smtpd-" + s.getPort()).start(() -> serve(s));
+            Thread.ofVirtual().name("smtpd-" + s.getPort()).start(() -> serve(s, current));
         }
     }
 
@@ -118,7 +128,7 @@ public final class SmtpListener implements AutoCloseable {
      * connections, so a few slow or hostile clients cannot take every slot (Postfix's
      * smtpd_client_connection_count_limit, with mynetworks exempt as there).
      */
-    private boolean countClient(InetAddress a) {
+    private boolean countClient(SessionSettings settings, InetAddress a) {
         if (settings.policy().mayRelay(a)) {
             return true;
         }
@@ -134,7 +144,7 @@ public final class SmtpListener implements AutoCloseable {
         return ok[0];
     }
 
-    private void uncountClient(InetAddress a) {
+    private void uncountClient(SessionSettings settings, InetAddress a) {
         if (!settings.policy().mayRelay(a)) {
             perClient.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
         }
@@ -184,7 +194,7 @@ public final class SmtpListener implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) {
+    private void serve(Socket s, SessionSettings settings) {
         String client = s.getInetAddress().getHostAddress();
         try (s) {
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
@@ -219,7 +229,7 @@ public final class SmtpListener implements AutoCloseable {
             log.error("session with [{}] failed", client, e);
         } finally {
             open.remove(s);
-            uncountClient(s.getInetAddress());
+            uncountClient(settings, s.getInetAddress());
             synchronized (outsiders) {
                 outsiders.remove(s);
                 if (!evicted.remove(s)) {

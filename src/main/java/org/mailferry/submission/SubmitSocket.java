@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  *   SEND\n + argv, config ...   → the native client's request: {@link SendRequest}
  *   LIST\n                      → the mailq listing, then end of stream
  *   FLUSH\n                     → "ok\n" after every queued message is made due
+ *   RELOAD\n                    → "ok TEXT\n" once the configuration is read again and applied,
+ *                                 "fail TEXT\n" when it was refused (the old one stays)
  * </pre>
  * The submitting user is read from the kernel (SO_PEERCRED), not from the request. Each user's
  * connections are bounded ({@link SubmitSlots}: sendmail.max_connections_per_user, and
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * the connection and the client hands its copy of the input to the Java command). A message is
  * streamed to the spool, never held whole: what a connection holds in memory is bounded by the
  * request's small fields and the spool's receiving buffer.
- * LIST is for admin.mailq_users, FLUSH for the queue's operators ({@link QueueAccess}); anyone
+ * LIST is for admin.mailq_users, FLUSH and RELOAD for the queue's operators ({@link QueueAccess}); anyone
  * else gets "denied TEXT\n" and a log line.
  */
 public final class SubmitSocket implements AutoCloseable {
@@ -52,6 +54,11 @@ public final class SubmitSocket implements AutoCloseable {
     /** Makes every queued message due now (sendmail -q). */
     public interface Flush {
         int flushAll() throws IOException;
+    }
+
+    /** Reads the daemon's configuration again and applies it (mailferry reload); returns the reply line. */
+    public interface Reload {
+        String reload();
     }
 
     /**
@@ -72,13 +79,14 @@ public final class SubmitSocket implements AutoCloseable {
     private final LocalSubmission local;
     private final Listing listing;
     private final Flush flush;
+    private final Reload reload;
     private final Send sending;
     private final java.time.Duration deadline;
     private final SubmitSlots slots;
     private final QueueAccess access;
 
     private SubmitSocket(Path path, ServerSocketChannel server, LocalSubmission local, Listing listing,
-                         Flush flush, Send sending, Config.Sendmail limits, QueueAccess access) {
+                         Flush flush, Reload reload, Send sending, Config.Sendmail limits, QueueAccess access) {
         this.deadline = limits.requestTimeout();
         this.slots = new SubmitSlots(limits.maxConnections(), limits.maxConnectionsPerUser(), System::nanoTime);
         this.access = access;
@@ -87,6 +95,7 @@ public final class SubmitSocket implements AutoCloseable {
         this.local = local;
         this.listing = listing;
         this.flush = flush;
+        this.reload = reload;
         this.sending = sending;
     }
 
@@ -96,8 +105,8 @@ public final class SubmitSocket implements AutoCloseable {
     }
 
     /** Binds the socket (replacing a stale one left by a crash) and starts accepting. */
-    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Send sending,
-                                     Config.Sendmail limits, QueueAccess access) throws IOException {
+    public static SubmitSocket start(Path path, LocalSubmission local, Listing listing, Flush flush, Reload reload,
+                                     Send sending, Config.Sendmail limits, QueueAccess access) throws IOException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path)) {
             if (listening(path)) {
@@ -112,7 +121,7 @@ public final class SubmitSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             log.warn("cannot make {} writable for all users: {}", path, e.toString());
         }
-        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, sending, limits, access);
+        SubmitSocket s = new SubmitSocket(path, server, local, listing, flush, reload, sending, limits, access);
         Thread.ofPlatform().name("submit-accept").daemon(true).start(s::acceptLoop);
         log.info("sendmail submissions on {}", path);
         return s;
@@ -173,9 +182,12 @@ public final class SubmitSocket implements AutoCloseable {
             switch (verb == null ? "" : verb) {
                 case "SUBMIT" -> out.write(submit(in, user).getBytes(StandardCharsets.UTF_8));
                 case "SEND" -> out.write(send(in, out, user).bytes());
-                case "LIST", "FLUSH" -> {
+                case "LIST", "FLUSH", "RELOAD" -> {
                     if (!(verb.equals("LIST") ? access.mayList(user) : access.mayChange(user))) {
                         out.write(denied(verb, user).getBytes(StandardCharsets.UTF_8));
+                    } else if (verb.equals("RELOAD")) {
+                        log.info("reload asked by local user {}", user);
+                        out.write((reload.reload().replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8));
                     } else if (verb.equals("LIST")) {
                         PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
                         listing.print(ps);
@@ -197,7 +209,11 @@ public final class SubmitSocket implements AutoCloseable {
     }
 
     private String denied(String verb, String user) {
-        String what = verb.equals("LIST") ? "list the queue (mailq)" : "flush the queue";
+        String what = switch (verb) {
+            case "LIST" -> "list the queue (mailq)";
+            case "RELOAD" -> "reload the configuration";
+            default -> "flush the queue";
+        };
         String who = verb.equals("LIST") ? "admin.mailq_users and " + access.operators() : access.operators();
         log.warn("local user {} may not {}: refused", user, what);
         return "denied only " + who + " may " + what + "; you are " + user + "\n";

@@ -113,6 +113,10 @@ class AdminAccessTest {
             LocalUser.Result q = eve.bin("sendmail", config, List.of("-q"), null);
             assertThat(q.exit()).as(q.all()).isEqualTo(77);
             assertThat(q.err()).contains("may flush the queue", "you are eve");
+            LocalUser.Result reload = eve.mailferry(List.of("reload", "--spool=" + f.spool));
+            assertThat(reload.exit()).as(reload.all()).isEqualTo(77);
+            assertThat(reload.err()).contains("only root, the service user root", "may reload the configuration",
+                    "you are eve").doesNotContain("Exception");
             LocalUser.Result mailq = eve.bin("mailq", config, List.of(), null);
             assertThat(mailq.exit()).as(mailq.all()).isZero();
             assertThat(mailq.out()).contains(id, "root@example.net"); // Postfix's default: anyone may list

@@ -60,6 +60,7 @@ class InstallTest {
         assertThat(Files.readString(root.resolve("etc/mailferry/mailferry.toml"))).contains("/var/spool/mailferry");
         assertThat(Files.readString(root.resolve("etc/systemd/system/mailferry.service")))
                 .contains("ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml")
+                .contains("ExecReload=/bin/kill -HUP $MAINPID")
                 .contains("User=mailferry")
                 .contains("\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n");
         assertThat(Files.readString(root.resolve("etc/mailferry/mailferry.toml")))

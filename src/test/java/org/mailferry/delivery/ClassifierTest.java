@@ -109,4 +109,49 @@ class ClassifierTest {
         assertThat(o instanceof DeliveryOutcome.TemporaryFailure t ? t.scope()
                 : ((DeliveryOutcome.PermanentFailure) o).scope()).isEqualTo(scope);
     }
+
+    /** docs/delivery.md, "Quota replies": the providers' real texts, each a deferral that pauses the route. */
+    @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+            "554 | 5.2.0 | STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message. | DAY | 4.2.0",
+            "550 | 5.4.5 | Daily user sending limit exceeded. For more information on Gmail sending limits go to https://support.google.com/a/answer/166852 | DAY | 4.4.5",
+            "550 | 5.4.5 | Daily SMTP relay limit exceeded for user. For more information on SMTP relay sending limits please contact your administrator | DAY | 4.4.5",
+            "454 | -     | Throttling failure: Daily message quota exceeded. | DAY | 4.0.0",
+            "451 | 4.4.5 | Mail system congestion, try later | MINUTE | 4.4.5",
+            "421 | 4.7.0 | Temporary System Problem. Try again later (rate limit exceeded) | MINUTE | 4.7.0",
+            "451 | 4.7.1 | Rate limited, try again later | MINUTE | 4.7.1",
+            "454 | -     | Throttling failure: Maximum sending rate exceeded. | MINUTE | 4.0.0",
+            "450 | 4.7.1 | Error: too much mail from 127.0.0.1 | MINUTE | 4.7.1",
+            "432 | 4.3.2 | STOREDRV.ClientSubmit; sender thread limit exceeded [Hostname=AM0PR01MB1234] | MINUTE | 4.3.2",
+    })
+    void quotaRepliesDeferAndPauseTheRoute(int code, String enhanced, String text, QuotaReplies.Reset reset,
+                                           String status) {
+        Reply reply = Reply.of(code, enhanced.equals("-") ? null : EnhancedStatus.parse(enhanced), text);
+        DeliveryOutcome o = Classifier.classify(reply, DeliveryOutcome.Scope.MESSAGE, "h[127.0.0.1]:25");
+        assertThat(o).isInstanceOf(DeliveryOutcome.TemporaryFailure.class);
+        DeliveryOutcome.TemporaryFailure t = (DeliveryOutcome.TemporaryFailure) o;
+        assertThat(t.quota()).isNotNull();
+        assertThat(t.quota().reset()).isEqualTo(reset);
+        assertThat(t.status()).hasToString(status);
+        assertThat(t.text()).isEqualTo(reply.oneLine());
+        assertThat(Classifier.classifySessionRefused(reply, "h[127.0.0.1]:25").quota()).isEqualTo(t.quota());
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}: not a quota")
+    @CsvSource(delimiter = '|', value = {
+            "550 | 5.1.1 | The email account that you tried to reach does not exist.",
+            "554 | 5.2.252 | SendAsDenied; user@example.com not allowed to send as other@example.com",
+            "421 | 4.7.0 | Try again later, closing connection.",
+            "550 | 5.7.1 | Message rejected: rate limit policy violation",
+            "451 | 4.3.0 | Error: queue file write error",
+    })
+    void otherRepliesAreNotQuotas(int code, String enhanced, String text) {
+        Reply reply = Reply.of(code, EnhancedStatus.parse(enhanced), text);
+        DeliveryOutcome o = Classifier.classify(reply, DeliveryOutcome.Scope.RECIPIENT, "h[127.0.0.1]:25");
+        if (o instanceof DeliveryOutcome.TemporaryFailure t) {
+            assertThat(t.quota()).isNull();
+        } else {
+            assertThat(o).isInstanceOf(DeliveryOutcome.PermanentFailure.class);
+        }
+    }
 }

@@ -33,6 +33,7 @@ class SubmitSocketTest {
         LocalSubmission local = local(spool);
         Path path = SubmitSocket.pathIn(dir.resolve("spool"));
         try (SubmitSocket socket = SubmitSocket.start(path, local, out -> out.print("listing\n"), () -> 0,
+                () -> "ok reloaded",
                 (r, u, q) -> new SendRequest.Jvm("unused"), new Config.Sendmail(null, "origin.test", 50, 10, Duration.ofMillis(300)),
                 new org.mailferry.queue.QueueAccess("root", "", java.util.List.of("anyone")))) {
             try (SocketChannel idle = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
@@ -60,6 +61,7 @@ class SubmitSocketTest {
         String user = System.getProperty("user.name");
         try (org.mailferry.testing.LogCapture log = new org.mailferry.testing.LogCapture("mailferry.submit");
              SubmitSocket socket = SubmitSocket.start(path, local, out -> out.print("listing\n"), () -> 0,
+                () -> "ok reloaded",
                      (r, u, q) -> new SendRequest.Jvm("unused"), new Config.Sendmail(null, "origin.test", 50, 2, Duration.ofMinutes(10)),
                      new org.mailferry.queue.QueueAccess("root", "", java.util.List.of("anyone")))) {
             java.util.List<SocketChannel> idle = new java.util.ArrayList<>();

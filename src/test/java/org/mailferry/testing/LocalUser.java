@@ -98,7 +98,7 @@ public record LocalUser(String name) {
      */
     /** The main code's runtime dependencies (pom.xml, compile scope); the rest is test scope. */
     private static final java.util.regex.Pattern RUNTIME_JARS =
-            java.util.regex.Pattern.compile("slf4j-api-|logback-classic-|logback-core-|dnsjava-");
+            java.util.regex.Pattern.compile("slf4j-api-|logback-classic-|logback-core-|dnsjava-|postgresql-|HikariCP-");
 
     public static synchronized String classPath() throws IOException {
         if (classPathCache != null) {

@@ -40,6 +40,25 @@ public final class PostfixSmarthost {
         if (instance != null) {
             return instance;
         }
+        PostfixSmarthost p = launch(USER, PASSWORD, "");
+        Runtime.getRuntime().addShutdownHook(new Thread(p::stopQuietly));
+        instance = p;
+        return p;
+    }
+
+    /**
+     * An instance of its own (stopped by {@link #stop}), with SASL user {@code user} and more
+     * main.cf lines (e.g. "smtpd_client_message_rate_limit = 8"): the quota and per-sender tests.
+     */
+    public static PostfixSmarthost startOwn(String user, String password, String extraMainCf)
+            throws IOException, InterruptedException {
+        PostfixSmarthost p = launch(user, password, extraMainCf);
+        Runtime.getRuntime().addShutdownHook(new Thread(p::stopQuietly));
+        return p;
+    }
+
+    private static PostfixSmarthost launch(String user, String password, String extraMainCf)
+            throws IOException, InterruptedException {
         Tools.require("/usr/sbin/postfix", "postfix");
         Tools.require("/usr/sbin/saslpasswd2", "saslpasswd2");
         Tools.require("/usr/bin/openssl", "openssl");
@@ -54,28 +73,50 @@ public final class PostfixSmarthost {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "mailferry-postfix",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path script = Path.of("test-scripts/postfix-smarthost.sh").toAbsolutePath();
         PostfixSmarthost p = new PostfixSmarthost(dir, Tools.freePort(), Tools.freePort(), Tools.freePort());
-        Process proc = new ProcessBuilder("bash", script.toString(), "start", dir.toString(),
+        ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), "start", dir.toString(),
                 "" + p.startTlsPort, "" + p.tlsPort, "" + p.plainPort).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("start.log").toFile()).start();
+                .redirectOutput(dir.resolve("start.log").toFile());
+        pb.environment().put("SMARTHOST_USER", user);
+        pb.environment().put("SMARTHOST_PASSWORD", password);
+        pb.environment().put("EXTRA_MAIN_CF", extraMainCf);
+        Process proc = pb.start();
         if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0) {
             proc.destroyForcibly();
             throw new AssertionError("postfix-smarthost.sh start failed: " + Files.readString(dir.resolve("start.log")));
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                new ProcessBuilder("bash", script.toString(), "stop", dir.toString()).inheritIO().start()
-                        .waitFor(30, TimeUnit.SECONDS);
-                try (Stream<Path> all = Files.walk(dir)) {
-                    all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            } catch (IOException | InterruptedException e) {
-                // exiting anyway
-            }
-        }));
-        instance = p;
         return p;
+    }
+
+    private static final Path SCRIPT = Path.of("test-scripts/postfix-smarthost.sh").toAbsolutePath();
+    private volatile boolean stopped;
+
+    /** Stops this instance and removes its directory (an own instance; the shared one stops at exit). */
+    public void stop() {
+        stopQuietly();
+    }
+
+    private void stopQuietly() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        try {
+            new ProcessBuilder("bash", SCRIPT.toString(), "stop", dir.toString()).inheritIO().start()
+                    .waitFor(30, TimeUnit.SECONDS);
+            try (Stream<Path> all = Files.walk(dir)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        } catch (IOException | InterruptedException e) {
+            // exiting anyway
+        }
+    }
+
+    /** The sink's message files, oldest first; each name starts with its arrival time in epoch nanoseconds. */
+    public List<Path> sinkFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve("sink"))) {
+            return files.sorted().toList();
+        }
     }
 
     public Path caFile() {

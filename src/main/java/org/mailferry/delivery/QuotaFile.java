@@ -1,0 +1,90 @@
+package org.mailferry.delivery;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mailferry.queue.Disk;
+import org.mailferry.queue.DurableFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SPOOL/quotas: the routes' counters ({@link Quotas.Saved}), one line per route, written whole
+ * through {@link DurableFile} (tmp, fsync, rename, directory sync) each time a message is counted
+ * or a route paused, so a restart neither forgets the day's recipients nor gives a burst. A
+ * damaged line is skipped with a log line (that route starts from zero); a file that cannot be
+ * written is logged, and delivery goes on.
+ * <pre>
+ * route NAME next_slot MILLIS day_start MILLIS day_recipients N paused_until MILLIS reason TEXT
+ * </pre>
+ */
+final class QuotaFile {
+    private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
+    private final Disk disk;
+    private final Path file;
+    private boolean failing;
+
+    QuotaFile(Disk disk, Path spool) {
+        this.disk = disk;
+        this.file = spool.resolve("quotas");
+    }
+
+    Map<String, Quotas.Saved> read() {
+        Map<String, Quotas.Saved> out = new LinkedHashMap<>();
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return out;
+        } catch (IOException e) {
+            log.warn("{}: cannot read the quota counters ({}); every route starts from zero", file, e.toString());
+            return out;
+        }
+        int n = 0;
+        for (String line : text.split("\n")) {
+            n++;
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split(" ", 13);
+            try {
+                if (f.length < 12 || !f[0].equals("route") || !f[2].equals("next_slot") || !f[4].equals("day_start")
+                        || !f[6].equals("day_recipients") || !f[8].equals("paused_until") || !f[10].equals("reason")) {
+                    throw new NumberFormatException("not a route line");
+                }
+                out.put(f[1], new Quotas.Saved(Long.parseLong(f[3]), Long.parseLong(f[5]), Long.parseLong(f[7]),
+                        Long.parseLong(f[9]), f[11].equals("-") ? "" : f.length > 12 ? f[11] + " " + f[12] : f[11]));
+            } catch (NumberFormatException e) {
+                log.warn("{}:{}: damaged quota line skipped ({}); that route starts from zero", file, n,
+                        e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    void write(Map<String, Quotas.Saved> routes) {
+        StringBuilder sb = new StringBuilder("# mailferry route quota counters (docs/delivery.md, \"Quotas\")\n");
+        routes.forEach((name, s) -> sb.append("route ").append(name).append(" next_slot ").append(s.nextSlotMillis())
+                .append(" day_start ").append(s.dayStartMillis()).append(" day_recipients ").append(s.dayRecipients())
+                .append(" paused_until ").append(s.pausedUntilMillis()).append(" reason ")
+                .append(s.pauseReason().isEmpty() ? "-" : s.pauseReason().replaceAll("[\\r\\n]", " ")).append('\n'));
+        try {
+            DurableFile.write(disk, file.resolveSibling("quotas.tmp"), file,
+                    sb.toString().getBytes(StandardCharsets.UTF_8), DurableFile.DirectorySync.NOW);
+            if (failing) {
+                log.info("{}: quota counters written again", file);
+                failing = false;
+            }
+        } catch (IOException e) {
+            if (!failing) {
+                log.error("{}: cannot write the quota counters ({}); a restart now would forget them", file,
+                        e.toString());
+                failing = true;
+            }
+        }
+    }
+}

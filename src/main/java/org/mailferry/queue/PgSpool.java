@@ -1,0 +1,307 @@
+package org.mailferry.queue;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+
+/**
+ * The queue and its history in PostgreSQL (queue.backend = "postgresql"), shared by every node
+ * that points at the same database: one {@code message} row per message (the envelope in
+ * EnvelopeCodec's format, the columns delivery selects on beside it) and its body in
+ * {@code body_chunk} rows ({@link PgIncoming}, {@link PgBody}). Each method is one transaction;
+ * the commit of a new message is acknowledged only after PostgreSQL reports its commit durable
+ * (synchronous_commit = on, set on every connection by {@link PgPool}). Any database failure is an
+ * IOException, as a disk's would be: the client gets 451 4.3.0 and delivery backs off.
+ */
+public final class PgSpool implements Spool, History {
+    private final DataSource db;
+    private final Clock clock;
+    private volatile CommitListener commitListener;
+
+    /** @param db a pool whose schema {@link PgSchema#migrate} brought to its version */
+    public PgSpool(DataSource db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** Who hears of each commit (the daemon's "received" events); set once, before the spool is used. */
+    public void onCommit(CommitListener listener) {
+        this.commitListener = listener;
+    }
+
+    /** A database failure as an IOException naming what was being done (never with a password). */
+    static IOException failure(String doing, SQLException e) {
+        // the pool's "connection is not available" says why only in its cause (the driver's last error)
+        SQLException why = e.getCause() instanceof SQLException cause ? cause : e;
+        String state = why.getSQLState() == null ? "" : " [SQLSTATE " + why.getSQLState() + "]";
+        return new IOException("PostgreSQL: " + doing + ": " + why.getMessage() + state, e);
+    }
+
+    @Override
+    public Incoming create() {
+        return new PgIncoming(QueueId.next(clock.millis()), db);
+    }
+
+    @Override
+    public void commit(Incoming incoming, Envelope envelope) throws IOException {
+        PgIncoming in = (PgIncoming) incoming;
+        byte[] headers = in.headers();
+        CommitListener listener = commitListener;
+        CommitListener.After after = listener == null ? null : listener.committing(envelope, headers);
+        try {
+            Connection c = in.finish();
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO message (id, envelope, headers, message_id, "
+                    + "next_attempt_ms, held, chunks) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                p.setString(1, envelope.id().value());
+                p.setBytes(2, EnvelopeCodec.encode(envelope));
+                p.setBytes(3, headers);
+                String mid = HeaderBlock.field(headers, "Message-ID");
+                p.setString(4, mid == null ? null : MessageIds.bare(mid));
+                p.setLong(5, envelope.nextAttempt().toEpochMilli());
+                p.setBoolean(6, envelope.held());
+                p.setInt(7, in.chunks());
+                p.executeUpdate();
+            }
+            c.commit();
+            in.committed = true;
+        } catch (SQLException e) {
+            if (after != null) {
+                after.failed();
+            }
+            throw failure("cannot queue " + envelope.id(), e);
+        } catch (IOException | RuntimeException e) {
+            if (after != null) {
+                after.failed();
+            }
+            throw e;
+        } finally {
+            in.close();
+        }
+        if (after != null) {
+            after.committed();
+        }
+    }
+
+    @Override
+    public Envelope load(QueueId id) throws IOException {
+        byte[] bytes = one("SELECT envelope FROM message WHERE id = ? AND finished_ms IS NULL", id);
+        if (bytes == null) {
+            throw new NoSuchFileException(id + ": not queued");
+        }
+        return decode(id, bytes);
+    }
+
+    private static Envelope decode(QueueId id, byte[] bytes) throws IOException {
+        try {
+            return EnvelopeCodec.decode(bytes);
+        } catch (EnvelopeCodec.CorruptException e) {
+            throw new IOException(id + ": unreadable envelope in the database: " + e.getMessage());
+        }
+    }
+
+    /** The first column of the one row for {@code id}, or null when there is none. */
+    private byte[] one(String sql, QueueId id) throws IOException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(sql)) {
+            p.setString(1, id.value());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getBytes(1) : null;
+            }
+        } catch (SQLException e) {
+            throw failure("cannot read " + id, e);
+        }
+    }
+
+    @Override
+    public void update(Envelope envelope) throws IOException {
+        int rows = change("UPDATE message SET envelope = ?, next_attempt_ms = ?, held = ?, lease_node = NULL, "
+                + "lease_until_ms = NULL WHERE id = ? AND finished_ms IS NULL", envelope, null);
+        if (rows == 0) {
+            throw new NoSuchFileException(envelope.id() + ": not queued");
+        }
+    }
+
+    @Override
+    public void remove(QueueId id) throws IOException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            execute(c, "DELETE FROM message WHERE id = ?", id);
+            execute(c, "DELETE FROM body_chunk WHERE id = ?", id);
+            c.commit();
+        } catch (SQLException e) {
+            throw failure("cannot remove " + id, e);
+        }
+    }
+
+    @Override
+    public void retire(Envelope finished) throws IOException {
+        change("UPDATE message SET envelope = ?, next_attempt_ms = ?, held = ?, lease_node = NULL, "
+                + "lease_until_ms = NULL, finished_ms = ? WHERE id = ? AND finished_ms IS NULL", finished,
+                "DELETE FROM body_chunk WHERE id = ?");
+    }
+
+    /** One transaction: the envelope's row rewritten (and {@code also} run for its id); rows changed. */
+    private int change(String sql, Envelope e, String also) throws IOException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            int rows;
+            try (PreparedStatement p = c.prepareStatement(sql)) {
+                int i = 1;
+                p.setBytes(i++, EnvelopeCodec.encode(e));
+                p.setLong(i++, e.nextAttempt().toEpochMilli());
+                p.setBoolean(i++, e.held());
+                if (also != null) {
+                    p.setLong(i++, clock.millis());
+                }
+                p.setString(i, e.id().value());
+                rows = p.executeUpdate();
+            }
+            if (also != null) {
+                execute(c, also, e.id());
+            }
+            c.commit();
+            return rows;
+        } catch (SQLException x) {
+            throw failure("cannot update " + e.id(), x);
+        }
+    }
+
+    private static void execute(Connection c, String sql, QueueId id) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            p.setString(1, id.value());
+            p.executeUpdate();
+        }
+    }
+
+    @Override
+    public List<QueueId> ids() throws IOException {
+        List<QueueId> out = new ArrayList<>();
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("SELECT id FROM message WHERE finished_ms IS NULL");
+             ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(new QueueId(r.getString(1)));
+            }
+        } catch (SQLException e) {
+            throw failure("cannot list the queue", e);
+        }
+        return out;
+    }
+
+    @Override
+    public void forEach(Consumer<Envelope> each) throws IOException {
+        rows("SELECT id, envelope, headers FROM message WHERE finished_ms IS NULL", (env, headers) -> each.accept(env));
+    }
+
+    /** Streams rows of (id, envelope, headers) through a cursor (fetch size 500); unreadable ones logged and skipped. */
+    private void rows(String sql, BiConsumer<Envelope, byte[]> each) throws IOException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false); // a cursor: pgjdbc fetches in batches only inside a transaction
+            try (PreparedStatement p = c.prepareStatement(sql)) {
+                p.setFetchSize(500);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        QueueId id = new QueueId(r.getString(1));
+                        Envelope env;
+                        try {
+                            env = decode(id, r.getBytes(2));
+                        } catch (IOException e) {
+                            org.slf4j.LoggerFactory.getLogger("mailferry").warn("{}", e.getMessage());
+                            continue;
+                        }
+                        each.accept(env, r.getBytes(3));
+                    }
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw failure("cannot read the queue", e);
+        }
+    }
+
+    @Override
+    public InputStream openBody(QueueId id) throws IOException {
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("SELECT chunks FROM message WHERE id = ? AND finished_ms IS NULL")) {
+            p.setString(1, id.value());
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    throw new NoSuchFileException(id + ": not queued");
+                }
+                return new BufferedInputStream(new PgBody(db, id, r.getInt(1)), 8192);
+            }
+        } catch (SQLException e) {
+            throw failure("cannot read the body of " + id, e);
+        }
+    }
+
+    // History: the same rows, finished ones included
+
+    @Override
+    public Envelope find(QueueId id) throws IOException {
+        byte[] bytes = one("SELECT envelope FROM message WHERE id = ?", id);
+        return bytes == null ? null : decode(id, bytes);
+    }
+
+    @Override
+    public byte[] headers(QueueId id) throws IOException {
+        byte[] bytes = one("SELECT headers FROM message WHERE id = ?", id);
+        return bytes == null ? new byte[0] : bytes;
+    }
+
+    /** From the message_id index; the newest message when several carry the same Message-ID. */
+    @Override
+    public QueueId findMessageId(String messageId) throws IOException {
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement(
+                     "SELECT id FROM message WHERE message_id = ? ORDER BY id DESC LIMIT 1")) {
+            p.setString(1, MessageIds.bare(messageId));
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? new QueueId(r.getString(1)) : null;
+            }
+        } catch (SQLException e) {
+            throw failure("cannot look up a Message-ID", e);
+        }
+    }
+
+    @Override
+    public void forEachFinished(BiConsumer<Envelope, byte[]> each) throws IOException {
+        rows("SELECT id, envelope, headers FROM message WHERE finished_ms IS NOT NULL", each);
+    }
+
+    @Override
+    public int sweepFinished(Instant before) throws IOException {
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("DELETE FROM message WHERE finished_ms < ?")) {
+            p.setLong(1, before.toEpochMilli());
+            return p.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("cannot sweep finished messages", e);
+        }
+    }
+
+    /** The number of queued messages (every node's), or -1 when the database cannot be asked. */
+    public long count() {
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("SELECT count(*) FROM message WHERE finished_ms IS NULL");
+             ResultSet r = p.executeQuery()) {
+            r.next();
+            return r.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+}
