@@ -126,6 +126,9 @@ public final class QueueCommand {
         out.println("state:      " + s.state());
         out.println("message id: " + (s.messageId() == null ? "(none)" : s.messageId()));
         out.println("sender:     " + e.sender());
+        if (s.sentAs() != null) {
+            out.println("sent as:    <" + s.sentAs() + "> (the last attempt's sender after rewriting)");
+        }
         out.println("arrival:    " + e.arrival());
         out.println("size:       " + e.sizeBytes());
         out.println("attempts:   " + e.attempts() + (s.finished() ? "" : ", next " + e.nextAttempt()));

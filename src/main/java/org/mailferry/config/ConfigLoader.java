@@ -170,7 +170,7 @@ public final class ConfigLoader {
         return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
-                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers(), Config.Rewrite.NONE, log());
+                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers(), new RewriteReader(this).read(smtpd.hostname()), log());
     }
 
     private Config.Log log() throws ConfigException {

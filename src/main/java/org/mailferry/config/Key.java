@@ -169,6 +169,32 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key LOG_SOCKET = new Key("log.socket", "(/dev/log for syslog, /run/systemd/journal/stdout for journald)",
             "the socket of log.target syslog or journald");
 
+    public static final Key REWRITE_MASQUERADE_AS = new Key("rewrite.masquerade_as", "(none: off)",
+            "domain that unqualified senders and senders at a rewrite.local_names domain get at delivery "
+                    + "(sendmail's MASQUERADE_AS; Postfix's myorigin for local mail)");
+    public static final Key REWRITE_LOCAL_NAMES = new Key("rewrite.local_names",
+            "[\"localhost\", \"localhost.localdomain\", (smtpd.hostname)]",
+            "domains that are this host's own (sendmail's class w): their senders are masqueraded, and a generic-map "
+                    + "line with a bare local name matches them");
+    public static final Key REWRITE_MASQUERADE_DOMAINS = new Key("rewrite.masquerade_domains", "[]",
+            "Postfix's masquerade_domains: a subdomain of a listed domain becomes it (first match wins; "
+                    + "\"!name\" leaves name's subdomains alone)");
+    public static final Key REWRITE_MASQUERADE_EXCEPTIONS = new Key("rewrite.masquerade_exceptions", "[]",
+            "local parts never masqueraded (Postfix's masquerade_exceptions, sendmail's EXPOSED_USER), e.g. [\"root\"]");
+    public static final Key REWRITE_MASQUERADE_CLASSES = new Key("rewrite.masquerade_classes",
+            "[\"envelope_sender\", \"header_sender\"]",
+            "what masquerading rewrites: envelope_sender (MAIL FROM), header_sender (From, Sender, Reply-To), "
+                    + "header_recipient (To, Cc)");
+    public static final Key REWRITE_GENERIC_MAP = new Key("rewrite.generic_map", "(none)",
+            "file of 'pattern replacement' lines (user@domain, a bare local name, @domain, or * for the rest), "
+                    + "applied at delivery like Postfix's smtp_generic_maps");
+    public static final Key REWRITE_GENERIC_CLASSES = new Key("rewrite.generic_classes",
+            "[\"envelope_sender\", \"header_sender\"]",
+            "what the generic map rewrites, in the words of rewrite.masquerade_classes");
+    public static final Key REWRITE_SEND_AS_LOGIN = new Key("rewrite.send_as_login", "[]",
+            "smarthost names (as in relay.smarthost, or \"*\" for all) whose AUTH login becomes the envelope sender "
+                    + "and the From address; the original From goes into Reply-To unless there is one");
+
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
             SMTPD_DATA_TIMEOUT, SMTPD_MIN_DATA_RATE,
@@ -187,7 +213,10 @@ public record Key(String name, String defaultValue, String description) {
             ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
-            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY, LOG_TARGET, LOG_FORMAT, LOG_SOCKET);
+            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY,
+            REWRITE_MASQUERADE_AS, REWRITE_LOCAL_NAMES, REWRITE_MASQUERADE_DOMAINS, REWRITE_MASQUERADE_EXCEPTIONS,
+            REWRITE_MASQUERADE_CLASSES, REWRITE_GENERIC_MAP, REWRITE_GENERIC_CLASSES, REWRITE_SEND_AS_LOGIN,
+            LOG_TARGET, LOG_FORMAT, LOG_SOCKET);
 
     /** Keys whose values are secrets: masked by {@code config show}; MAILFERRY_..._FILE may name a file holding one. */
     public static final List<Key> SECRETS = List.of(RELAY_OAUTH2_CLIENT_SECRET, RELAY_OAUTH2_REFRESH_TOKEN);

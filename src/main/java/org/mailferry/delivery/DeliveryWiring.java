@@ -12,6 +12,7 @@ import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Disk;
 import org.mailferry.queue.Spool;
+import org.mailferry.rewrite.AddressRules;
 
 /**
  * The delivery side of the wiring (called by Mailferry only): the one place the scheduler's parts
@@ -50,7 +51,7 @@ public final class DeliveryWiring {
                 queue.lifetime(), queue.bounceSizeLimitBytes());
         Schedule schedule = new Schedule(clock);
         Sites sites = new Sites(clock, relay.siteBackoffMin(), relay.siteBackoffMax());
-        Pipeline pipeline = pipeline(spool, relay, sites, clock);
+        Pipeline pipeline = pipeline(spool, relay, config.rewrite(), sites, clock);
         Recorder recorder = new Recorder(spool, queue.lifetime(), retry, dsn, events);
         Troubles troubles = new Troubles(recorder, schedule, retry, clock, events);
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
@@ -65,22 +66,23 @@ public final class DeliveryWiring {
     }
 
     /** The attempt, step by step (a new concern is one more step in this list); one DNS cache. */
-    private static Pipeline pipeline(Spool spool, Config.Relay relay, Sites sites, Clock clock) {
+    private static Pipeline pipeline(Spool spool, Config.Relay relay, Config.Rewrite rewrite, Sites sites,
+                                     Clock clock) {
         ClientSecurity security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT
                 : relay.security(), clock);
         return new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()),
                 new Admission(sites), new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
                 new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
-                new Transaction(spool)));
+                new Rewrite(new AddressRules(rewrite), rewrite.sendAsLogin()), new Transaction(spool)));
     }
 
     /**
      * A reload: the next attempts use {@code next}'s relay section (smarthosts, TLS, credentials,
-     * timeouts, DNS servers); the sites' up/down state is kept. Throws what building the steps
+     * timeouts, DNS servers) and its sender rewriting (rewrite.*, the generic map read again); the sites' up/down state is kept. Throws what building the steps
      * throws (an unreadable CA file: IllegalArgumentException) before anything is replaced.
      */
     public void reconfigure(Config next) throws IOException {
-        runner.reconfigure(next.relay(), pipeline(spool, next.relay(), sites, clock));
+        runner.reconfigure(next.relay(), pipeline(spool, next.relay(), next.rewrite(), sites, clock));
     }
 
     /** The scheduler, not yet started. */

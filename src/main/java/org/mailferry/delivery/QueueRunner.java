@@ -331,7 +331,7 @@ public final class QueueRunner implements AutoCloseable {
     /** Records the attempt and schedules what follows; false when that failed (then rescheduled). */
     private boolean finish(Envelope env, Attempted a) {
         try {
-            Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), clock.instant());
+            Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), a.sentAs(), clock.instant());
             troubles.cleared(env.id());
             rescheduleAfter(r, a);
         } catch (Throwable t) {
