@@ -57,7 +57,7 @@ mailferry_package() {
     "$version" "$MF_MAINTAINER" "$(date -R -u -d "@$(git -C "$MAILFERRY_HOME" log -1 --format=%ct 2>/dev/null || date +%s)")" |
     gzip -9n > "$doc/changelog.gz"
   chmod 0644 "$doc/copyright" "$doc/changelog.gz"
-  mf_pkg_config > "$r/etc/mailferry/mailferry.toml"
+  mf_default_config /usr/share/doc/mailferry/docs > "$r/etc/mailferry/mailferry.toml"
   chmod 0644 "$r/etc/mailferry/mailferry.toml"   # postinst: root:mailferry 0640 (it may hold secrets)
   mf_pkg_unit > "$r/lib/systemd/system/mailferry.service"
   chmod 0644 "$r/lib/systemd/system/mailferry.service"
@@ -103,28 +103,6 @@ CONTROL
     [ -n "$exposure" ] && echo "mailferry: systemd-analyze security: exposure $exposure (0 safest, 10 unprotected)"
   fi
   return 0
-}
-
-mf_pkg_config() {
-  cat <<'TOML'
-# Mailferry configuration: every key and its default in /usr/share/doc/mailferry/docs/configuration.md.
-# After a change: mailferry config check, then systemctl reload mailferry.
-[queue]
-spool = "/var/spool/mailferry"
-
-[smtpd]
-# Where PHPMailer, Net::SMTP and Ruby's mail look by default; the unit grants only
-# CAP_NET_BIND_SERVICE for it (docs/operations.md, "Port 25"). With a port from 1024 up, the unit's
-# capability set can be emptied (systemctl edit mailferry: CapabilityBoundingSet= and AmbientCapabilities=).
-listen = "127.0.0.1:25"
-
-[relay]
-# smarthost = "smtp:[smtp.example.com]:587"
-# authinfo = "/etc/mail/authinfo"   # mode 600, owned by mailferry
-
-[sendmail]
-# origin_domain = "example.com"   # default: the host name
-TOML
 }
 
 # The unit: systemd-analyze security's checks as far as a JVM allows (no MemoryDenyWriteExecute:
