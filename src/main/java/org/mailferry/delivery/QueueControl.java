@@ -13,6 +13,7 @@ import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.DeliveryEvent;
 import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Leases;
 import org.mailferry.queue.Spool;
 
 /**
@@ -43,6 +44,7 @@ public final class QueueControl {
     }
 
     private final Spool spool;
+    private final Leases leases;
     private final QueueRunner runner;
     private final Claims claims;
     private final EventListener events;
@@ -52,14 +54,23 @@ public final class QueueControl {
 
     /** With the daemon stopped: commands on the spool alone, nobody else claims a message (no bounce). */
     public QueueControl(Spool spool, EventListener events, Clock clock, Duration patience) {
-        this(spool, null, new Claims(), events, clock, patience, null);
+        this(spool, Leases.SOLE, events, clock, patience);
+    }
+
+    /**
+     * With this node's daemon stopped, on a queue other nodes may share: each change takes the
+     * message's lease first, so it never races another node's attempt.
+     */
+    public QueueControl(Spool spool, Leases leases, EventListener events, Clock clock, Duration patience) {
+        this(spool, leases, null, new Claims(), events, clock, patience, null);
     }
 
     /** In the daemon: the running scheduler's claims and notices ({@link DeliveryWiring}). */
-    QueueControl(Spool spool, QueueRunner runner, Claims claims, EventListener events, Clock clock,
+    QueueControl(Spool spool, Leases leases, QueueRunner runner, Claims claims, EventListener events, Clock clock,
                  Duration patience, DsnSender dsn) {
         this.dsn = dsn;
         this.spool = spool;
+        this.leases = leases;
         this.runner = runner;
         this.claims = claims;
         this.events = events;
@@ -103,6 +114,10 @@ public final class QueueControl {
      * with it stopped, each envelope's next attempt is set to now for the next start to see.
      */
     public int flushAll() throws IOException {
+        int shared = leases.flushAll(); // every node's messages due now, and every node woken
+        if (shared >= 0 && runner == null) {
+            return shared;
+        }
         if (runner != null) {
             long t = System.nanoTime();
             int n = runner.flush();
@@ -223,6 +238,9 @@ public final class QueueControl {
             return new Result(Result.Status.BUSY, id + ": interrupted");
         }
         try {
+            if (!lease(id)) {
+                return new Result(Result.Status.BUSY, id + ": another node is attempting it; try again");
+            }
             Envelope env;
             try {
                 env = spool.load(id);
@@ -231,7 +249,25 @@ public final class QueueControl {
             }
             return change.apply(env);
         } finally {
+            leases.release(id);
             claims.release(id);
         }
+    }
+
+    /** Takes the message's lease from the shared queue, waiting up to the patience for another node's attempt. */
+    private boolean lease(QueueId id) throws IOException {
+        long end = System.nanoTime() + patience.toNanos();
+        while (!leases.take(id)) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 }
