@@ -62,8 +62,9 @@ public final class AdminServer implements AutoCloseable {
      *
      * @param group     admin.group ("" for none): may read the token file
      * @param hostNames the names the Host header may carry besides the listener's own address and localhost
+     * @param tls       null: plain HTTP (a loopback listener); else HTTPS with this context (admin.tls_cert)
      */
-    public record Access(String group, List<String> hostNames) {
+    public record Access(String group, List<String> hostNames, javax.net.ssl.SSLContext tls) {
     }
 
     /**
@@ -102,11 +103,18 @@ public final class AdminServer implements AutoCloseable {
         InetSocketAddress at = listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort())
                 : listen;
         String token = AdminToken.create(spoolRoot, access.group());
-        server = HttpServer.create(at, 50);
+        boolean tls = access.tls() != null;
+        if (tls) {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(at, 50);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(access.tls()));
+            server = https;
+        } else {
+            server = HttpServer.create(at, 50);
+        }
         check = new RequestCheck(token, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
-                access.hostNames()), server.getAddress().getPort());
+                access.hostNames()), server.getAddress().getPort(), tls);
         console = new Console(new ConsoleSessions(clock), rows,
-                new Console.Sources(spool, history, control, consoleEvents, live.down(), live.smarthosts()), token, false);
+                new Console.Sources(spool, history, control, consoleEvents, live.down(), live.smarthosts()), token, tls);
         sampler = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("console-sample").factory());
         sampler.scheduleAtFixedRate(this::sample, 0, SAMPLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         executor = Executors.newVirtualThreadPerTaskExecutor();

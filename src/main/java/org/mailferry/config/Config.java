@@ -61,8 +61,9 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      * @param group      "" when no admin group is configured
      * @param mailqUsers "anyone" or user names
      */
+    /** @param tlsCert null: plain HTTP (only allowed on a loopback address), else HTTPS with tlsKey */
     public record Admin(InetSocketAddress listen, Duration historyRetention, String group, List<String> mailqUsers,
-                        List<String> hostNames) {
+                        List<String> hostNames, Path tlsCert, Path tlsKey) {
     }
 
     /** @param secretFile null: requests are not signed */

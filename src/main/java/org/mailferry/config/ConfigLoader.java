@@ -209,9 +209,40 @@ public final class ConfigLoader {
                         + group + ") and add the service user to it, or remove admin.group");
             }
         }
-        return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
-                duration(Key.ADMIN_HISTORY_RETENTION), group, strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")),
-                strings(Key.ADMIN_HOST_NAMES, List.of()));
+        Path cert = path(Key.ADMIN_TLS_CERT);
+        Path key = path(Key.ADMIN_TLS_KEY);
+        if ((cert == null) != (key == null)) {
+            throw at(cert == null ? Key.ADMIN_TLS_KEY : Key.ADMIN_TLS_CERT,
+                    "admin.tls_cert and admin.tls_key go together; set both or neither");
+        }
+        java.net.InetSocketAddress at = listen.equals("off") ? null : address(Key.ADMIN_LISTEN);
+        if (at != null && cert == null && !loopback(at)) {
+            throw at(Key.ADMIN_LISTEN, "admin.listen " + at.getHostString() + ":" + at.getPort()
+                    + " is not a loopback address: the admin token and the console's session cookie would cross "
+                    + "the network in clear; set admin.tls_cert and admin.tls_key (PEM) for HTTPS, or listen on "
+                    + "127.0.0.1 and reach it through an SSH tunnel");
+        }
+        return new Config.Admin(at, duration(Key.ADMIN_HISTORY_RETENTION), group,
+                strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")), strings(Key.ADMIN_HOST_NAMES, List.of()), cert, key);
+    }
+
+    /** Whether the listener is reachable from this machine only (a wildcard is not). */
+    private static boolean loopback(java.net.InetSocketAddress a) {
+        if (a.getAddress() != null) {
+            return a.getAddress().isLoopbackAddress();
+        }
+        String h = a.getHostString();
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.matches("[0-9.]+") || h.contains(":")) {
+            try {
+                return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+        return h.equalsIgnoreCase("localhost"); // any other name may resolve anywhere: HTTPS
     }
 
     private Config.Webhook webhook() throws ConfigException {

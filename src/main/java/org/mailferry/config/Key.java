@@ -119,6 +119,11 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key ADMIN_HOST_NAMES = new Key("admin.host_names", "[]",
             "more names the admin API answers to in the Host header (a DNS name, a proxy's); its own address, "
             + "localhost and smtpd.hostname always");
+    public static final Key ADMIN_TLS_CERT = new Key("admin.tls_cert", "(none: plain HTTP, loopback only)",
+            "PEM certificate chain for the admin listener (API and web console over HTTPS); required when "
+            + "admin.listen is not a loopback address");
+    public static final Key ADMIN_TLS_KEY = new Key("admin.tls_key", "(none)",
+            "PEM private key for admin.tls_cert, unencrypted: PKCS#8 or PKCS#1 RSA");
     public static final Key WEBHOOK_URL = new Key("webhook.url", "[]",
             "http(s) URLs that receive each event as a signed JSON POST; empty: no webhooks");
     public static final Key WEBHOOK_EVENTS = new Key("webhook.events",
@@ -228,7 +233,7 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
-            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES, ADMIN_TLS_CERT, ADMIN_TLS_KEY,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
             SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY,
