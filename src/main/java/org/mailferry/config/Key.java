@@ -58,6 +58,22 @@ public record Key(String name, String defaultValue, String description) {
             "largest message returned whole in a bounce; larger ones (and RET=HDRS) return only the headers");
     public static final Key QUEUE_JOURNAL_LIMIT = new Key("queue.journal_limit", "128KiB",
             "messages up to this size are queued in the journal (one append, one shared fdatasync); larger ones in files of their own; 0: every message in files");
+    public static final Key QUEUE_BACKEND = new Key("queue.backend", "files",
+            "where the queue is kept: \"files\" (the spool directory, one node) or \"postgresql\" (a database shared by several nodes; docs/cluster.md)");
+    public static final Key QUEUE_POSTGRESQL_URL = new Key("queue.postgresql_url", "(none)",
+            "with queue.backend = \"postgresql\": the database, jdbc:postgresql://host:port/database");
+    public static final Key QUEUE_POSTGRESQL_USER = new Key("queue.postgresql_user", "mailferry",
+            "the database user");
+    public static final Key QUEUE_POSTGRESQL_PASSWORD_FILE = new Key("queue.postgresql_password_file", "(none)",
+            "file whose first line is the database user's password; mode 600, owned by the service user");
+    public static final Key QUEUE_POSTGRESQL_PASSWORD_COMMAND = new Key("queue.postgresql_password_command", "[]",
+            "command (argv list, no shell) whose first output line is the database user's password; neither this nor the file: no password (peer or trust authentication)");
+    public static final Key QUEUE_POSTGRESQL_POOL_SIZE = new Key("queue.postgresql_pool_size", "20",
+            "most database connections this node opens (a message being received holds one only while it commits, or for its whole body above 256 KiB)");
+    public static final Key QUEUE_LEASE_TIME = new Key("queue.lease_time", "60s",
+            "with queue.backend = \"postgresql\": how long a node's claim on a message lasts without renewal (renewed every third of it while the attempt runs); a node that dies leaves its messages to the others after this");
+    public static final Key QUEUE_POLL_INTERVAL = new Key("queue.poll_interval", "10s",
+            "with queue.backend = \"postgresql\": the longest an idle node waits before looking for due messages when no notification (LISTEN/NOTIFY) woke it");
     public static final Key RELAY_SMARTHOST = new Key("relay.smarthost", "(none: messages stay queued)",
             "smtp:[host]:port, [host]:port, host:port or host; a list for failover");
     public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
@@ -103,6 +119,11 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key ADMIN_HOST_NAMES = new Key("admin.host_names", "[]",
             "more names the admin API answers to in the Host header (a DNS name, a proxy's); its own address, "
             + "localhost and smtpd.hostname always");
+    public static final Key ADMIN_TLS_CERT = new Key("admin.tls_cert", "(none: plain HTTP, loopback only)",
+            "PEM certificate chain for the admin listener (API and web console over HTTPS); required when "
+            + "admin.listen is not a loopback address");
+    public static final Key ADMIN_TLS_KEY = new Key("admin.tls_key", "(none)",
+            "PEM private key for admin.tls_cert, unencrypted: PKCS#8 or PKCS#1 RSA");
     public static final Key WEBHOOK_URL = new Key("webhook.url", "[]",
             "http(s) URLs that receive each event as a signed JSON POST; empty: no webhooks");
     public static final Key WEBHOOK_EVENTS = new Key("webhook.events",
@@ -202,6 +223,8 @@ public record Key(String name, String defaultValue, String description) {
             SMTPD_MYNETWORKS_RESERVED_CONNECTIONS, SMTPD_AUTH_FAILURE_DELAY, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
+            QUEUE_BACKEND, QUEUE_POSTGRESQL_URL, QUEUE_POSTGRESQL_USER, QUEUE_POSTGRESQL_PASSWORD_FILE,
+            QUEUE_POSTGRESQL_PASSWORD_COMMAND, QUEUE_POSTGRESQL_POOL_SIZE, QUEUE_LEASE_TIME, QUEUE_POLL_INTERVAL,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT,
             RELAY_REPLY_TRANSFER_TIMEOUT, RELAY_TRANSACTION_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS,
@@ -210,7 +233,7 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
-            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES, ADMIN_TLS_CERT, ADMIN_TLS_KEY,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
             SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY,

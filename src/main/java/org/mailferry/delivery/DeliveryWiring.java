@@ -11,6 +11,7 @@ import org.mailferry.config.RelaySecurity;
 import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Disk;
+import org.mailferry.queue.Leases;
 import org.mailferry.queue.Spool;
 import org.mailferry.rewrite.AddressRules;
 
@@ -29,21 +30,28 @@ public final class DeliveryWiring {
     private final Sites sites;
     private final Spool spool;
     private final Clock clock;
+    private final ClusterFeed feed;
 
-    private DeliveryWiring(QueueRunner runner, QueueControl control, Sites sites, Spool spool, Clock clock) {
+    private DeliveryWiring(QueueRunner runner, QueueControl control, Sites sites, Spool spool, Clock clock,
+                           ClusterFeed feed) {
         this.runner = runner;
         this.control = control;
         this.sites = sites;
         this.spool = spool;
         this.clock = clock;
+        this.feed = feed;
     }
 
     public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock) {
-        return of(spool, config, events, clock, Disk.system());
+        return of(spool, Leases.SOLE, config, events, clock, Disk.system());
     }
 
-    /** @param disk how SPOOL/quotas is written (the daemon's, with its sync threads) */
-    public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock, Disk disk) {
+    /**
+     * @param leases how this node keeps out of the others' way when they share the queue
+     * @param disk   how SPOOL/quotas is written (the daemon's, with its sync threads)
+     */
+    public static DeliveryWiring of(Spool spool, Leases leases, Config config, EventListener events, Clock clock,
+                                    Disk disk) {
         Config.Relay relay = config.relay();
         Config.Queue queue = config.queue();
         RetrySchedule retry = new RetrySchedule(queue.retryMin(), queue.retryMax(), RandomGenerator.getDefault());
@@ -60,9 +68,11 @@ public final class DeliveryWiring {
                 new QuotaFile(disk, queue.spool()));
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
                 new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals(),
-                        quotas), events, clock);
-        return new DeliveryWiring(runner, new QueueControl(spool, runner, claims, events, clock, PATIENCE), sites,
-                spool, clock);
+                        quotas, leases), events, clock);
+        ClusterFeed feed = leases.shared() ? new ClusterFeed(leases, runner, 2 * relay.concurrency(),
+                queue.postgresql() == null ? Duration.ofSeconds(10) : queue.postgresql().pollInterval()) : null;
+        return new DeliveryWiring(runner, new QueueControl(spool, leases, runner, claims, events, clock, PATIENCE, dsn),
+                sites, spool, clock, feed);
     }
 
     /** The attempt, step by step (a new concern is one more step in this list); one DNS cache. */
@@ -93,6 +103,11 @@ public final class DeliveryWiring {
     /** Operator commands, under the runner's claims. */
     public QueueControl control() {
         return control;
+    }
+
+    /** Claims due messages from a shared queue (null with one node), not yet started. */
+    public ClusterFeed feed() {
+        return feed;
     }
 
     /** The smarthost sites and which of them are down (for the metrics). */
