@@ -155,6 +155,9 @@ Group=$MF_USER
 ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml
 # systemctl reload: the config and credential files read again (docs/operations.md)
 ExecReload=/bin/kill -HUP \$MAINPID
+# standard output goes to the journal as facility mail, identifier mailferry (rsyslog: mail.log)
+SyslogIdentifier=mailferry
+SyslogFacility=mail
 Restart=on-failure
 # smtpd.listen 127.0.0.1:25: binding a port below 1024, and nothing more
 AmbientCapabilities=CAP_NET_BIND_SERVICE

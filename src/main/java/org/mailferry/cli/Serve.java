@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import org.mailferry.config.Config;
 import org.mailferry.config.ConfigSource;
 import org.mailferry.config.Hostname;
+import org.mailferry.notify.LogOutput;
 import org.mailferry.queue.SpoolPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,12 @@ final class Serve {
         if (notADirectory != null) {
             err.println("mailferry: queue.spool (" + config.queue().spool() + "): " + notADirectory);
             return Sysexits.EX_IOERR;
+        }
+        try {
+            LogOutput.apply(config.log().target(), config.log().format(), config.log().socket());
+        } catch (IOException e) {
+            err.println("mailferry: " + e.getMessage());
+            return Sysexits.EX_CONFIG;
         }
         Logger log = LoggerFactory.getLogger("mailferry");
         RunningRelay relay;

@@ -7,7 +7,7 @@ import java.util.List;
 
 /** The whole configuration, typed and validated. Built by {@link ConfigLoader}. */
 public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook webhook, Sendmail sendmail,
-                     Headers headers, Rewrite rewrite) {
+                     Headers headers, Rewrite rewrite, Log log) {
 
     public record Smtpd(InetSocketAddress listen, String hostname, long maxMessageSizeBytes, int maxRecipients,
                         int maxConnections, Duration idleTimeout, Duration commandTimeout, int maxLineLength,
@@ -66,6 +66,16 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      * @param qualify "local", "sendmail" or "off" (headers.qualify)
      */
     public record Headers(List<String> drop, String qualify) {
+    }
+
+    /**
+     * Where the daemon logs (log.*; notify/LogOutput).
+     * @param target "stdout", "syslog" or "journald"
+     * @param format "text" or "json"
+     * @param socket the syslog or journald socket (its default for the target when not set)
+     */
+    public record Log(String target, String format, Path socket) {
+        public static final Log STDOUT = new Log("stdout", "text", null);
     }
 
     /**

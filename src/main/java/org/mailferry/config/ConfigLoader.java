@@ -171,7 +171,28 @@ public final class ConfigLoader {
         return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
-                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers(), Config.Rewrite.NONE);
+                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers(), Config.Rewrite.NONE, log());
+    }
+
+    private Config.Log log() throws ConfigException {
+        String target = string(Key.LOG_TARGET, "stdout");
+        if (!List.of("stdout", "syslog", "journald").contains(target)) {
+            throw at(Key.LOG_TARGET, "log.target must be \"stdout\", \"syslog\" or \"journald\", not \"" + target + "\"");
+        }
+        String format = string(Key.LOG_FORMAT, "text");
+        if (!List.of("text", "json").contains(format)) {
+            throw at(Key.LOG_FORMAT, "log.format must be \"text\" or \"json\", not \"" + format + "\"");
+        }
+        String socket = string(Key.LOG_SOCKET, switch (target) {
+            case "syslog" -> "/dev/log";
+            case "journald" -> "/run/systemd/journal/stdout";
+            default -> "";
+        });
+        if (target.equals("stdout") && values.containsKey(Key.LOG_SOCKET.name())) {
+            throw at(Key.LOG_SOCKET, "log.socket is only for log.target \"syslog\" or \"journald\"; remove it, or set "
+                    + "log.target");
+        }
+        return new Config.Log(target, format, socket.isEmpty() ? null : Path.of(socket));
     }
 
     private Config.Admin admin() throws ConfigException {

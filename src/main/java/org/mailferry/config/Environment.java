@@ -17,8 +17,12 @@ import java.util.TreeMap;
  * otherwise be ignored); the launcher's own variables are left alone.
  */
 final class Environment {
-    /** The launcher's variables that start like a section (bin/lib/env.sh); never keys. */
-    static final Set<String> LAUNCHER = Set.of("MAILFERRY_SENDMAIL_FLAGS", "MAILFERRY_SENDMAIL_JVM");
+    /**
+     * The launcher's variables that start like a section (bin/lib/env.sh), and the log level
+     * logback.xml reads; never keys.
+     */
+    static final Set<String> LAUNCHER = Set.of("MAILFERRY_SENDMAIL_FLAGS", "MAILFERRY_SENDMAIL_JVM",
+            "MAILFERRY_LOG_LEVEL");
 
     private static final String PREFIX = "MAILFERRY_";
     private static final String FILE = "_FILE";

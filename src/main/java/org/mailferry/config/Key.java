@@ -168,6 +168,12 @@ public record Key(String name, String defaultValue, String description) {
             "where bare local names in From, To, Cc, Reply-To, Sender, Resent-* ... get @sendmail.origin_domain: "
                     + "\"local\" (the sendmail command and SMTP clients in smtpd.mynetworks), \"sendmail\" "
                     + "(the command only), \"off\"");
+    public static final Key LOG_TARGET = new Key("log.target", "stdout",
+            "where the daemon's log lines go: \"stdout\", \"syslog\" (facility mail, tag mailferry) or \"journald\"");
+    public static final Key LOG_FORMAT = new Key("log.format", "text",
+            "\"text\" (mail.log style) or \"json\" (one object per line, the same fields)");
+    public static final Key LOG_SOCKET = new Key("log.socket", "(/dev/log for syslog, /run/systemd/journal/stdout for journald)",
+            "the socket of log.target syslog or journald");
 
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
@@ -188,7 +194,7 @@ public record Key(String name, String defaultValue, String description) {
             ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
-            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY);
+            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY, LOG_TARGET, LOG_FORMAT, LOG_SOCKET);
 
     /** Keys whose values are secrets: masked by {@code config show}; MAILFERRY_..._FILE may name a file holding one. */
     public static final List<Key> SECRETS = List.of(RELAY_OAUTH2_CLIENT_SECRET, RELAY_OAUTH2_REFRESH_TOKEN);

@@ -38,7 +38,8 @@ public final class RestartKeys {
             Map.entry("webhook.*", Config::webhook),
             Map.entry("sendmail.max_connections", c -> c.sendmail().maxConnections()),
             Map.entry("sendmail.max_connections_per_user", c -> c.sendmail().maxConnectionsPerUser()),
-            Map.entry("sendmail.request_timeout", c -> c.sendmail().requestTimeout()));
+            Map.entry("sendmail.request_timeout", c -> c.sendmail().requestTimeout()),
+            Map.entry("log.*", Config::log));
 
     private RestartKeys() {
     }

@@ -63,6 +63,10 @@ class ConfigLoaderTest {
         assertThat(c.smtpd().maxMessageSizeBytes()).isEqualTo(10L * 1024 * 1024);
         assertThat(c.queue().lifetime()).isEqualTo(Duration.ofDays(5));
         assertThat(c.smtpd().mynetworks()).containsExactly("127.0.0.0/8", "::1/128");
+        assertThat(c.log()).isEqualTo(Config.Log.STDOUT);
+        assertThat(ConfigLoader.load(null, Map.of("log.target", "syslog")).log().socket()).isEqualTo(Path.of("/dev/log"));
+        assertThat(ConfigLoader.load(null, Map.of("log.target", "journald")).log().socket())
+                .isEqualTo(Path.of("/run/systemd/journal/stdout"));
     }
 
     @Test
@@ -135,6 +139,9 @@ class ConfigLoaderTest {
             "[smtpd]\\nhostname = \"abc|FILE:2: unterminated string (missing \")",
             "[queue]\\nretry_min = \"2h\"\\nretry_max = \"1h\"|FILE:3: queue.retry_max must not be shorter than queue.retry_min",
             "[smtpd]\\nlisten = \"127.0.0.1\"|FILE:2: smtpd.listen: '127.0.0.1' needs address:port, e.g. 127.0.0.1:2525",
+            "[log]\\ntarget = \"file\"|FILE:2: log.target must be \"stdout\", \"syslog\" or \"journald\", not \"file\"",
+            "[log]\\nformat = \"xml\"|FILE:2: log.format must be \"text\" or \"json\", not \"xml\"",
+            "[log]\\nsocket = \"/dev/log\"|FILE:2: log.socket is only for log.target \"syslog\" or \"journald\"; remove it, or set log.target",
     })
     void errorsNameTheFileTheLineAndTheFix(String toml, String expected) {
         assertThat(error(toml.replace("\\n", "\n"))).isEqualTo(expected);
