@@ -23,6 +23,9 @@
 #   X-Sink-Envelope-To: <rcpt>                (one line per envelope recipient)
 #   Received: ... (Authenticated sender: relayuser) ... with ESMTPSA ...
 #   <the message exactly as the client sent it: headers, blank line, body>
+# SENDER_LOGIN=ADDRESS (sender rewriting tests): one more SASL user, ADDRESS itself (user@realm,
+# same password), made the only owner of the sender ADDRESS (smtpd_sender_login_maps) and every
+# other sender refused with reject_sender_login_mismatch, as Microsoft 365's SendAsDenied does.
 # SMARTHOST_USER / SMARTHOST_PASSWORD: the SASL user (a second instance with another user).
 # EXTRA_MAIN_CF: more main.cf lines, appended last (e.g. smtpd_client_message_rate_limit for the
 # quota tests: Postfix's anvil then answers 450 4.7.1 "Error: too much mail from ...").
@@ -105,6 +108,11 @@ EC="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1"
 
 # --- SASL: Cyrus sasldb with one user; smtpd (user postfix) reads it ----------
 printf '%s' "$SASL_PASSWORD" | saslpasswd2 -p -c -f "$W/etc/sasldb2" -u "$SASL_REALM" "$SASL_USER"
+if [[ -n ${SENDER_LOGIN:-} ]]; then
+  [[ $SENDER_LOGIN =~ ^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+$ ]] || die "SENDER_LOGIN must be user@domain" 2
+  printf '%s' "$SASL_PASSWORD" | saslpasswd2 -p -c -f "$W/etc/sasldb2" -u "${SENDER_LOGIN#*@}" "${SENDER_LOGIN%@*}"
+  printf '%s %s\n' "$SENDER_LOGIN" "$SENDER_LOGIN" >"$W/etc/sender_logins"
+fi
 chown root:postfix "$W/etc/sasldb2"; chmod 640 "$W/etc/sasldb2"
 # Debian's smtpd reads $config_directory/sasl/smtpd.conf and ignores
 # cyrus_sasl_config_path; upstream uses cyrus_sasl_config_path. Same dir for both.
@@ -158,6 +166,10 @@ smtpd_tls_received_header = yes
 default_transport = sink:mailferry-sink
 sink_destination_recipient_limit = 1000
 EOF
+  if [[ -n ${SENDER_LOGIN:-} ]]; then
+    printf '%s\n' "smtpd_sender_login_maps = texthash:$W/etc/sender_logins" \
+      "smtpd_sender_restrictions = reject_sender_login_mismatch"
+  fi
   if [[ -n ${PROXY_FILTER:-} ]]; then
     printf '%s\n' "smtpd_proxy_filter = $PROXY_FILTER" "smtpd_client_connection_count_limit = 0"
   fi

@@ -10,7 +10,7 @@ import org.mailferry.config.Config;
 import org.mailferry.config.ConfigSource;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Disk;
-import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.Storage;
 import org.mailferry.queue.QueueAccess;
 
 /** What the commands need built: the relay, and the parts they use with the daemon stopped. */
@@ -52,12 +52,12 @@ final class CommandWiring implements Wiring {
     }
 
     @Override
-    public JournalSpool spool(Config config) throws IOException {
-        return new JournalSpool(config.queue().spool(), Clock.systemUTC(), 0);
+    public Storage spool(Config config) throws IOException {
+        return Mailferry.storage(config, Clock.systemUTC(), Disk.system(), "queue");
     }
 
     @Override
-    public EventListener offlineEvents(Config config, JournalSpool spool) throws IOException {
+    public EventListener offlineEvents(Config config, Storage spool) throws IOException {
         return Mailferry.webhooks(config, spool, Clock.systemUTC(), Disk.system());
     }
 

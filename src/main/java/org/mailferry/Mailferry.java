@@ -43,12 +43,18 @@ import org.mailferry.notify.ReceivedEvents;
 import org.mailferry.notify.Webhooks;
 import org.mailferry.queue.Disk;
 import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.PgLeases;
+import org.mailferry.queue.PgPool;
+import org.mailferry.queue.PgSchema;
+import org.mailferry.queue.PgSpool;
+import org.mailferry.queue.Storage;
 import org.mailferry.queue.QueueAccess;
 import org.mailferry.queue.SpoolLock;
 import org.mailferry.queue.SyncThreads;
 import org.mailferry.submission.AuthFailures;
 import org.mailferry.submission.ConnectionSlots;
 import org.mailferry.submission.HeaderRules;
+import org.mailferry.submission.ListenerTls;
 import org.mailferry.submission.LocalSubmission;
 import org.mailferry.submission.PasswordChecks;
 import org.mailferry.submission.Pickup;
@@ -67,7 +73,7 @@ public final class Mailferry implements AutoCloseable {
     static final int EX_IOERR = Sysexits.EX_IOERR;
 
     private final Events events = new Events();
-    private final JournalSpool spool;
+    private final Storage spool;
     private final QueueRunner runner;
     private final Sites sites;
     private final SmtpListener listener;
@@ -75,6 +81,7 @@ public final class Mailferry implements AutoCloseable {
     private final Refusals refusals = new Refusals();
     private final Webhooks webhooks;
     private final QueueControl control;
+    private final org.mailferry.delivery.ClusterFeed feed; // null with one node
     private final AdminServer admin;
     private final Config config;
     /** The configuration in use: the started one, or the last one a reload applied. */
@@ -102,17 +109,23 @@ public final class Mailferry implements AutoCloseable {
         this.clock = clock;
         events.add(new MailLog());
         events.add(metrics);
-        spool = new JournalSpool(config.queue().spool(), clock, config.queue().journalLimitBytes(), disk);
+        spool = storage(config, clock, disk, "");
         webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
         spool.onCommit(new ReceivedEvents(events));
-        delivery = DeliveryWiring.of(spool, config, events, clock, disk);
+        delivery = DeliveryWiring.of(spool, spool.leases(), config, events, clock, disk);
         runner = delivery.runner();
+        feed = delivery.feed();
         control = delivery.control();
         sites = delivery.sites();
         admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
-                        Stream.of(config.smtpd().hostname())).toList()), clock);
+                        Stream.of(config.smtpd().hostname())).toList(), config.admin().tlsCert() == null ? null
+                        : ListenerTls.load(config.admin().tlsCert(), config.admin().tlsKey(), "admin")),
+                new AdminServer.Live(sites::down, () -> current.relay().smarthosts().stream().map(Object::toString).toList(),
+                        spool::count), clock);
+        events.add(admin.consoleListener());
+        webhooks.onAnswer(admin::webhookAnswered);
         SessionSettings settings = sessionSettings(config, clock);
         listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),
@@ -121,6 +134,45 @@ public final class Mailferry implements AutoCloseable {
                 .checkPasswordsOn(new PasswordChecks(PasswordChecks.THREADS, PasswordChecks.QUEUE));
         spoolRoot = config.queue().spool();
         local = new LocalSubmission(settings, spool, this::accepted);
+    }
+
+    /**
+     * The storage queue.backend names: the spool directory's files, or the PostgreSQL database
+     * (its schema brought to this release's version, or refused when newer).
+     * @param role "" for the daemon; for a command, its name (the database then sees "cli:NAME")
+     */
+    static Storage storage(Config config, Clock clock, Disk disk, String role) throws IOException {
+        Config.Postgresql pg = config.queue().postgresql();
+        if (pg == null) {
+            return new JournalSpool(config.queue().spool(), clock, role.isEmpty() ? config.queue().journalLimitBytes() : 0,
+                    disk);
+        }
+        String password;
+        try {
+            password = pg.password().reveal();
+        } catch (org.mailferry.config.ConfigException e) {
+            throw new IOException(e.getMessage());
+        }
+        String node = (role.isEmpty() ? "" : "cli:" + role + ":") + config.smtpd().hostname() + "/"
+                + ProcessHandle.current().pid() + "/" + Long.toHexString(new java.security.SecureRandom().nextLong() & 0xffff);
+        com.zaxxer.hikari.HikariDataSource db = PgPool.open(pg.url(), pg.user(), password,
+                role.isEmpty() ? pg.poolSize() : 2);
+        try {
+            if (role.isEmpty()) {
+                int applied = PgSchema.migrate(db, node);
+                if (applied > 0) {
+                    LoggerFactory.getLogger("mailferry").info("queue schema in {} brought to version {}", pg.url(),
+                            PgSchema.VERSION);
+                }
+            } else {
+                PgSchema.verify(db);
+            }
+        } catch (IOException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        PgLeases leases = new PgLeases(db, node, pg.leaseTime(), clock);
+        return new PgSpool(db, clock, leases);
     }
 
     private static SessionSettings sessionSettings(Config config, Clock clock) {
@@ -199,7 +251,7 @@ public final class Mailferry implements AutoCloseable {
     }
 
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
-    static Webhooks webhooks(Config config, JournalSpool spool, Clock clock, Disk disk) throws IOException {
+    static Webhooks webhooks(Config config, Storage spool, Clock clock, Disk disk) throws IOException {
         Config.Webhook w = config.webhook();
         byte[] secret = w.secretFile() == null ? null
                 : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
@@ -259,6 +311,10 @@ public final class Mailferry implements AutoCloseable {
                         + "; stop it first, or give this one its own queue.spool");
             }
             m.spool.recover();
+            if (m.spool.leases() instanceof PgLeases pg) {
+                pg.keepWhen(m.runner::hasRoom);
+                pg.start();
+            }
             m.runner.start();
             m.webhooks.start();
             if (config.admin().listen() != null) {
@@ -281,6 +337,10 @@ public final class Mailferry implements AutoCloseable {
                     }, new SendmailInDaemon(), config.sendmail(), access(config));
             m.writePublicConfig(config);
             m.pickup = new Pickup(m.spoolRoot, m.local).start();
+            if (m.feed != null) {
+                m.feed.start(); // the shared queue: due messages are leased as workers have room, none loaded at start
+                return m;
+            }
             Thread.ofVirtual().name("recover").start(() -> {
                 try {
                     int n = m.runner.recover();
@@ -344,8 +404,8 @@ public final class Mailferry implements AutoCloseable {
         return stopped;
     }
 
-    /** The queue on disk. */
-    public JournalSpool spool() {
+    /** The queue: on disk, or in the database. */
+    public Storage spool() {
         return spool;
     }
 
@@ -363,6 +423,9 @@ public final class Mailferry implements AutoCloseable {
             submitSocket.close();
         }
         listener.close();
+        if (feed != null) {
+            feed.close();
+        }
         runner.close();
         sweeper.shutdownNow();
         admin.close();

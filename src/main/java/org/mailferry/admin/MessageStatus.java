@@ -43,6 +43,24 @@ public record MessageStatus(Envelope envelope, String messageId, boolean finishe
         return HeaderBlock.field(history.headers(id), "Message-ID");
     }
 
+    /**
+     * The envelope sender of the last attempt that rewrote it (rewrite.*), from the history line
+     * "sent as &lt;...&gt;"; null when never rewritten (it went as {@code sender}).
+     */
+    public String sentAs() {
+        List<Attempt> h = envelope.history();
+        for (int i = h.size() - 1; i >= 0; i--) {
+            String o = h.get(i).outcome();
+            int end = o.indexOf('>');
+            if (o.startsWith(SENT_AS) && end > 0) {
+                return o.substring(SENT_AS.length(), end);
+            }
+        }
+        return null;
+    }
+
+    private static final String SENT_AS = "sent as <";
+
     public String state() {
         return finished ? "finished" : envelope.held() ? "held" : "queued";
     }
@@ -61,7 +79,7 @@ public record MessageStatus(Envelope envelope, String messageId, boolean finishe
                     .field("outcome", a.outcome()).end());
         }
         return Json.object().field("queue_id", e.id().value()).field("message_id", messageId)
-                .field("state", state()).field("sender", e.sender().value()).field("arrival", e.arrival())
+                .field("state", state()).field("sender", e.sender().value()).field("sent_as", sentAs()).field("arrival", e.arrival())
                 .field("size", e.sizeBytes()).field("attempts", e.attempts())
                 .field("next_attempt", finished ? null : e.nextAttempt().toString())
                 .array("recipients", rcpts).array("history", history).end();

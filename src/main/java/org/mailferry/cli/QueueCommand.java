@@ -24,7 +24,7 @@ import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.EventListener;
-import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.Storage;
 import org.mailferry.queue.QueueAccess;
 import org.mailferry.queue.SpoolLock;
 
@@ -49,13 +49,13 @@ public final class QueueCommand {
     }
 
     private final Config config;
-    private final JournalSpool spool;
+    private final Storage spool;
     private final OfflineEvents offline;
     private final QueueAccess access;
     private final PrintStream out;
     private final PrintStream err;
 
-    public QueueCommand(Config config, JournalSpool spool, OfflineEvents offline, QueueAccess access, PrintStream out,
+    public QueueCommand(Config config, Storage spool, OfflineEvents offline, QueueAccess access, PrintStream out,
                         PrintStream err) {
         this.config = config;
         this.spool = spool;
@@ -100,7 +100,7 @@ public final class QueueCommand {
     }
 
     /** {@code mailferry status ID|MESSAGE-ID}: the message's status as JSON. */
-    public static int status(JournalSpool spool, List<String> args, PrintStream out, PrintStream err)
+    public static int status(Storage spool, List<String> args, PrintStream out, PrintStream err)
             throws IOException {
         if (args.size() != 1) {
             err.println("mailferry: usage: mailferry status QUEUE-ID|MESSAGE-ID");
@@ -126,6 +126,9 @@ public final class QueueCommand {
         out.println("state:      " + s.state());
         out.println("message id: " + (s.messageId() == null ? "(none)" : s.messageId()));
         out.println("sender:     " + e.sender());
+        if (s.sentAs() != null) {
+            out.println("sent as:    <" + s.sentAs() + "> (the last attempt's sender after rewriting)");
+        }
         out.println("arrival:    " + e.arrival());
         out.println("size:       " + e.sizeBytes());
         out.println("attempts:   " + e.attempts() + (s.finished() ? "" : ", next " + e.nextAttempt()));
@@ -174,7 +177,7 @@ public final class QueueCommand {
     }
 
     private int direct(String sub, String arg) throws IOException {
-        QueueControl control = new QueueControl(spool, offline.open(), Clock.systemUTC(), Duration.ZERO);
+        QueueControl control = new QueueControl(spool, spool.leases(), offline.open(), Clock.systemUTC(), Duration.ZERO);
         if (arg == null || arg.equals("--all-failed")) {
             int n = sub.equals("flush") ? control.flushAll() : control.deleteAllFailed();
             out.println((sub.equals("flush") ? "flushed " : "deleted ") + n + " message(s)");

@@ -3,7 +3,7 @@ package org.mailferry.cli;
 import java.io.IOException;
 import org.mailferry.config.Config;
 import org.mailferry.notify.EventListener;
-import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.Storage;
 import org.mailferry.queue.QueueAccess;
 
 /**
@@ -15,10 +15,10 @@ public interface Wiring {
     RunningRelay start(Config config) throws IOException;
 
     /** The spool as the queue and status commands read it, the daemon running or not. */
-    JournalSpool spool(Config config) throws IOException;
+    Storage spool(Config config) throws IOException;
 
     /** The listener for changes made with the daemon stopped: the webhook outbox. */
-    EventListener offlineEvents(Config config, JournalSpool spool) throws IOException;
+    EventListener offlineEvents(Config config, Storage spool) throws IOException;
 
     /** Who may list (mailq) and change the queue. */
     QueueAccess access(Config config);

@@ -16,9 +16,31 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
                         Duration dataTimeout, long minDataRateBytesPerSecond) {
     }
 
-    /** @param delayWarning zero: no delay warnings */
+    /**
+     * @param delayWarning zero: no delay warnings
+     * @param postgresql   null: the queue is in the spool directory's files (queue.backend = "files")
+     */
     public record Queue(Path spool, Duration retryMin, Duration retryMax, Duration lifetime, Duration delayWarning,
-                        long bounceSizeLimitBytes, long journalLimitBytes) {
+                        long bounceSizeLimitBytes, long journalLimitBytes, Postgresql postgresql) {
+    }
+
+    /**
+     * queue.backend = "postgresql" (docs/cluster.md).
+     * @param passwordFile    null: none
+     * @param passwordCommand empty: none; with no file either, no password
+     */
+    public record Postgresql(String url, String user, Path passwordFile, List<String> passwordCommand, int poolSize,
+                             Duration leaseTime, Duration pollInterval) {
+        /** The password, read from its file or command now (at start); "" when none is configured. */
+        public Secret password() throws ConfigException, java.io.IOException {
+            if (passwordFile != null) {
+                String text = SecretFile.read(passwordFile);
+                int nl = text.indexOf('\n');
+                return new Secret((nl < 0 ? text : text.substring(0, nl)).strip());
+            }
+            return passwordCommand.isEmpty() ? new Secret("")
+                    : SecretCommand.firstLine(passwordCommand, Key.QUEUE_POSTGRESQL_PASSWORD_COMMAND.name());
+        }
     }
 
     /**
@@ -42,8 +64,9 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      * @param group      "" when no admin group is configured
      * @param mailqUsers "anyone" or user names
      */
+    /** @param tlsCert null: plain HTTP (only allowed on a loopback address), else HTTPS with tlsKey */
     public record Admin(InetSocketAddress listen, Duration historyRetention, String group, List<String> mailqUsers,
-                        List<String> hostNames) {
+                        List<String> hostNames, Path tlsCert, Path tlsKey) {
     }
 
     /** @param secretFile null: requests are not signed */

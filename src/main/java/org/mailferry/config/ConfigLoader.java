@@ -142,7 +142,8 @@ public final class ConfigLoader {
                 duration(Key.QUEUE_LIFETIME),
                 durationOrZero(Key.QUEUE_DELAY_WARNING),
                 bounded(Key.QUEUE_BOUNCE_SIZE_LIMIT, size(Key.QUEUE_BOUNCE_SIZE_LIMIT)),
-                bounded(Key.QUEUE_JOURNAL_LIMIT, size(Key.QUEUE_JOURNAL_LIMIT)));
+                bounded(Key.QUEUE_JOURNAL_LIMIT, size(Key.QUEUE_JOURNAL_LIMIT)),
+                postgresql());
         if (queue.retryMax().compareTo(queue.retryMin()) < 0) {
             throw at(Key.QUEUE_RETRY_MAX, "queue.retry_max must not be shorter than queue.retry_min");
         }
@@ -171,7 +172,7 @@ public final class ConfigLoader {
         return new Config(smtpd, queue, relay, admin(), webhook(), new Config.Sendmail(configFile, origin,
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS, integer(Key.SENDMAIL_MAX_CONNECTIONS)),
                 (int) bounded(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER, integer(Key.SENDMAIL_MAX_CONNECTIONS_PER_USER)),
-                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers(), Config.Rewrite.NONE, log());
+                duration(Key.SENDMAIL_REQUEST_TIMEOUT)), headers(), new RewriteReader(this).read(smtpd.hostname()), log());
     }
 
     private Config.Log log() throws ConfigException {
@@ -209,9 +210,40 @@ public final class ConfigLoader {
                         + group + ") and add the service user to it, or remove admin.group");
             }
         }
-        return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
-                duration(Key.ADMIN_HISTORY_RETENTION), group, strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")),
-                strings(Key.ADMIN_HOST_NAMES, List.of()));
+        Path cert = path(Key.ADMIN_TLS_CERT);
+        Path key = path(Key.ADMIN_TLS_KEY);
+        if ((cert == null) != (key == null)) {
+            throw at(cert == null ? Key.ADMIN_TLS_KEY : Key.ADMIN_TLS_CERT,
+                    "admin.tls_cert and admin.tls_key go together; set both or neither");
+        }
+        java.net.InetSocketAddress at = listen.equals("off") ? null : address(Key.ADMIN_LISTEN);
+        if (at != null && cert == null && !loopback(at)) {
+            throw at(Key.ADMIN_LISTEN, "admin.listen " + at.getHostString() + ":" + at.getPort()
+                    + " is not a loopback address: the admin token and the console's session cookie would cross "
+                    + "the network in clear; set admin.tls_cert and admin.tls_key (PEM) for HTTPS, or listen on "
+                    + "127.0.0.1 and reach it through an SSH tunnel");
+        }
+        return new Config.Admin(at, duration(Key.ADMIN_HISTORY_RETENTION), group,
+                strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")), strings(Key.ADMIN_HOST_NAMES, List.of()), cert, key);
+    }
+
+    /** Whether the listener is reachable from this machine only (a wildcard is not). */
+    private static boolean loopback(java.net.InetSocketAddress a) {
+        if (a.getAddress() != null) {
+            return a.getAddress().isLoopbackAddress();
+        }
+        String h = a.getHostString();
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.matches("[0-9.]+") || h.contains(":")) {
+            try {
+                return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+        return h.equalsIgnoreCase("localhost"); // any other name may resolve anywhere: HTTPS
     }
 
     private Config.Webhook webhook() throws ConfigException {
@@ -259,6 +291,51 @@ public final class ConfigLoader {
             out.add(o.toString());
         }
         return out;
+    }
+
+    /** A command as an argv list; a single string is split at white space (no shell, no quoting). */
+    List<String> command(Key key) throws ConfigException {
+        List<String> argv = strings(key, List.of());
+        if (argv.size() == 1) {
+            argv = List.of(argv.get(0).strip().split("\\s+"));
+        }
+        return argv.size() == 1 && argv.get(0).isEmpty() ? List.of() : argv;
+    }
+
+    /** queue.backend and, for "postgresql", its keys; null for "files". */
+    private Config.Postgresql postgresql() throws ConfigException {
+        String backend = string(Key.QUEUE_BACKEND, "files");
+        if (backend.equals("files")) {
+            return null; // the postgresql keys are read only for that backend ('config show' writes them all)
+        }
+        if (!backend.equals("postgresql")) {
+            throw at(Key.QUEUE_BACKEND, "queue.backend must be \"files\" or \"postgresql\"");
+        }
+        String url = string(Key.QUEUE_POSTGRESQL_URL, "").strip();
+        if (!url.startsWith("jdbc:postgresql://")) {
+            throw at(values.containsKey(Key.QUEUE_POSTGRESQL_URL.name()) ? Key.QUEUE_POSTGRESQL_URL : Key.QUEUE_BACKEND,
+                    "queue.backend = \"postgresql\" needs queue.postgresql_url = \"jdbc:postgresql://HOST:PORT/DATABASE\"");
+        }
+        if (url.matches("(?i).*[?&]password=.*")) {
+            throw at(Key.QUEUE_POSTGRESQL_URL, "queue.postgresql_url must not hold the password (it is shown in logs"
+                    + " and by config show); put it in queue.postgresql_password_file (mode 600) instead");
+        }
+        Path file = path(Key.QUEUE_POSTGRESQL_PASSWORD_FILE);
+        List<String> command = command(Key.QUEUE_POSTGRESQL_PASSWORD_COMMAND);
+        if (file != null && !command.isEmpty()) {
+            throw at(Key.QUEUE_POSTGRESQL_PASSWORD_COMMAND, "set queue.postgresql_password_file or "
+                    + "queue.postgresql_password_command, not both");
+        }
+        if (file != null) {
+            SecretFile.check(file); // fail at start, with the fix, rather than at the first connection
+        }
+        Duration lease = duration(Key.QUEUE_LEASE_TIME);
+        if (lease.compareTo(Duration.ofSeconds(3)) < 0) {
+            throw at(Key.QUEUE_LEASE_TIME, "queue.lease_time must be at least 3s (it is renewed every third of it)");
+        }
+        return new Config.Postgresql(url, string(Key.QUEUE_POSTGRESQL_USER, "mailferry"), file, command,
+                (int) bounded(Key.QUEUE_POSTGRESQL_POOL_SIZE, integer(Key.QUEUE_POSTGRESQL_POOL_SIZE)), lease,
+                duration(Key.QUEUE_POLL_INTERVAL));
     }
 
     ConfigException at(Key key, String message) {

@@ -58,6 +58,22 @@ public record Key(String name, String defaultValue, String description) {
             "largest message returned whole in a bounce; larger ones (and RET=HDRS) return only the headers");
     public static final Key QUEUE_JOURNAL_LIMIT = new Key("queue.journal_limit", "128KiB",
             "messages up to this size are queued in the journal (one append, one shared fdatasync); larger ones in files of their own; 0: every message in files");
+    public static final Key QUEUE_BACKEND = new Key("queue.backend", "files",
+            "where the queue is kept: \"files\" (the spool directory, one node) or \"postgresql\" (a database shared by several nodes; docs/cluster.md)");
+    public static final Key QUEUE_POSTGRESQL_URL = new Key("queue.postgresql_url", "(none)",
+            "with queue.backend = \"postgresql\": the database, jdbc:postgresql://host:port/database");
+    public static final Key QUEUE_POSTGRESQL_USER = new Key("queue.postgresql_user", "mailferry",
+            "the database user");
+    public static final Key QUEUE_POSTGRESQL_PASSWORD_FILE = new Key("queue.postgresql_password_file", "(none)",
+            "file whose first line is the database user's password; mode 600, owned by the service user");
+    public static final Key QUEUE_POSTGRESQL_PASSWORD_COMMAND = new Key("queue.postgresql_password_command", "[]",
+            "command (argv list, no shell) whose first output line is the database user's password; neither this nor the file: no password (peer or trust authentication)");
+    public static final Key QUEUE_POSTGRESQL_POOL_SIZE = new Key("queue.postgresql_pool_size", "20",
+            "most database connections this node opens (a message being received holds one only while it commits, or for its whole body above 256 KiB)");
+    public static final Key QUEUE_LEASE_TIME = new Key("queue.lease_time", "60s",
+            "with queue.backend = \"postgresql\": how long a node's claim on a message lasts without renewal (renewed every third of it while the attempt runs); a node that dies leaves its messages to the others after this");
+    public static final Key QUEUE_POLL_INTERVAL = new Key("queue.poll_interval", "10s",
+            "with queue.backend = \"postgresql\": the longest an idle node waits before looking for due messages when no notification (LISTEN/NOTIFY) woke it");
     public static final Key RELAY_SMARTHOST = new Key("relay.smarthost", "(none: messages stay queued)",
             "smtp:[host]:port, [host]:port, host:port or host; a list for failover");
     public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
@@ -109,6 +125,11 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key ADMIN_HOST_NAMES = new Key("admin.host_names", "[]",
             "more names the admin API answers to in the Host header (a DNS name, a proxy's); its own address, "
             + "localhost and smtpd.hostname always");
+    public static final Key ADMIN_TLS_CERT = new Key("admin.tls_cert", "(none: plain HTTP, loopback only)",
+            "PEM certificate chain for the admin listener (API and web console over HTTPS); required when "
+            + "admin.listen is not a loopback address");
+    public static final Key ADMIN_TLS_KEY = new Key("admin.tls_key", "(none)",
+            "PEM private key for admin.tls_cert, unencrypted: PKCS#8 or PKCS#1 RSA");
     public static final Key WEBHOOK_URL = new Key("webhook.url", "[]",
             "http(s) URLs that receive each event as a signed JSON POST; empty: no webhooks");
     public static final Key WEBHOOK_EVENTS = new Key("webhook.events",
@@ -175,6 +196,32 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key LOG_SOCKET = new Key("log.socket", "(/dev/log for syslog, /run/systemd/journal/stdout for journald)",
             "the socket of log.target syslog or journald");
 
+    public static final Key REWRITE_MASQUERADE_AS = new Key("rewrite.masquerade_as", "(none: off)",
+            "domain that unqualified senders and senders at a rewrite.local_names domain get at delivery "
+                    + "(sendmail's MASQUERADE_AS; Postfix's myorigin for local mail)");
+    public static final Key REWRITE_LOCAL_NAMES = new Key("rewrite.local_names",
+            "[\"localhost\", \"localhost.localdomain\", (smtpd.hostname)]",
+            "domains that are this host's own (sendmail's class w): their senders are masqueraded, and a generic-map "
+                    + "line with a bare local name matches them");
+    public static final Key REWRITE_MASQUERADE_DOMAINS = new Key("rewrite.masquerade_domains", "[]",
+            "Postfix's masquerade_domains: a subdomain of a listed domain becomes it (first match wins; "
+                    + "\"!name\" leaves name's subdomains alone)");
+    public static final Key REWRITE_MASQUERADE_EXCEPTIONS = new Key("rewrite.masquerade_exceptions", "[]",
+            "local parts never masqueraded (Postfix's masquerade_exceptions, sendmail's EXPOSED_USER), e.g. [\"root\"]");
+    public static final Key REWRITE_MASQUERADE_CLASSES = new Key("rewrite.masquerade_classes",
+            "[\"envelope_sender\", \"header_sender\"]",
+            "what masquerading rewrites: envelope_sender (MAIL FROM), header_sender (From, Sender, Reply-To), "
+                    + "header_recipient (To, Cc)");
+    public static final Key REWRITE_GENERIC_MAP = new Key("rewrite.generic_map", "(none)",
+            "file of 'pattern replacement' lines (user@domain, a bare local name, @domain, or * for the rest), "
+                    + "applied at delivery like Postfix's smtp_generic_maps");
+    public static final Key REWRITE_GENERIC_CLASSES = new Key("rewrite.generic_classes",
+            "[\"envelope_sender\", \"header_sender\"]",
+            "what the generic map rewrites, in the words of rewrite.masquerade_classes");
+    public static final Key REWRITE_SEND_AS_LOGIN = new Key("rewrite.send_as_login", "[]",
+            "smarthost names (as in relay.smarthost, or \"*\" for all) whose AUTH login becomes the envelope sender "
+                    + "and the From address; the original From goes into Reply-To unless there is one");
+
     public static final List<Key> ALL = List.of(SMTPD_LISTEN, SMTPD_HOSTNAME, SMTPD_MAX_MESSAGE_SIZE,
             SMTPD_MAX_RECIPIENTS, SMTPD_MAX_CONNECTIONS, SMTPD_IDLE_TIMEOUT, SMTPD_COMMAND_TIMEOUT,
             SMTPD_DATA_TIMEOUT, SMTPD_MIN_DATA_RATE,
@@ -182,6 +229,8 @@ public record Key(String name, String defaultValue, String description) {
             SMTPD_MYNETWORKS_RESERVED_CONNECTIONS, SMTPD_AUTH_FAILURE_DELAY, SMTPD_TLS_CERT, SMTPD_TLS_KEY, SMTPD_USERS,
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
+            QUEUE_BACKEND, QUEUE_POSTGRESQL_URL, QUEUE_POSTGRESQL_USER, QUEUE_POSTGRESQL_PASSWORD_FILE,
+            QUEUE_POSTGRESQL_PASSWORD_COMMAND, QUEUE_POSTGRESQL_POOL_SIZE, QUEUE_LEASE_TIME, QUEUE_POLL_INTERVAL,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT,
             RELAY_REPLY_TRANSFER_TIMEOUT, RELAY_TRANSACTION_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS,
@@ -191,10 +240,13 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
-            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES, ADMIN_TLS_CERT, ADMIN_TLS_KEY,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
-            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY, LOG_TARGET, LOG_FORMAT, LOG_SOCKET);
+            SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY,
+            REWRITE_MASQUERADE_AS, REWRITE_LOCAL_NAMES, REWRITE_MASQUERADE_DOMAINS, REWRITE_MASQUERADE_EXCEPTIONS,
+            REWRITE_MASQUERADE_CLASSES, REWRITE_GENERIC_MAP, REWRITE_GENERIC_CLASSES, REWRITE_SEND_AS_LOGIN,
+            LOG_TARGET, LOG_FORMAT, LOG_SOCKET);
 
     /** Keys whose values are secrets: masked by {@code config show}; MAILFERRY_..._FILE may name a file holding one. */
     public static final List<Key> SECRETS = List.of(RELAY_OAUTH2_CLIENT_SECRET, RELAY_OAUTH2_REFRESH_TOKEN);

@@ -48,7 +48,7 @@ final class RelaySecurityReader {
         List<String> mechanisms = l.strings(Key.RELAY_AUTH_MECHANISMS, RelaySecurity.DEFAULT_MECHANISMS).stream()
                 .map(m -> m.strip().toUpperCase(Locale.ROOT)).toList();
         String username = l.string(Key.RELAY_USERNAME, "");
-        List<String> passwordCommand = command(Key.RELAY_PASSWORD_COMMAND);
+        List<String> passwordCommand = l.command(Key.RELAY_PASSWORD_COMMAND);
         String passwordEnv = l.string(Key.RELAY_PASSWORD_ENV, "");
         if (username.isEmpty() && (!passwordCommand.isEmpty() || !passwordEnv.isEmpty())) {
             throw l.at(Key.RELAY_USERNAME, "relay.password_command/password_env need relay.username too");
@@ -63,7 +63,7 @@ final class RelaySecurityReader {
     }
 
     private RelaySecurity.OAuth2 oauth2() throws ConfigException {
-        List<String> command = command(Key.RELAY_OAUTH2_TOKEN_COMMAND);
+        List<String> command = l.command(Key.RELAY_OAUTH2_TOKEN_COMMAND);
         String clientId = l.string(Key.RELAY_OAUTH2_CLIENT_ID, "");
         String secret = l.string(Key.RELAY_OAUTH2_CLIENT_SECRET, "");
         String refresh = l.string(Key.RELAY_OAUTH2_REFRESH_TOKEN, "");
@@ -93,15 +93,6 @@ final class RelaySecurityReader {
             }
         }
         return new RelaySecurity.OAuth2(command, clientId, new Secret(secret), new Secret(refresh), uri);
-    }
-
-    /** A command as an argv list; a single string is split at white space (no shell, no quoting). */
-    private List<String> command(Key key) throws ConfigException {
-        List<String> argv = l.strings(key, List.of());
-        if (argv.size() == 1) {
-            argv = List.of(argv.get(0).strip().split("\\s+"));
-        }
-        return argv.size() == 1 && argv.get(0).isEmpty() ? List.of() : argv;
     }
 
     private Path path(Key key) throws ConfigException {

@@ -15,9 +15,10 @@ import org.mailferry.message.Envelope;
  * @param siteBack   this attempt's session brought a down site back
  * @param reach      how far it got: the route's failover and the reuse's fresh try read it
  * @param failure    for every reach but {@link Reach#SESSION}: the failure all outcomes are
+ * @param sentAs     "" unless the sender was rewritten: what was sent ({@link Rewrite}), for the history
  */
 record Attempted(Outcomes outcomes, SmtpClient connection, boolean dsnOffered, List<String> downSites,
-                 boolean siteBack, Reach reach, DeliveryOutcome.TemporaryFailure failure) {
+                 boolean siteBack, Reach reach, DeliveryOutcome.TemporaryFailure failure, String sentAs) {
 
     /** How far an attempt got. */
     enum Reach {
@@ -37,6 +38,11 @@ record Attempted(Outcomes outcomes, SmtpClient connection, boolean dsnOffered, L
         downSites = List.copyOf(downSites);
     }
 
+    Attempted(Outcomes outcomes, SmtpClient connection, boolean dsnOffered, List<String> downSites,
+              boolean siteBack, Reach reach, DeliveryOutcome.TemporaryFailure failure) {
+        this(outcomes, connection, dsnOffered, downSites, siteBack, reach, failure, "");
+    }
+
     /** Every pending recipient of {@code env} failed with {@code f}; nothing to keep. */
     static Attempted failed(Envelope env, DeliveryOutcome.TemporaryFailure f, Reach reach) {
         return new Attempted(Outcomes.same(env.pending(), f), null, false, List.of(), false, reach, f);
@@ -51,19 +57,24 @@ record Attempted(Outcomes outcomes, SmtpClient connection, boolean dsnOffered, L
     Attempted alsoDown(List<String> sites) {
         List<String> all = new ArrayList<>(sites);
         all.addAll(downSites);
-        return new Attempted(outcomes, connection, dsnOffered, all, siteBack, reach, failure);
+        return new Attempted(outcomes, connection, dsnOffered, all, siteBack, reach, failure, sentAs);
     }
 
     /** The site at hand is down now: no longer back, whatever the session said. */
     Attempted siteDown(String site) {
-        return new Attempted(outcomes, connection, dsnOffered, List.of(site), false, reach, failure);
+        return new Attempted(outcomes, connection, dsnOffered, List.of(site), false, reach, failure, sentAs);
     }
 
     Attempted withSiteBack(boolean back) {
-        return new Attempted(outcomes, connection, dsnOffered, downSites, back, reach, failure);
+        return new Attempted(outcomes, connection, dsnOffered, downSites, back, reach, failure, sentAs);
     }
 
     Attempted withReach(Reach r) {
-        return new Attempted(outcomes, connection, dsnOffered, downSites, siteBack, r, failure);
+        return new Attempted(outcomes, connection, dsnOffered, downSites, siteBack, r, failure, sentAs);
+    }
+
+    /** The same, noting what the sender was sent as. */
+    Attempted withSentAs(String note) {
+        return new Attempted(outcomes, connection, dsnOffered, downSites, siteBack, reach, failure, note);
     }
 }

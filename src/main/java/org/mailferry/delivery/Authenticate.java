@@ -22,6 +22,7 @@ final class Authenticate implements SessionStep {
         Login login = security.logins().find(chain.names(), port);
         if (login != null) {
             login(chain.connection(), login, chain.target().hostName(), port, chain.trace());
+            chain.connection().loggedIn(login.user(), chain.names());
         }
         return chain.proceed();
     }

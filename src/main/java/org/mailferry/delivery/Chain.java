@@ -1,7 +1,9 @@
 package org.mailferry.delivery;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.mailferry.message.Envelope;
 
 /**
@@ -18,9 +20,10 @@ final class Chain {
     private final List<String> names;
     private final SmtpClient connection;
     private final boolean reused;
+    private final UnaryOperator<InputStream> body;
 
     private Chain(List<Step> steps, int next, Envelope env, SmtpClient.Trace trace, Router.Target target,
-                  List<String> names, SmtpClient connection, boolean reused) {
+                  List<String> names, SmtpClient connection, boolean reused, UnaryOperator<InputStream> body) {
         this.steps = steps;
         this.next = next;
         this.env = env;
@@ -29,16 +32,17 @@ final class Chain {
         this.names = names;
         this.connection = connection;
         this.reused = reused;
+        this.body = body;
     }
 
     /** An attempt for {@code env}, over the worker's {@code connection} when it has one. */
     static Chain attempt(List<Step> steps, Envelope env, SmtpClient connection) {
-        return new Chain(steps, 0, env, SmtpClient.Trace.NONE, null, List.of(), connection, connection != null);
+        return new Chain(steps, 0, env, SmtpClient.Trace.NONE, null, List.of(), connection, connection != null, UnaryOperator.identity());
     }
 
     /** A session's setup alone, to {@code target}, reported to {@code trace} ({@code mailferry check}). */
     static Chain session(List<Step> steps, Router.Target target, List<String> names, SmtpClient.Trace trace) {
-        return new Chain(steps, 0, null, trace, target, names, null, false);
+        return new Chain(steps, 0, null, trace, target, names, null, false, UnaryOperator.identity());
     }
 
     /** Runs the next step with this chain. */
@@ -46,7 +50,7 @@ final class Chain {
         if (next >= steps.size()) {
             throw new IllegalStateException("the last step of an attempt must not proceed");
         }
-        return steps.get(next).proceed(new Chain(steps, next + 1, env, trace, target, names, connection, reused));
+        return steps.get(next).proceed(new Chain(steps, next + 1, env, trace, target, names, connection, reused, body));
     }
 
     /** The message; null for a session's setup alone. */
@@ -88,15 +92,25 @@ final class Chain {
 
     /** With the message changed for the steps after this one (a rewritten sender, fewer recipients). */
     Chain withEnvelope(Envelope e) {
-        return new Chain(steps, next, e, trace, target, names, connection, reused);
+        return new Chain(steps, next, e, trace, target, names, connection, reused, body);
+    }
+
+    /** With the stored body read through {@code filter} by the transaction (the header rewritten). */
+    Chain withBody(UnaryOperator<InputStream> filter) {
+        return new Chain(steps, next, env, trace, target, names, connection, reused, filter);
+    }
+
+    /** How the transaction reads the stored body: as it is, unless a step said otherwise. */
+    InputStream body(InputStream stored) {
+        return body.apply(stored);
     }
 
     Chain withTarget(Router.Target t, List<String> credentialNames) {
-        return new Chain(steps, next, env, trace, t, credentialNames, connection, reused);
+        return new Chain(steps, next, env, trace, t, credentialNames, connection, reused, body);
     }
 
     /** Over {@code c}; null: without a connection (a fresh session follows). */
     Chain withConnection(SmtpClient c) {
-        return new Chain(steps, next, env, trace, target, names, c, c != null && reused);
+        return new Chain(steps, next, env, trace, target, names, c, c != null && reused, body);
     }
 }

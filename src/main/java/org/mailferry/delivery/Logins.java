@@ -6,6 +6,7 @@ import java.util.List;
 import org.mailferry.config.AuthinfoEntry;
 import org.mailferry.config.RelaySecurity;
 import org.mailferry.config.Secret;
+import org.mailferry.config.SecretCommand;
 
 /**
  * Finds the credentials for a smarthost: an authinfo/sasl_passwd entry by sendmail's rule

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mailferry.config.RelaySecurity;
 import org.mailferry.config.Secret;
+import org.mailferry.config.SecretCommand;
 
 /**
  * OAuth2 access tokens for XOAUTH2/OAUTHBEARER: from {@code relay.oauth2_token_command} (run each

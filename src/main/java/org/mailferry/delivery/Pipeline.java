@@ -9,7 +9,8 @@ import org.mailferry.message.Envelope;
  * built where delivery is wired ({@link DeliveryWiring}):
  * {@link Reuse} (the worker's open connection) -> {@link Route} (the smarthosts' addresses, in
  * order) -> {@link Admission} (each by its site's state) -> {@link Connect} (greeting, EHLO) ->
- * {@link StartTls} -> {@link Authenticate} -> {@link SessionOpened} -> {@link Transaction}.
+ * {@link StartTls} -> {@link Authenticate} -> {@link SessionOpened} -> {@link Rewrite} (the sender) ->
+ * {@link Transaction}.
  */
 final class Pipeline {
     private final List<Step> steps;

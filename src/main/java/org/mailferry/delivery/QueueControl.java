@@ -13,6 +13,7 @@ import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.notify.DeliveryEvent;
 import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Leases;
 import org.mailferry.queue.Spool;
 
 /**
@@ -24,6 +25,9 @@ import org.mailferry.queue.Spool;
  */
 public final class QueueControl {
     static final String DELETED_REASON = "deleted by the operator";
+    static final String BOUNCED_REASON = "returned to the sender by the operator";
+    /** The DSN status of a recipient the operator bounced: other permanent failure (RFC 3463). */
+    static final org.mailferry.smtp.EnhancedStatus BOUNCED_STATUS = new org.mailferry.smtp.EnhancedStatus(5, 0, 0);
 
     /** What a command did, as a value: done, no such message, or busy. */
     public record Result(Status status, String text) {
@@ -40,21 +44,33 @@ public final class QueueControl {
     }
 
     private final Spool spool;
+    private final Leases leases;
     private final QueueRunner runner;
     private final Claims claims;
     private final EventListener events;
     private final Clock clock;
     private final Duration patience;
+    private final DsnSender dsn;
 
-    /** With the daemon stopped: commands on the spool alone, nobody else claims a message. */
+    /** With the daemon stopped: commands on the spool alone, nobody else claims a message (no bounce). */
     public QueueControl(Spool spool, EventListener events, Clock clock, Duration patience) {
-        this(spool, null, new Claims(), events, clock, patience);
+        this(spool, Leases.SOLE, events, clock, patience);
     }
 
-    /** In the daemon: the running scheduler's claims ({@link DeliveryWiring}). */
-    QueueControl(Spool spool, QueueRunner runner, Claims claims, EventListener events, Clock clock,
-                 Duration patience) {
+    /**
+     * With this node's daemon stopped, on a queue other nodes may share: each change takes the
+     * message's lease first, so it never races another node's attempt.
+     */
+    public QueueControl(Spool spool, Leases leases, EventListener events, Clock clock, Duration patience) {
+        this(spool, leases, null, new Claims(), events, clock, patience, null);
+    }
+
+    /** In the daemon: the running scheduler's claims and notices ({@link DeliveryWiring}). */
+    QueueControl(Spool spool, Leases leases, QueueRunner runner, Claims claims, EventListener events, Clock clock,
+                 Duration patience, DsnSender dsn) {
+        this.dsn = dsn;
         this.spool = spool;
+        this.leases = leases;
         this.runner = runner;
         this.claims = claims;
         this.events = events;
@@ -98,6 +114,10 @@ public final class QueueControl {
      * with it stopped, each envelope's next attempt is set to now for the next start to see.
      */
     public int flushAll() throws IOException {
+        int shared = leases.flushAll(); // every node's messages due now, and every node woken
+        if (shared >= 0 && runner == null) {
+            return shared;
+        }
         if (runner != null) {
             long t = System.nanoTime();
             int n = runner.flush();
@@ -130,6 +150,50 @@ public final class QueueControl {
             spool.retire(env.withRecipients(updated, history));
             emitted.forEach(events::on);
             return Result.done(id, "deleted");
+        });
+    }
+
+    /**
+     * Returns the message to its sender now, as if every pending recipient had failed permanently
+     * (status 5.0.0, "returned to the sender by the operator"): a Bounced event per recipient, one
+     * non-delivery notice (as NOTIFY asks; never for the null sender), then the message leaves the queue.
+     */
+    public Result bounce(QueueId id) throws IOException {
+        if (dsn == null) {
+            return new Result(Result.Status.BUSY, id + ": bounce needs the running daemon (it queues the notice)");
+        }
+        return change(id, env -> {
+            Instant now = clock.instant();
+            DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts());
+            DeliveryOutcome.PermanentFailure failure = new DeliveryOutcome.PermanentFailure(
+                    DeliveryOutcome.Scope.MESSAGE, "none", BOUNCED_REASON, BOUNCED_STATUS);
+            List<Recipient> updated = new ArrayList<>();
+            List<Attempt> history = new ArrayList<>();
+            List<DeliveryEvent> emitted = new ArrayList<>();
+            Duration delay = Duration.between(env.arrival(), now);
+            for (Recipient r : env.recipients()) {
+                if (r.state() == Recipient.State.PENDING) {
+                    updated.add(r.with(Recipient.State.FAILED, BOUNCED_REASON));
+                    history.add(new Attempt(now, r.address().value(), BOUNCED_REASON));
+                    emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), "none", delay,
+                            BOUNCED_STATUS.toString(), BOUNCED_REASON, false));
+                } else {
+                    updated.add(r);
+                }
+            }
+            DsnSender.Result notices = dsn.afterAttempt(env, Outcomes.same(env.pending(), failure), updated, false,
+                    now);
+            history.addAll(notices.history());
+            emitted.addAll(notices.events());
+            emitted.add(new DeliveryEvent.Removed(facts, now));
+            events.prepare(emitted);
+            spool.retire(env.withRecipients(updated, history));
+            emitted.forEach(events::on);
+            if (runner != null) {
+                notices.queued().forEach(runner::schedule);
+            }
+            return Result.done(id, notices.queued().isEmpty() ? "bounced (no notice: null sender or NOTIFY)"
+                    : "bounced, notice to " + env.sender() + " queued as " + notices.queued().get(0).id());
         });
     }
 
@@ -174,6 +238,9 @@ public final class QueueControl {
             return new Result(Result.Status.BUSY, id + ": interrupted");
         }
         try {
+            if (!lease(id)) {
+                return new Result(Result.Status.BUSY, id + ": another node is attempting it; try again");
+            }
             Envelope env;
             try {
                 env = spool.load(id);
@@ -182,7 +249,25 @@ public final class QueueControl {
             }
             return change.apply(env);
         } finally {
+            leases.release(id);
             claims.release(id);
         }
+    }
+
+    /** Takes the message's lease from the shared queue, waiting up to the patience for another node's attempt. */
+    private boolean lease(QueueId id) throws IOException {
+        long end = System.nanoTime() + patience.toNanos();
+        while (!leases.take(id)) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 }

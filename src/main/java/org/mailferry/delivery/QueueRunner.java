@@ -13,6 +13,7 @@ import org.mailferry.config.Config;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.EventListener;
+import org.mailferry.queue.Leases;
 import org.mailferry.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,10 +52,12 @@ public final class QueueRunner implements AutoCloseable {
     /** Deferrals written in the background when every site was down. */
     private final Deferrals deferrals;
     private final Quotas quotas;
+    /** Which messages this node may attempt, when nodes share the queue. */
+    private final Leases leases;
 
     /** The runner's parts, each built by the wiring ({@link DeliveryWiring}). */
     record Parts(Schedule schedule, Sites sites, Pipeline pipeline, Recorder recorder, Troubles troubles,
-                 Workers workers, Claims claims, Deferrals deferrals, Quotas quotas) {
+                 Workers workers, Claims claims, Deferrals deferrals, Quotas quotas, Leases leases) {
     }
 
     /** How long a message waits for one of its route's connections at most, unless one closes sooner. */
@@ -77,6 +80,7 @@ public final class QueueRunner implements AutoCloseable {
         this.claims = parts.claims();
         this.deferrals = parts.deferrals();
         this.quotas = parts.quotas();
+        this.leases = parts.leases();
         claims.onRelease(this::released);
     }
 
@@ -120,6 +124,25 @@ public final class QueueRunner implements AutoCloseable {
         return schedule.flushAll();
     }
 
+    /** A message this node leased from the shared queue ({@link ClusterFeed}): due now, here. */
+    void claimed(Envelope env) {
+        if (env.held() || env.isFinished() || relay.smarthosts().isEmpty()) {
+            leases.release(env.id());
+            return;
+        }
+        schedule.add(env.id(), clock.instant(), env.attempts() == 0);
+    }
+
+    /** True while a worker would take a new message at once (the schedule holds fewer due than workers). */
+    public boolean hasRoom() {
+        return schedule.dueCount() < relay.concurrency();
+    }
+
+    /** How many messages wait here for a worker. */
+    int dueCount() {
+        return schedule.dueCount();
+    }
+
     /** Makes one message due now (after a flush or release), whatever its earlier due time. */
     void flush(Envelope env) {
         schedule.remove(env.id());
@@ -161,6 +184,17 @@ public final class QueueRunner implements AutoCloseable {
             }
             contended.remove(id); // released meanwhile
         }
+        try {
+            if (!leases.take(id)) {
+                forget(id); // another node holds it (it took it when due, or this node's lease lapsed)
+                claims.release(id);
+                return connection;
+            }
+        } catch (IOException | RuntimeException e) {
+            troubles.failed(id, null, "cannot lease the message", e);
+            claims.release(id);
+            return connection;
+        }
         boolean handedOff = false;
         try {
             Step step = attempt(id, connection, steps);
@@ -174,6 +208,7 @@ public final class QueueRunner implements AutoCloseable {
             return null;
         } finally {
             if (!handedOff) {
+                leases.release(id);
                 claims.release(id);
             }
         }
@@ -251,6 +286,7 @@ public final class QueueRunner implements AutoCloseable {
                 try {
                     finish(env, a, route);
                 } finally {
+                    leases.release(id);
                     claims.release(id);
                 }
             });
@@ -333,7 +369,7 @@ public final class QueueRunner implements AutoCloseable {
     /** Records the attempt and schedules what follows; false when that failed (then rescheduled). */
     private boolean finish(Envelope env, Attempted a, String route) {
         try {
-            Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), clock.instant());
+            Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), a.sentAs(), clock.instant());
             troubles.cleared(env.id());
             rescheduleAfter(r, a, route);
         } catch (Throwable t) {

@@ -53,11 +53,19 @@ final class Recorder {
      * is returned unchanged but for its next attempt, with no events, to be tried again then.
      */
     Recorded record(Envelope env, Outcomes outcomes, boolean dsnOffered, Instant now) {
+        return record(env, outcomes, dsnOffered, "", now);
+    }
+
+    /** The same, with {@code sentAs} (not empty: the sender was rewritten) first in the attempt's history. */
+    Recorded record(Envelope env, Outcomes outcomes, boolean dsnOffered, String sentAs, Instant now) {
         Duration delay = Duration.between(env.arrival(), now);
         DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts() + 1);
         boolean expiredNow = Classifier.expired(env.arrival(), lifetime, now);
         List<Recipient> updated = new ArrayList<>();
         List<Attempt> history = new ArrayList<>();
+        if (!sentAs.isEmpty()) {
+            history.add(new Attempt(now, "*", sentAs));
+        }
         List<DeliveryEvent> emitted = new ArrayList<>();
         Duration next = retry.delayAfter(env.attempts() + 1);
         Instant nextAt = now.plus(next);

@@ -175,6 +175,16 @@ final class Schedule {
         }
     }
 
+    /** How many entries are due now, waiting for a worker (both lanes). */
+    int dueCount() {
+        lock.lock();
+        try {
+            return fresh.size() + retries.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     int size() {
         lock.lock();
         try {

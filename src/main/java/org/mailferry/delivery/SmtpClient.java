@@ -45,6 +45,8 @@ public final class SmtpClient implements AutoCloseable {
     private boolean tlsActive;
     private long maxSize;
     private boolean broken;
+    private String login;
+    private List<String> loginNames = List.of();
     /** The route (smarthost and login) this connection was opened for; set by the runner. */
     private String route;
     /** Told once when the connection closes (the route's connection count); set by the runner. */
@@ -100,6 +102,22 @@ public final class SmtpClient implements AutoCloseable {
         Pipeline setup = new Pipeline(List.of(new Connect(heloName, timeouts, security),
                 new StartTls(heloName, security), new Authenticate(security), Attempted::holding));
         return setup.open(new Router.Target(hostName, address), names, trace);
+    }
+
+    /** AUTH succeeded as {@code user}, for a smarthost known by {@code names} (rewrite.send_as_login). */
+    void loggedIn(String user, List<String> names) {
+        this.login = user;
+        this.loginNames = List.copyOf(names);
+    }
+
+    /** The user this session logged in as; null without AUTH. */
+    String login() {
+        return login;
+    }
+
+    /** The names the logged-in smarthost is known by: the host connected to, the configured ones. */
+    List<String> loginNames() {
+        return loginNames;
     }
 
     /** @param tcp the TCP socket under {@code socket} (the same one unless implicit TLS) */

@@ -25,7 +25,7 @@ final class Transaction implements Step {
         Envelope env = chain.env();
         InputStream body;
         try {
-            body = spool.openBody(env.id());
+            body = chain.body(spool.openBody(env.id()));
         } catch (IOException e) {
             return new Attempted(Outcomes.same(env.pending(), Classifier.unreadableBody(e)), c, false, List.of(),
                     false, Attempted.Reach.SESSION, null);

@@ -4,6 +4,6 @@
  * transaction), the one classifier of every retry-versus-bounce decision, the retry schedule, the
  * SMTP client connection with its TLS policy, SASL mechanisms and credential lookup. DeliveryWiring builds the scheduler's parts for the wiring
  * (Mailferry), so they stay package-private.
- * Depends on: message, smtp, queue, notify, config.
+ * Depends on: message, smtp, queue, notify, config, rewrite (the sender rewritten at delivery).
  */
 package org.mailferry.delivery;

@@ -63,6 +63,12 @@ public record Envelope(
                 client, attempts, nextAttempt, held, h);
     }
 
+    /** The same message from another sender: what one attempt sends, never stored (sender rewriting). */
+    public Envelope withSender(Address newSender) {
+        return new Envelope(id, arrival, newSender, recipients, bodyType, smtpUtf8, sizeBytes, envId, ret,
+                client, attempts, nextAttempt, held, history);
+    }
+
     public Envelope withHeld(boolean newHeld) {
         return new Envelope(id, arrival, sender, recipients, bodyType, smtpUtf8, sizeBytes, envId, ret,
                 client, attempts, nextAttempt, newHeld, history);

@@ -24,7 +24,7 @@ import org.mailferry.message.Recipient;
  * {@link FileSpool}'s {@link FinishedFiles}, or the {@link HistoryLog}; Message-IDs are indexed in
  * memory ({@link MessageIds}).
  */
-public final class JournalSpool implements Spool, History {
+public final class JournalSpool implements Storage {
     /** Memory all messages being received may hold at once before they go to files instead. */
     private static final long BUDGET_BYTES = 32L << 20;
     private static final long SEGMENT_BYTES = 64L << 20;
@@ -61,6 +61,7 @@ public final class JournalSpool implements Spool, History {
     }
 
     /** The number of queued messages. */
+    @Override
     public long count() {
         long n = files.count();
         try {
@@ -74,6 +75,7 @@ public final class JournalSpool implements Spool, History {
      * Start-up, before anything else uses the spool: removes tmp/ leftovers, notes the bodies
      * without an envelope, reads the journal (messages not yet attempted).
      */
+    @Override
     public int recover() throws IOException {
         int removed = files.recover();
         journal();
@@ -81,6 +83,7 @@ public final class JournalSpool implements Spool, History {
     }
 
     /** Removes the bodies without an envelope that {@link #recover} found (in the background). */
+    @Override
     public int removeOrphanBodies() throws IOException {
         return files.removeOrphanBodies();
     }
@@ -101,6 +104,7 @@ public final class JournalSpool implements Spool, History {
     }
 
     /** Who hears of each commit (the daemon's "received" events); set once, before the spool is used. */
+    @Override
     public void onCommit(CommitListener listener) {
         this.commitListener = listener;
     }
@@ -261,7 +265,14 @@ public final class JournalSpool implements Spool, History {
         historyLog.forEach(each::accept);
     }
 
+    /** One node: the spool lock keeps every other daemon off this spool. */
+    @Override
+    public Leases leases() {
+        return Leases.SOLE;
+    }
+
     /** Closes the journal's files (the daemon stops). */
+    @Override
     public void close() {
         journal.close();
         historyLog.close();

@@ -71,6 +71,32 @@ public final class PgSchema {
         }
     }
 
+    /**
+     * For a command (never migrates): throws {@link WrongVersion} unless the schema is this code's
+     * version, so that a command of another release does not read or change it.
+     */
+    public static void verify(DataSource db) throws IOException {
+        int current;
+        try (Connection c = db.getConnection()) {
+            current = exists(c) ? current(c) : 0;
+        } catch (SQLException e) {
+            throw PgSpool.failure("cannot read the queue's schema version", e);
+        }
+        if (current != VERSION) {
+            throw new WrongVersion("the PostgreSQL queue's schema is version " + current + ", this Mailferry's is "
+                    + VERSION + (current < VERSION ? "; start this release's daemon first (it brings the schema up to date)"
+                    : "; use the mailferry command of the release the daemons run"));
+        }
+    }
+
+    private static boolean exists(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT to_regclass('mailferry_schema') IS NOT NULL")) {
+            r.next();
+            return r.getBoolean(1);
+        }
+    }
+
     /** The schema version the database has (0: none yet). */
     static int current(Connection c) throws SQLException {
         try (Statement s = c.createStatement();

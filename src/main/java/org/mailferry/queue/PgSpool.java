@@ -27,18 +27,48 @@ import org.mailferry.message.QueueId;
  * (synchronous_commit = on, set on every connection by {@link PgPool}). Any database failure is an
  * IOException, as a disk's would be: the client gets 451 4.3.0 and delivery backs off.
  */
-public final class PgSpool implements Spool, History {
+public final class PgSpool implements Storage {
     private final DataSource db;
     private final Clock clock;
+    private final PgLeases leases;
     private volatile CommitListener commitListener;
 
-    /** @param db a pool whose schema {@link PgSchema#migrate} brought to its version */
-    public PgSpool(DataSource db, Clock clock) {
+    /** @param db a pool whose schema {@link PgSchema#migrate} brought to its version; closed with this */
+    public PgSpool(DataSource db, Clock clock, PgLeases leases) {
         this.db = db;
         this.clock = clock;
+        this.leases = leases;
     }
 
-    /** Who hears of each commit (the daemon's "received" events); set once, before the spool is used. */
+    @Override
+    public PgLeases leases() {
+        return leases;
+    }
+
+    /** Nothing to recover: an uncommitted message left nothing in the database. */
+    @Override
+    public int recover() {
+        return 0;
+    }
+
+    @Override
+    public int removeOrphanBodies() {
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        leases.close();
+        if (db instanceof AutoCloseable pool) {
+            try {
+                pool.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger("mailferry").warn("closing the database pool: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
     public void onCommit(CommitListener listener) {
         this.commitListener = listener;
     }
@@ -62,10 +92,12 @@ public final class PgSpool implements Spool, History {
         byte[] headers = in.headers();
         CommitListener listener = commitListener;
         CommitListener.After after = listener == null ? null : listener.committing(envelope, headers);
+        long leaseUntil = 0;
         try {
             Connection c = in.finish();
+            leaseUntil = envelope.held() ? 0 : leases.leaseAtCommit(envelope.id());
             try (PreparedStatement p = c.prepareStatement("INSERT INTO message (id, envelope, headers, message_id, "
-                    + "next_attempt_ms, held, chunks) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    + "next_attempt_ms, held, chunks, lease_node, lease_until_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 p.setString(1, envelope.id().value());
                 p.setBytes(2, EnvelopeCodec.encode(envelope));
                 p.setBytes(3, headers);
@@ -74,16 +106,27 @@ public final class PgSpool implements Spool, History {
                 p.setLong(5, envelope.nextAttempt().toEpochMilli());
                 p.setBoolean(6, envelope.held());
                 p.setInt(7, in.chunks());
+                p.setString(8, leaseUntil == 0 ? null : leases.node());
+                if (leaseUntil == 0) {
+                    p.setNull(9, java.sql.Types.BIGINT);
+                } else {
+                    p.setLong(9, leaseUntil);
+                }
                 p.executeUpdate();
+            }
+            if (leaseUntil == 0) {
+                PgLeases.notifyOthers(c); // this node is busy: another one takes it
             }
             c.commit();
             in.committed = true;
         } catch (SQLException e) {
+            leases.forget(envelope.id());
             if (after != null) {
                 after.failed();
             }
             throw failure("cannot queue " + envelope.id(), e);
         } catch (IOException | RuntimeException e) {
+            leases.forget(envelope.id());
             if (after != null) {
                 after.failed();
             }
@@ -136,6 +179,7 @@ public final class PgSpool implements Spool, History {
 
     @Override
     public void remove(QueueId id) throws IOException {
+        leases.release(id);
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             execute(c, "DELETE FROM message WHERE id = ?", id);
@@ -155,6 +199,7 @@ public final class PgSpool implements Spool, History {
 
     /** One transaction: the envelope's row rewritten (and {@code also} run for its id); rows changed. */
     private int change(String sql, Envelope e, String also) throws IOException {
+        leases.release(e.id()); // the row's lease ends with this change
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             int rows;
@@ -171,6 +216,8 @@ public final class PgSpool implements Spool, History {
             }
             if (also != null) {
                 execute(c, also, e.id());
+            } else if (rows > 0 && !e.held() && !e.isFinished() && !e.nextAttempt().isAfter(clock.instant())) {
+                PgLeases.notifyOthers(c); // due now (a flush, a release): whichever node is idle takes it
             }
             c.commit();
             return rows;
@@ -294,6 +341,7 @@ public final class PgSpool implements Spool, History {
     }
 
     /** The number of queued messages (every node's), or -1 when the database cannot be asked. */
+    @Override
     public long count() {
         try (Connection c = db.getConnection();
              PreparedStatement p = c.prepareStatement("SELECT count(*) FROM message WHERE finished_ms IS NULL");

@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
+import org.mailferry.rewrite.AddressHeader;
+import org.mailferry.rewrite.HeaderStream;
 
 /**
  * The header-rewriting step every submission path streams its message through on the way to the
@@ -80,7 +82,7 @@ final class HeaderRewriter extends OutputStream {
             field.write(l);
             return;
         }
-        String name = continuation ? null : name(l);
+        String name = continuation ? null : HeaderStream.name(l);
         if (name == null || headerBytes > MAX_HEADER_BYTES) { // the empty line, or the body began early
             endHeader();
             out(l);
@@ -139,19 +141,5 @@ final class HeaderRewriter extends OutputStream {
     private void out(byte[] b) throws IOException {
         target.write(b);
         written += b.length;
-    }
-
-    /** A header line's field name ("To: x" → "To"), or null if the line is not a header field. */
-    private static String name(byte[] l) {
-        for (int i = 0; i < l.length; i++) {
-            int c = l[i] & 0xff;
-            if (c == ':') {
-                return i == 0 ? null : new String(l, 0, i, StandardCharsets.ISO_8859_1);
-            }
-            if (c <= ' ' || c >= 0x7f) {
-                return null;
-            }
-        }
-        return null;
     }
 }

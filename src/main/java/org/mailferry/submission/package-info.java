@@ -6,6 +6,6 @@
  * (with SEND, the native client's request, run by a SubmitSocket.Send that cli implements and
  * Mailferry wires) and the maildrop pickup, all through LocalSubmission. Hands validated envelopes
  * and bodies to the queue.
- * Depends on: message, smtp, queue, config.
+ * Depends on: message, smtp, queue, config, rewrite (AddressHeader, which qualifies bare names).
  */
 package org.mailferry.submission;

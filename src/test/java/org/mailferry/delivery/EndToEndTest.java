@@ -76,7 +76,7 @@ class EndToEndTest {
                     + "relay=127.0.0.1\\[127.0.0.1\\]:" + smarthost.port() + ", delay=\\d+\\.\\d\\d, dsn=2\\.0\\.0, "
                     + "status=sent \\(250 .*\\)"));
             assertThat(maillog.lines()).contains(id + ": removed");
-            assertThat(relay.relay().spool().queueDirectory()).isEmptyDirectory();
+            assertThat(((org.mailferry.queue.JournalSpool) relay.relay().spool()).queueDirectory()).isEmptyDirectory();
         }
     }
 

@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,14 +39,7 @@ class PgSpoolTest {
 
     @BeforeAll
     static void cluster() throws Exception {
-        pg = PgCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (pg != null) {
-            pg.close();
-        }
+        pg = PgCluster.shared();
     }
 
     @BeforeEach
@@ -55,7 +47,7 @@ class PgSpoolTest {
         url = pg.newDatabase();
         db = PgPool.open(url, PgCluster.USER, pg.password, 4);
         assertThat(PgSchema.migrate(db, "test")).isEqualTo(PgSchema.VERSION);
-        spool = new PgSpool(db, clock);
+        spool = new PgSpool(db, clock, new PgLeases(db, "test-node", java.time.Duration.ofSeconds(60), clock));
     }
 
     private static byte[] message(int size, String messageId) {

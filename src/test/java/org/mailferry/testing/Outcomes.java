@@ -18,7 +18,13 @@ public final class Outcomes {
 
     /** Submits a message to the relay and waits for its first outcome: Delivered, Deferred or Bounced. */
     public static DeliveryEvent andAwait(RelayFixture r, String marker) throws IOException, InterruptedException {
-        String id = Submit.message(r.address(), "app@example.com", "user@example.net", messageId(marker));
+        return andAwait(r, "app@example.com", marker);
+    }
+
+    /** The same from {@code sender} (the envelope sender and the From: address). */
+    public static DeliveryEvent andAwait(RelayFixture r, String sender, String marker)
+            throws IOException, InterruptedException {
+        String id = Submit.message(r.address(), sender, "user@example.net", messageId(marker));
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end) {
             for (DeliveryEvent e : r.events) {

@@ -34,6 +34,27 @@ public final class PgCluster implements AutoCloseable {
         this.runAs = runAs;
     }
 
+    private static PgCluster shared;
+
+    /**
+     * One cluster for every test class of this JVM (each test makes its own {@link #newDatabase}),
+     * stopped and removed when the JVM exits.
+     */
+    public static synchronized PgCluster shared() throws IOException, InterruptedException {
+        if (shared == null) {
+            PgCluster pg = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    pg.close();
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    System.err.println("PgCluster: cannot stop the cluster in " + pg.dir + ": " + e);
+                }
+            }));
+            shared = pg;
+        }
+        return shared;
+    }
+
     /** initdb and start a new cluster. */
     public static PgCluster start() throws IOException, InterruptedException {
         if (!Files.isExecutable(BIN.resolve("initdb")) || !Files.isExecutable(BIN.resolve("pg_ctl"))) {

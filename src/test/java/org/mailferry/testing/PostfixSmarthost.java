@@ -22,6 +22,7 @@ public final class PostfixSmarthost {
     public static final String USER = "relayuser";
     public static final String PASSWORD = "s3cret-Pass";
     private static PostfixSmarthost instance;
+    private static PostfixSmarthost senderLogin;
 
     public final Path dir;
     public final int startTlsPort;
@@ -40,7 +41,7 @@ public final class PostfixSmarthost {
         if (instance != null) {
             return instance;
         }
-        PostfixSmarthost p = launch(USER, PASSWORD, "");
+        PostfixSmarthost p = launch(USER, PASSWORD, "", "");
         Runtime.getRuntime().addShutdownHook(new Thread(p::stopQuietly));
         instance = p;
         return p;
@@ -52,12 +53,26 @@ public final class PostfixSmarthost {
      */
     public static PostfixSmarthost startOwn(String user, String password, String extraMainCf)
             throws IOException, InterruptedException {
-        PostfixSmarthost p = launch(user, password, extraMainCf);
+        PostfixSmarthost p = launch(user, password, extraMainCf, "");
         Runtime.getRuntime().addShutdownHook(new Thread(p::stopQuietly));
         return p;
     }
 
-    private static PostfixSmarthost launch(String user, String password, String extraMainCf)
+    /**
+     * An instance (started once per test JVM, stopped at exit) with one more SASL user, {@code address}
+     * itself, the only owner of that sender: every other sender is refused (553 5.7.1,
+     * smtpd_sender_login_maps and reject_sender_login_mismatch; postfix-smarthost.sh SENDER_LOGIN).
+     */
+    public static synchronized PostfixSmarthost withSenderLogin(String address) throws IOException, InterruptedException {
+        if (senderLogin == null) {
+            PostfixSmarthost p = launch(USER, PASSWORD, "", address);
+            Runtime.getRuntime().addShutdownHook(new Thread(p::stopQuietly));
+            senderLogin = p;
+        }
+        return senderLogin;
+    }
+
+    private static PostfixSmarthost launch(String user, String password, String extraMainCf, String senderLogin)
             throws IOException, InterruptedException {
         Tools.require("/usr/sbin/postfix", "postfix");
         Tools.require("/usr/sbin/saslpasswd2", "saslpasswd2");
@@ -80,6 +95,7 @@ public final class PostfixSmarthost {
         pb.environment().put("SMARTHOST_USER", user);
         pb.environment().put("SMARTHOST_PASSWORD", password);
         pb.environment().put("EXTRA_MAIN_CF", extraMainCf);
+        pb.environment().put("SENDER_LOGIN", senderLogin);
         Process proc = pb.start();
         if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0) {
             proc.destroyForcibly();

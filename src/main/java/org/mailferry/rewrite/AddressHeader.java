@@ -1,7 +1,11 @@
-package org.mailferry.submission;
+package org.mailferry.rewrite;
+
+import java.util.function.UnaryOperator;
 
 /**
- * Qualifies the bare local names in an address header's value ("root" → "root@example.com"),
+ * Rewrites the addresses in an address header's value: qualifies bare local names ("root" →
+ * "root@example.com") at submission, or maps each address at delivery ({@link #map}, sender
+ * rewriting),
  * keeping comments, display names and groups, the way Postfix's cleanup does for local mail:
  * a port of its tok822 tokenizer and right-to-left parser (src/global/tok822_parse.c), the
  * append_at_myorigin step of trivial-rewrite (src/trivial-rewrite/rewrite.c) and the
@@ -10,7 +14,7 @@ package org.mailferry.submission;
  * Not ported: the bang path and percent hack (swap_bangpath, allow_percent_hack): Mailferry never
  * routes by "!" or "%", so "a!b" and "a%b" are qualified like any other bare name.
  */
-final class AddressHeader {
+public final class AddressHeader {
     // token types: an operator is its own character; the others are above any byte value
     private static final int ATOM = 256;
     private static final int QSTRING = 257;
@@ -48,12 +52,27 @@ final class AddressHeader {
      * starting with a tab), or null when no address in it needed the origin domain.
      * {@code value}: what follows the colon, continuation lines joined by "\n" (no CR).
      */
-    static String qualify(String name, String value, String originDomain) {
+    public static String qualify(String name, String value, String originDomain) {
+        return eachAddress(name, value, t -> rewrite(t, originDomain));
+    }
+
+    /**
+     * The same with each address (its internal form: local part, '@', domain, unquoted) replaced
+     * by what {@code mapper} gives for it, as Postfix's cleanup_map11_tree and smtp_map11_tree
+     * do; display names, comments and groups kept. Null when {@code mapper} changed nothing (the
+     * caller keeps the field's bytes); the empty address is not offered to it.
+     */
+    public static String map(String name, String value, UnaryOperator<String> mapper) {
+        return eachAddress(name, value, t -> map(t, mapper));
+    }
+
+    /** The field's new text after {@code step} (true: changed) ran over each address; null if none changed. */
+    private static String eachAddress(String name, String value, java.util.function.Predicate<Tok> step) {
         Tok tree = parse(value);
         boolean changed = false;
         for (Tok t = tree; t != null; t = t.next) {
             if (t.type == ADDR) {
-                changed |= rewrite(t, originDomain);
+                changed |= step.test(t);
             }
         }
         if (!changed) {
@@ -62,6 +81,28 @@ final class AddressHeader {
         StringBuilder sb = new StringBuilder(name).append(": ");
         externalize(sb, tree, true);
         return fold(sb.toString());
+    }
+
+    private static boolean map(Tok addr, UnaryOperator<String> mapper) {
+        Tok h = addr.head;
+        if (h == null || h == addr.tail && h.type == QSTRING && h.text.isEmpty()) {
+            return false;
+        }
+        StringBuilder internal = new StringBuilder();
+        internalize(internal, h);
+        String before = internal.toString();
+        String after = mapper.apply(before);
+        if (after.equals(before)) {
+            return false;
+        }
+        StringBuilder external = new StringBuilder();
+        quoteLocal(external, after);
+        Tok tokens = scan(external.toString());
+        addr.head = tokens;
+        for (Tok t = tokens; t != null; t = t.next) {
+            addr.tail = t;
+        }
+        return true;
     }
 
     /** cleanup_fold_header: one address per line joined with spaces while the line stays under 70. */

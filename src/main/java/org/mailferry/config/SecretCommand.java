@@ -1,4 +1,4 @@
-package org.mailferry.delivery;
+package org.mailferry.config;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -7,19 +7,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.mailferry.config.Secret;
 
 /**
- * Runs a configured command without a shell (relay.password_command, relay.oauth2_token_command) and
+ * Runs a configured command without a shell (relay.password_command, relay.oauth2_token_command,
+ * queue.postgresql_password_command) and
  * takes the first line of its standard output as the secret. Errors never include the output.
  */
-final class SecretCommand {
+public final class SecretCommand {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private SecretCommand() {
     }
 
-    static Secret firstLine(List<String> argv, String key) throws IOException {
+    public static Secret firstLine(List<String> argv, String key) throws IOException {
         Process p;
         try {
             p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD)

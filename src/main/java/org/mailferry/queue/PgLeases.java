@@ -1,0 +1,298 @@
+package org.mailferry.queue;
+
+import java.io.IOException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leases in the {@code message} table ({@code lease_node}, {@code lease_until_ms}): claimed with
+ * {@code SELECT ... FOR UPDATE SKIP LOCKED} (nodes claiming at once never wait for each other nor
+ * take the same row), renewed every third of the lease time while this node works on the message,
+ * ended by the envelope's update or retirement. A message a node accepts while it has room is
+ * leased to it in the same commit (no transaction of its own); otherwise the commit notifies the
+ * others ({@code NOTIFY mailferry_queue}), whose {@link #awaitWork} wakes on it. Leases compare
+ * times of different nodes' clocks: keep them in step (NTP), well within the lease time.
+ */
+public final class PgLeases implements Leases, AutoCloseable {
+    static final String CHANNEL = "mailferry_queue";
+    private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
+
+    private final DataSource db;
+    private final String node;
+    private final long leaseMillis;
+    private final Clock clock;
+    /** Messages this node leased, with the expiry it wrote. */
+    private final Map<QueueId, Long> held = new ConcurrentHashMap<>();
+    /** Whether this node should keep a message it accepts (it has an idle worker). */
+    private volatile BooleanSupplier room = () -> true;
+    private final Object wake = new Object();
+    private boolean woken;
+    private volatile boolean running = true;
+    private final ScheduledExecutorService renewal = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("lease-renewal").factory());
+    private Thread listener;
+
+    /** @param node this node's id, unique among live nodes (host, process, a random part) */
+    public PgLeases(DataSource db, String node, Duration leaseTime, Clock clock) {
+        this.db = db;
+        this.node = node;
+        this.leaseMillis = leaseTime.toMillis();
+        this.clock = clock;
+    }
+
+    /** Starts renewing leases and listening for notifications (the daemon; commands need neither). */
+    public PgLeases start() {
+        long every = Math.max(1, leaseMillis / 3);
+        renewal.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+        listener = Thread.ofVirtual().name("queue-listen").start(this::listen);
+        return this;
+    }
+
+    /** Asked at each commit: true keeps the new message for this node. */
+    public void keepWhen(BooleanSupplier hasRoom) {
+        this.room = hasRoom;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    /** The expiry to write with a message this node accepts, or 0 to leave it to any node. */
+    long leaseAtCommit(QueueId id) {
+        if (!room.getAsBoolean()) {
+            return 0;
+        }
+        long until = clock.millis() + leaseMillis;
+        held.put(id, until);
+        return until;
+    }
+
+    /** A commit failed: the lease it would have written is not held. */
+    void forget(QueueId id) {
+        held.remove(id);
+    }
+
+    @Override
+    public boolean take(QueueId id) throws IOException {
+        long now = clock.millis();
+        Long until = held.get(id);
+        if (until != null && until - now > leaseMillis / 2) {
+            return true; // leased at commit, or by a claim, recently enough: no round trip
+        }
+        long newUntil = now + leaseMillis;
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("UPDATE message SET lease_node = ?, lease_until_ms = ? "
+                     + "WHERE id = ? AND finished_ms IS NULL "
+                     + "AND (lease_node = ? OR lease_until_ms IS NULL OR lease_until_ms < ?)")) {
+            p.setString(1, node);
+            p.setLong(2, newUntil);
+            p.setString(3, id.value());
+            p.setString(4, node);
+            p.setLong(5, now);
+            if (p.executeUpdate() == 1) {
+                held.put(id, newUntil);
+                return true;
+            }
+            held.remove(id);
+            return false;
+        } catch (SQLException e) {
+            throw PgSpool.failure("cannot lease " + id, e);
+        }
+    }
+
+    @Override
+    public void release(QueueId id) {
+        held.remove(id);
+    }
+
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
+    public List<Envelope> claimDue(int max) throws IOException {
+        long now = clock.millis();
+        List<Envelope> out = new ArrayList<>();
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("UPDATE message m SET lease_node = ?, lease_until_ms = ? "
+                     + "FROM (SELECT id FROM message WHERE finished_ms IS NULL AND NOT held AND next_attempt_ms <= ? "
+                     + "AND (lease_until_ms IS NULL OR lease_until_ms < ?) ORDER BY next_attempt_ms LIMIT ? "
+                     + "FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.id, m.envelope")) {
+            p.setString(1, node);
+            p.setLong(2, now + leaseMillis);
+            p.setLong(3, now);
+            p.setLong(4, now);
+            p.setInt(5, max);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    QueueId id = new QueueId(r.getString(1));
+                    try {
+                        out.add(EnvelopeCodec.decode(r.getBytes(2)));
+                        held.put(id, now + leaseMillis);
+                    } catch (EnvelopeCodec.CorruptException e) {
+                        log.error("{}: unreadable envelope in the database, left alone: {}", id, e.getMessage());
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw PgSpool.failure("cannot claim due messages", e);
+        }
+        return out;
+    }
+
+    @Override
+    public void awaitWork(Duration max) throws InterruptedException {
+        long waitMillis = max.toMillis();
+        try {
+            long next = nextDue();
+            if (next > 0) {
+                waitMillis = Math.max(1, Math.min(waitMillis, next - clock.millis()));
+            }
+        } catch (IOException e) {
+            // the database is away: wait the whole interval, then try again
+        }
+        synchronized (wake) {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            while (!woken && running) {
+                long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                wake.wait(left);
+            }
+            woken = false;
+        }
+    }
+
+    /** The earliest next attempt among messages nobody holds (0: none). */
+    private long nextDue() throws IOException {
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("SELECT min(next_attempt_ms) FROM message "
+                     + "WHERE finished_ms IS NULL AND NOT held AND lease_until_ms IS NULL");
+             ResultSet r = p.executeQuery()) {
+            r.next();
+            return r.getLong(1);
+        } catch (SQLException e) {
+            throw PgSpool.failure("cannot read the next due time", e);
+        }
+    }
+
+    @Override
+    public int flushAll() throws IOException {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            int n;
+            try (PreparedStatement p = c.prepareStatement(
+                    "UPDATE message SET next_attempt_ms = ? WHERE finished_ms IS NULL AND next_attempt_ms > ?")) {
+                p.setLong(1, clock.millis());
+                p.setLong(2, clock.millis());
+                n = p.executeUpdate();
+            }
+            notifyOthers(c);
+            c.commit();
+            return n;
+        } catch (SQLException e) {
+            throw PgSpool.failure("cannot flush the queue", e);
+        }
+    }
+
+    /** Within a transaction: every node's {@link #awaitWork} wakes when it commits. */
+    static void notifyOthers(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("NOTIFY " + CHANNEL);
+        }
+    }
+
+    /** Extends the leases of the messages this node is working on. */
+    private void renew() {
+        if (held.isEmpty()) {
+            return;
+        }
+        long until = clock.millis() + leaseMillis;
+        List<QueueId> ids = List.copyOf(held.keySet());
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("UPDATE message SET lease_until_ms = ? "
+                     + "WHERE lease_node = ? AND id = ANY(?) AND finished_ms IS NULL RETURNING id")) {
+            Array array = c.createArrayOf("text", ids.stream().map(QueueId::value).toArray());
+            p.setLong(1, until);
+            p.setString(2, node);
+            p.setArray(3, array);
+            List<QueueId> renewed = new ArrayList<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    renewed.add(new QueueId(r.getString(1)));
+                }
+            }
+            for (QueueId id : renewed) {
+                held.computeIfPresent(id, (k, v) -> until);
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn("cannot renew this node's leases ({} message(s)): {}", ids.size(), e.toString());
+        }
+    }
+
+    /** LISTEN on one connection of the pool; reconnects after a failure. */
+    private void listen() {
+        while (running) {
+            try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+                s.execute("LISTEN " + CHANNEL);
+                PGConnection pg = c.unwrap(PGConnection.class);
+                signal(); // (re)connected: whatever was announced meanwhile is looked at now
+                while (running) {
+                    PGNotification[] got = pg.getNotifications(1000);
+                    if (got != null && got.length > 0) {
+                        signal();
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (running) {
+                    log.debug("queue notifications: {}", e.toString());
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    private void signal() {
+        synchronized (wake) {
+            woken = true;
+            wake.notifyAll();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        renewal.shutdownNow();
+        signal();
+        if (listener != null) {
+            listener.interrupt();
+        }
+    }
+}
