@@ -159,7 +159,8 @@ public final class ConfigLoader {
                 duration(Key.RELAY_SITE_BACKOFF_MAX),
                 duration(Key.RELAY_TRANSACTION_TIMEOUT),
                 duration(Key.RELAY_REPLY_TRANSFER_TIMEOUT),
-                dnsServers(), limits(), quotaResetTime());
+                dnsServers(), limits(), quotaResetTime(), senderRelays(),
+                new RelaySecurityReader(this).bool(Key.RELAY_SENDER_DEPENDENT_AUTHENTICATION));
         if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
             throw at(Key.RELAY_SITE_BACKOFF_MAX,
                     "relay.site_backoff_max must not be shorter than relay.site_backoff_min");
@@ -526,6 +527,23 @@ public final class ConfigLoader {
             return RateLimits.withRate(raw(Key.RELAY_MESSAGE_RATE).toString(), recipients, connections);
         } catch (IllegalArgumentException e) {
             throw at(Key.RELAY_MESSAGE_RATE, Key.RELAY_MESSAGE_RATE.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** relay.sender_relay_map, read as a Postfix sender_dependent_relayhost_maps text file. */
+    private List<SenderRelayMap.Entry> senderRelays() throws ConfigException {
+        String s = string(Key.RELAY_SENDER_RELAY_MAP, "").strip();
+        if (s.isEmpty()) {
+            return List.of();
+        }
+        Path file = pathOf(Key.RELAY_SENDER_RELAY_MAP, s);
+        try {
+            return SenderRelayMap.parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw at(Key.RELAY_SENDER_RELAY_MAP, "relay.sender_relay_map: no such file " + file + "; create it "
+                    + "(lines 'sender@domain [smarthost]:port') or remove the key");
+        } catch (IOException e) {
+            throw at(Key.RELAY_SENDER_RELAY_MAP, "relay.sender_relay_map: cannot read " + file + ": " + e.getMessage());
         }
     }
 

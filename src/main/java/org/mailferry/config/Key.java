@@ -106,6 +106,12 @@ public record Key(String name, String defaultValue, String description) {
             "most simultaneous connections to the smarthost; 0: up to relay.concurrency");
     public static final Key RELAY_QUOTA_RESET_TIME = new Key("relay.quota_reset_time", "00:00",
             "HH:MM (UTC) at which a day's recipient count starts again, and a daily quota reply's pause ends");
+    public static final Key RELAY_SENDER_RELAY_MAP = new Key("relay.sender_relay_map", "(none: every sender uses relay.smarthost)",
+            "file of 'sender@domain|@domain|<>  [smarthost]:port  [message_rate=.. recipient_daily_limit=.. connection_limit=..]' "
+                    + "lines (Postfix's sender_dependent_relayhost_maps): the smarthost for each envelope sender");
+    public static final Key RELAY_SENDER_DEPENDENT_AUTHENTICATION = new Key("relay.sender_dependent_authentication",
+            "false", "look credentials up by envelope sender (address, then @domain) in relay.authinfo/relay.sasl_passwd "
+                    + "before the smarthost (Postfix's smtp_sender_dependent_authentication)");
     public static final Key ADMIN_LISTEN = new Key("admin.listen", "127.0.0.1:2526",
             "address:port of the admin HTTP API (status, queue commands, /metrics); \"off\" disables it");
     public static final Key ADMIN_HISTORY_RETENTION = new Key("admin.history_retention", "7d",
@@ -228,7 +234,8 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT,
             RELAY_REPLY_TRANSFER_TIMEOUT, RELAY_TRANSACTION_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS,
-            RELAY_MESSAGE_RATE, RELAY_RECIPIENT_DAILY_LIMIT, RELAY_CONNECTION_LIMIT, RELAY_QUOTA_RESET_TIME, RELAY_TLS,
+            RELAY_MESSAGE_RATE, RELAY_RECIPIENT_DAILY_LIMIT, RELAY_CONNECTION_LIMIT, RELAY_QUOTA_RESET_TIME,
+            RELAY_SENDER_RELAY_MAP, RELAY_SENDER_DEPENDENT_AUTHENTICATION, RELAY_TLS,
             RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,

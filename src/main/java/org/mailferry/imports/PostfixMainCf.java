@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import org.mailferry.config.AuthinfoEntry;
 import org.mailferry.config.Key;
+import org.mailferry.config.ConfigException;
+import org.mailferry.config.SenderRelayMap;
 import org.mailferry.config.Smarthost;
 import org.mailferry.imports.MainCf.Parameter;
 
@@ -66,10 +68,13 @@ final class PostfixMainCf {
                 }
             }
             case "smtp_tls_CAfile" -> caFile(d, v);
-            case "sender_dependent_relayhost_maps", "smtp_sender_dependent_authentication",
-                 "sender_dependent_default_transport_maps" -> t.notYet(d, "Mailferry sends every message through "
-                    + "one smarthost (relays per sender: issue 15)", "send each sender's mail through its own "
-                    + "Mailferry, or route it on the smarthost, meanwhile");
+            case "sender_dependent_relayhost_maps" -> senderRelays(d, v);
+            case "smtp_sender_dependent_authentication" -> t.setBoolean(d, "relay.sender_dependent_authentication",
+                    yes(v), yes(v) ? "credentials are looked up by envelope sender (address, then @domain) in "
+                    + "relay.sasl_passwd before the smarthost" : "credentials by smarthost only (the default)");
+            case "sender_dependent_default_transport_maps" -> t.notYet(d, "Mailferry chooses a smarthost per "
+                    + "sender (relay.sender_relay_map), not a transport", "turn the transports into smarthosts in "
+                    + "relay.sender_relay_map");
             case "smtp_generic_maps" -> genericMaps(d, v);
             case "masquerade_domains" -> masqueradeDomains(d, v);
             case "masquerade_classes" -> masqueradeClasses(d, v);
@@ -151,17 +156,29 @@ final class PostfixMainCf {
         t.set(d, "relay.sasl_passwd", text.toString(), "the text file beside the map, read as it is (no postmap); "
                 + Credentials.describe(entries, smarthosts) + (maps.size() > 1 ? "; the other maps (" + String.join(
                 ", ", maps.subList(1, maps.size())) + ") are not read: merge them into this file" : "")
-                + (entries.size() < lines(text) ? "; per-sender entries (user@domain) are skipped: relays per "
-                + "sender are issue 15" : ""));
+                + (entries.stream().anyMatch(e -> e.host().contains("@")) ? "; per-sender entries (user@domain, "
+                + "@domain) are used " + (yes(cf.value("smtp_sender_dependent_authentication")) ? "first, by envelope "
+                + "sender" : "only with smtp_sender_dependent_authentication = yes") : ""));
     }
 
-    private static int lines(Path text) throws ImportException {
+    /** sender_dependent_relayhost_maps: the text file beside the map, checked as Mailferry reads it. */
+    private void senderRelays(Directive d, String v) throws ImportException {
+        List<String> maps = List.of(v.strip().split("[\\s,]+"));
+        Path text = MapFile.postfix(d, maps.get(0));
+        List<SenderRelayMap.Entry> entries;
         try {
-            return (int) Files.readAllLines(text, StandardCharsets.UTF_8).stream()
-                    .filter(l -> !l.isBlank() && !l.strip().startsWith("#")).count();
+            entries = SenderRelayMap.parse(text.toString(), Files.readString(text, StandardCharsets.UTF_8));
+        } catch (ConfigException e) {
+            throw ImportException.at(d, "sender_dependent_relayhost_maps: " + e.getMessage());
         } catch (IOException e) {
             throw new ImportException(text + ": cannot read it: " + e.getMessage(), ImportException.EX_CONFIG);
         }
+        List<String> each = entries.stream().map(e -> e.key() + " via " + (e.smarthosts().isEmpty()
+                ? "relay.smarthost" : String.join(", ", e.smarthosts().stream().map(Smarthost::spec).toList())))
+                .toList();
+        t.set(d, "relay.sender_relay_map", text.toString(), "the text file beside the map, read as it is (no "
+                + "postmap): " + String.join("; ", each) + (maps.size() > 1 ? "; the other maps (" + String.join(", ",
+                maps.subList(1, maps.size())) + ") are not read: merge them into this file" : ""));
     }
 
     private void mechanisms(Directive d, String v) {

@@ -35,6 +35,11 @@ public final class Translation {
         put(d, key, Long.toString(value), Long.toString(value), note);
     }
 
+    /** Sets {@code key} to true or false. */
+    void setBoolean(Directive d, String key, boolean value, String note) {
+        put(d, key, Boolean.toString(value), Boolean.toString(value), note);
+    }
+
     /** Sets {@code key} to a list of strings. */
     void setList(Directive d, String key, List<String> values, String note) {
         List<String> quoted = values.stream().map(Translation::quote).toList();
