@@ -40,6 +40,28 @@ mf_parse() {
 
 mf_record() { echo "$*" >> "$MANIFEST"; }
 
+# The config both 'install' and the Debian package (bin/lib/package.sh) start with; $1: the docs' directory.
+mf_default_config() {
+  cat <<TOML
+# Mailferry configuration: every key and its default in $1/configuration.md.
+# After a change: mailferry config check, then systemctl reload mailferry.
+[queue]
+spool = "/var/spool/mailferry"
+
+[smtpd]
+# Where PHPMailer, Net::SMTP and Ruby's mail look by default; the unit grants only
+# CAP_NET_BIND_SERVICE for it ($1/operations.md, "Port 25").
+listen = "127.0.0.1:25"
+
+[relay]
+# smarthost = "smtp:[smtp.example.com]:587"
+# authinfo = "/etc/mail/authinfo"   # mode 600, owned by mailferry
+
+[sendmail]
+# origin_domain = "example.com"   # default: the host name
+TOML
+}
+
 mf_link() { # NAME LINK: make LINK run our command
   local name=$1 link=$2 target=/usr/lib/mailferry/bin/$1
   if [ "$MF_DPKG" = 1 ]; then
@@ -109,22 +131,7 @@ mailferry_install() {
 
   mkdir -p "$R/etc/mailferry"
   if [ ! -e "$R/etc/mailferry/mailferry.toml" ]; then
-    cat > "$R/etc/mailferry/mailferry.toml" <<'TOML'
-# Mailferry configuration: every key and its default in /usr/lib/mailferry/docs/configuration.md.
-[queue]
-spool = "/var/spool/mailferry"
-
-[smtpd]
-# Where PHPMailer, Net::SMTP and Ruby's mail look by default; the unit grants only
-# CAP_NET_BIND_SERVICE for it (/usr/lib/mailferry/docs/operations.md, "Port 25").
-listen = "127.0.0.1:25"
-
-[relay]
-# smarthost = "smtp:[smtp.example.com]:587"
-
-[sendmail]
-# origin_domain = "example.com"   # default: the host name
-TOML
+    mf_default_config /usr/lib/mailferry/docs > "$R/etc/mailferry/mailferry.toml"
     mf_record "config /etc/mailferry/mailferry.toml"
   fi
 

@@ -376,6 +376,9 @@ int main(int argc, char **argv) {
         if (fcntl(i, F_GETFD) < 0 && open("/dev/null", O_RDWR) != i) die(EX_TEMPFAIL, "cannot open /dev/null", errno);
     if (!strcmp(base, "mailq") || !strcmp(base, "newaliases") || argc - 1 > MAX_ARGS || !plain_send(argc, argv, &config_opt))
         jvm();
+    /* MAILFERRY_* overrides of the keys the command reads: the Java command applies them (SendmailConfig) */
+    if (getenv("MAILFERRY_QUEUE_SPOOL") || getenv("MAILFERRY_SMTPD_HOSTNAME") || getenv("MAILFERRY_SENDMAIL_ORIGIN_DOMAIN"))
+        jvm();
     name = config_opt ? config_opt : getenv("MAILFERRY_CONFIG") ? getenv("MAILFERRY_CONFIG") : "";
     char default_spool[PATH_MAX + 16], summary[PATH_MAX + 48];
     if (!find_home()) jvm();

@@ -54,6 +54,7 @@ import org.mailferry.queue.SyncThreads;
 import org.mailferry.submission.AuthFailures;
 import org.mailferry.submission.ConnectionSlots;
 import org.mailferry.submission.HeaderRules;
+import org.mailferry.submission.ListenerTls;
 import org.mailferry.submission.LocalSubmission;
 import org.mailferry.submission.PasswordChecks;
 import org.mailferry.submission.Pickup;
@@ -119,7 +120,12 @@ public final class Mailferry implements AutoCloseable {
         sites = delivery.sites();
         admin = new AdminServer(spool, spool, control, this::metricsText, config.queue().spool(),
                 new AdminServer.Access(config.admin().group(), Stream.concat(config.admin().hostNames().stream(),
-                        Stream.of(config.smtpd().hostname())).toList()), clock);
+                        Stream.of(config.smtpd().hostname())).toList(), config.admin().tlsCert() == null ? null
+                        : ListenerTls.load(config.admin().tlsCert(), config.admin().tlsKey(), "admin")),
+                new AdminServer.Live(sites::down, () -> current.relay().smarthosts().stream().map(Object::toString).toList(),
+                        spool::count), clock);
+        events.add(admin.consoleListener());
+        webhooks.onAnswer(admin::webhookAnswered);
         SessionSettings settings = sessionSettings(config, clock);
         listener = new SmtpListener(settings,
                 new ConnectionSlots(config.smtpd().maxConnections(), config.smtpd().mynetworksReservedConnections()),

@@ -27,7 +27,7 @@ class HelpVersionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd", "import"})
+    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd", "import", "reload"})
     void eachCommandPrintsItsUsage(String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(out()).startsWith("usage: mailferry " + command);
@@ -38,10 +38,24 @@ class HelpVersionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd", "import", "--version"})
+    @ValueSource(strings = {"serve", "queue", "status", "check", "config", "passwd", "import", "reload",
+            "--version"})
     void versionIsTheProjectVersion(String command) {
         assertThat(command.equals("--version") ? run(command) : run(command, "--version")).isZero();
         assertThat(out()).matches("mailferry [0-9]+\\.[0-9]+\\.[0-9]+(-SNAPSHOT)?\n");
+    }
+
+    /** The launcher's own commands (bin/mailferry, shell): usage on stdout, exit 0, nothing done. */
+    @ParameterizedTest
+    @ValueSource(strings = {"install", "uninstall", "package"})
+    void theLaunchersCommandsPrintTheirUsage(String command) throws Exception {
+        for (String flag : List.of("--help", "-h")) {
+            Process p = new ProcessBuilder("bin/mailferry", command, "--root", "/nonexistent", flag)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(text).isZero();
+            assertThat(text).startsWith("usage: mailferry " + command + " [");
+        }
     }
 
     @ParameterizedTest

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.mailferry.delivery.QueueControl;
+import org.mailferry.delivery.Sites;
 import org.mailferry.message.QueueId;
 import org.mailferry.notify.Json;
 import org.mailferry.queue.History;
@@ -61,13 +62,35 @@ public final class AdminServer implements AutoCloseable {
      *
      * @param group     admin.group ("" for none): may read the token file
      * @param hostNames the names the Host header may carry besides the listener's own address and localhost
+     * @param tls       null: plain HTTP (a loopback listener); else HTTPS with this context (admin.tls_cert)
      */
-    public record Access(String group, List<String> hostNames) {
+    public record Access(String group, List<String> hostNames, javax.net.ssl.SSLContext tls) {
     }
 
+    /**
+     * What the web console shows besides the spool.
+     *
+     * @param down       the smarthost addresses down now
+     * @param smarthosts the configured smarthosts as written (the reloaded ones after a reload)
+     * @param queueSize  messages queued now (sampled for the chart)
+     */
+    public record Live(Supplier<List<Sites.Down>> down, Supplier<List<String>> smarthosts,
+                       java.util.function.LongSupplier queueSize) {
+    }
+
+    /** How often the queue's size is sampled for the console's chart. */
+    static final java.time.Duration SAMPLE = java.time.Duration.ofSeconds(15);
+    private final Live live;
+    private final ConsoleEvents consoleEvents;
+    private final QueueRows rows;
+    private java.util.concurrent.ScheduledExecutorService sampler;
+
     public AdminServer(Spool spool, History history, QueueControl control, Supplier<String> metrics, Path spoolRoot,
-            Access access, java.time.Clock clock) {
+            Access access, Live live, java.time.Clock clock) {
         this.clock = clock;
+        this.live = live;
+        this.rows = new QueueRows(spool, clock);
+        this.consoleEvents = new ConsoleEvents(new MinuteCounters(), clock, rows::changed);
         this.spool = spool;
         this.history = history;
         this.control = control;
@@ -80,10 +103,20 @@ public final class AdminServer implements AutoCloseable {
         InetSocketAddress at = listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort())
                 : listen;
         String token = AdminToken.create(spoolRoot, access.group());
-        server = HttpServer.create(at, 50);
+        boolean tls = access.tls() != null;
+        if (tls) {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(at, 50);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(access.tls()));
+            server = https;
+        } else {
+            server = HttpServer.create(at, 50);
+        }
         check = new RequestCheck(token, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
-                access.hostNames()), server.getAddress().getPort());
-        console = new Console(new ConsoleSessions(clock), new QueueRows(spool, clock), token, false);
+                access.hostNames()), server.getAddress().getPort(), tls);
+        console = new Console(new ConsoleSessions(clock), rows,
+                new Console.Sources(spool, history, control, consoleEvents, live.down(), live.smarthosts()), token, tls);
+        sampler = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("console-sample").factory());
+        sampler.scheduleAtFixedRate(this::sample, 0, SAMPLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -228,8 +261,29 @@ public final class AdminServer implements AutoCloseable {
         return Answer.json(code, Json.object().field(code == 200 ? "result" : "error", r.text()).end());
     }
 
+    /** Hears the daemon's events for the console (timeline, live feed, charts). */
+    public org.mailferry.notify.EventListener consoleListener() {
+        return consoleEvents;
+    }
+
+    /** A webhook POST's answer, for the console's message view. */
+    public void webhookAnswered(org.mailferry.notify.Webhooks.Answer a) {
+        consoleEvents.webhook(a);
+    }
+
+    private void sample() {
+        try {
+            consoleEvents.counters().queueSize(clock.instant(), live.queueSize().getAsLong());
+        } catch (RuntimeException e) {
+            log.warn("console: queue size not sampled: {}", e.toString());
+        }
+    }
+
     @Override
     public void close() {
+        if (sampler != null) {
+            sampler.shutdownNow();
+        }
         if (server != null) {
             server.stop(0);
             executor.shutdownNow();

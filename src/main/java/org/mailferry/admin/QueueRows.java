@@ -15,14 +15,20 @@ import org.mailferry.message.Recipient;
 import org.mailferry.queue.Spool;
 
 /**
- * The console's queue table: one small row per queued message, read from the spool at most once per
- * {@link #FRESH} (and again after an action), so that paging, filtering and sorting 100,000 messages
- * happen in memory on the server and the browser gets one page. A row holds what the table shows,
- * never a body or headers.
+ * The console's queue table: one small row per queued message, read from the spool into memory, so
+ * that paging, filtering and sorting 100,000 messages happen on the server and the browser gets one
+ * page. A row holds what the table shows, never a body or headers. The rows are read again when an
+ * event or an action changed the queue (at most once per {@link #QUIET}, so a busy relay does not
+ * make every page request read the whole spool), and at least every {@link #FRESH} (changes no
+ * event tells of: a hold through the API).
  */
 final class QueueRows {
     /** How long one reading of the spool answers queries. */
     static final Duration FRESH = Duration.ofSeconds(2);
+    /** How a route quota's wait reads on the envelope (delivery/QueueRunner.throttle). */
+    static final String THROTTLED = "throttled until ";
+    /** The least time between two readings of the spool. */
+    static final Duration QUIET = Duration.ofMillis(250);
 
     /** One queued message, as the table shows it. */
     record Row(String id, Instant arrival, String sender, List<String> recipients, long size, String state,
@@ -33,16 +39,18 @@ final class QueueRows {
     private final Clock clock;
     private List<Row> rows;
     private Instant readAt;
+    private volatile boolean changed;
 
     QueueRows(Spool spool, Clock clock) {
         this.spool = spool;
         this.clock = clock;
     }
 
-    /** The rows, read again when older than {@link #FRESH} or after {@link #stale()}. */
+    /** The rows, read again when older than {@link #FRESH}, or {@link #QUIET} after a change. */
     synchronized List<Row> rows() throws IOException {
         Instant now = clock.instant();
-        if (rows == null || readAt.plus(FRESH).isBefore(now)) {
+        if (rows == null || readAt.plus(FRESH).isBefore(now) || changed && !readAt.plus(QUIET).isAfter(now)) {
+            changed = false;
             List<Row> read = new ArrayList<>();
             spool.forEach(e -> read.add(row(e)));
             rows = List.copyOf(read);
@@ -51,9 +59,14 @@ final class QueueRows {
         return rows;
     }
 
-    /** The next query reads the spool again (after an action changed it). */
+    /** The next query reads the spool again (an action changed it). */
     synchronized void stale() {
         rows = null;
+    }
+
+    /** The queue changed (an event): the next query after {@link #QUIET} reads the spool again. */
+    void changed() {
+        changed = true;
     }
 
     static Row row(Envelope e) {
@@ -65,7 +78,7 @@ final class QueueRows {
                 rcpts.add(r.address().value());
                 if (!r.lastReply().isEmpty()) {
                     lastReply = r.lastReply();
-                    suspended |= r.lastReply().contains(Sites.SUSPENDED);
+                    suspended |= r.lastReply().contains(Sites.SUSPENDED) || r.lastReply().startsWith(THROTTLED);
                 }
             }
         }

@@ -31,11 +31,21 @@ final class RequestCheck {
     private final String token;
     private final Set<String> names;
     private final int port;
+    private final String scheme;
 
     RequestCheck(String token, Set<String> names, int port) {
         this.token = token;
         this.names = names;
         this.port = port;
+        this.scheme = "http://";
+    }
+
+    /** @param tls the listener speaks HTTPS: a browser's Origin is then https://... */
+    RequestCheck(String token, Set<String> names, int port, boolean tls) {
+        this.token = token;
+        this.names = names;
+        this.port = port;
+        this.scheme = tls ? "https://" : "http://";
     }
 
     /** The names the listener at {@code bound} answers to ({@code listen} as configured, plus {@code more}). */
@@ -93,7 +103,7 @@ final class RequestCheck {
                     + "a real name for this listener goes in admin.host_names");
         }
         String origin = headers.getFirst("Origin");
-        if (origin != null && !(origin.startsWith("http://") && ownAuthority(origin.substring(7)))) {
+        if (origin != null && !(origin.startsWith(scheme) && ownAuthority(origin.substring(scheme.length())))) {
             return new Refusal(403, "requests from web pages are refused (Origin '" + printable(origin) + "')");
         }
         boolean open = method.equals("GET") && (path.equals("/health") || path.equals("/metrics"));

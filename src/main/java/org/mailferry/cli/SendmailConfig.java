@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.mailferry.config.ConfigException;
 import org.mailferry.config.DefaultSpool;
+import org.mailferry.config.Environment;
 import org.mailferry.config.Hostname;
 import org.mailferry.config.Key;
 import org.mailferry.config.Toml;
@@ -31,7 +32,35 @@ record SendmailConfig(Path spool, String originDomain, String hostname) {
     }
 
     static SendmailConfig load(String file) throws MissingException, ConfigException {
-        String name = file != null ? file : System.getenv("MAILFERRY_CONFIG");
+        return load(file, System.getenv());
+    }
+
+    /**
+     * As serve does, the MAILFERRY_* variables win over the file: MAILFERRY_QUEUE_SPOOL,
+     * MAILFERRY_SMTPD_HOSTNAME, MAILFERRY_SENDMAIL_ORIGIN_DOMAIN (the native client leaves a
+     * process with any of them to this command).
+     */
+    static SendmailConfig load(String file, Map<String, String> env) throws MissingException, ConfigException {
+        SendmailConfig c = fromFile(file, env);
+        Map<String, String> set = Environment.keys(env);
+        String spool = set.get(Key.QUEUE_SPOOL.name());
+        String hostname = set.get(Key.SMTPD_HOSTNAME.name());
+        String origin = set.get(Key.SENDMAIL_ORIGIN_DOMAIN.name());
+        if (origin != null && !Key.isDomainName(origin)) {
+            throw new ConfigException(Environment.variable(Key.SENDMAIL_ORIGIN_DOMAIN) + ": "
+                    + Key.SENDMAIL_ORIGIN_DOMAIN.name() + " must be a domain name such as \"example.com\"");
+        }
+        if (spool == null && hostname == null && origin == null) {
+            return c;
+        }
+        return new SendmailConfig(spool != null ? Path.of(spool) : c.spool(),
+                origin != null ? origin : hostname != null && c.originDomain().equals(c.hostname()) ? hostname
+                        : c.originDomain(), hostname != null ? hostname : c.hostname());
+    }
+
+    private static SendmailConfig fromFile(String file, Map<String, String> env) throws MissingException,
+            ConfigException {
+        String name = file != null ? file : env.get("MAILFERRY_CONFIG");
         String text = null;
         if (name != null && !name.isEmpty()) {
             try {

@@ -48,12 +48,15 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      * @param dnsServers empty: the name servers of /etc/resolv.conf
      * @param limits     the smarthost route's quotas (relay.message_rate and the rest)
      * @param quotaResetTime when (UTC) a day's quotas start again
+     * @param senderRelays relay.sender_relay_map's entries, in file order; empty: none
+     * @param senderDependentAuthentication credentials looked up by envelope sender first
      */
     public record Relay(List<Smarthost> smarthosts, String heloName, Duration connectTimeout,
                         Duration commandTimeout, int concurrency, Duration connectionReuseTime,
                         RelaySecurity security, Duration siteBackoffMin, Duration siteBackoffMax,
                         Duration transactionTimeout, Duration replyTransferTimeout,
-                        List<InetSocketAddress> dnsServers, RateLimits limits, java.time.LocalTime quotaResetTime) {
+                        List<InetSocketAddress> dnsServers, RateLimits limits, java.time.LocalTime quotaResetTime,
+                        List<SenderRelayMap.Entry> senderRelays, boolean senderDependentAuthentication) {
     }
 
     /**
@@ -61,8 +64,9 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      * @param group      "" when no admin group is configured
      * @param mailqUsers "anyone" or user names
      */
+    /** @param tlsCert null: plain HTTP (only allowed on a loopback address), else HTTPS with tlsKey */
     public record Admin(InetSocketAddress listen, Duration historyRetention, String group, List<String> mailqUsers,
-                        List<String> hostNames) {
+                        List<String> hostNames, Path tlsCert, Path tlsKey) {
     }
 
     /** @param secretFile null: requests are not signed */

@@ -159,7 +159,8 @@ public final class ConfigLoader {
                 duration(Key.RELAY_SITE_BACKOFF_MAX),
                 duration(Key.RELAY_TRANSACTION_TIMEOUT),
                 duration(Key.RELAY_REPLY_TRANSFER_TIMEOUT),
-                dnsServers(), limits(), quotaResetTime());
+                dnsServers(), limits(), quotaResetTime(), senderRelays(),
+                new RelaySecurityReader(this).bool(Key.RELAY_SENDER_DEPENDENT_AUTHENTICATION));
         if (relay.siteBackoffMax().compareTo(relay.siteBackoffMin()) < 0) {
             throw at(Key.RELAY_SITE_BACKOFF_MAX,
                     "relay.site_backoff_max must not be shorter than relay.site_backoff_min");
@@ -209,9 +210,40 @@ public final class ConfigLoader {
                         + group + ") and add the service user to it, or remove admin.group");
             }
         }
-        return new Config.Admin(listen.equals("off") ? null : address(Key.ADMIN_LISTEN),
-                duration(Key.ADMIN_HISTORY_RETENTION), group, strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")),
-                strings(Key.ADMIN_HOST_NAMES, List.of()));
+        Path cert = path(Key.ADMIN_TLS_CERT);
+        Path key = path(Key.ADMIN_TLS_KEY);
+        if ((cert == null) != (key == null)) {
+            throw at(cert == null ? Key.ADMIN_TLS_KEY : Key.ADMIN_TLS_CERT,
+                    "admin.tls_cert and admin.tls_key go together; set both or neither");
+        }
+        java.net.InetSocketAddress at = listen.equals("off") ? null : address(Key.ADMIN_LISTEN);
+        if (at != null && cert == null && !loopback(at)) {
+            throw at(Key.ADMIN_LISTEN, "admin.listen " + at.getHostString() + ":" + at.getPort()
+                    + " is not a loopback address: the admin token and the console's session cookie would cross "
+                    + "the network in clear; set admin.tls_cert and admin.tls_key (PEM) for HTTPS, or listen on "
+                    + "127.0.0.1 and reach it through an SSH tunnel");
+        }
+        return new Config.Admin(at, duration(Key.ADMIN_HISTORY_RETENTION), group,
+                strings(Key.ADMIN_MAILQ_USERS, List.of("anyone")), strings(Key.ADMIN_HOST_NAMES, List.of()), cert, key);
+    }
+
+    /** Whether the listener is reachable from this machine only (a wildcard is not). */
+    private static boolean loopback(java.net.InetSocketAddress a) {
+        if (a.getAddress() != null) {
+            return a.getAddress().isLoopbackAddress();
+        }
+        String h = a.getHostString();
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.matches("[0-9.]+") || h.contains(":")) {
+            try {
+                return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+        return h.equalsIgnoreCase("localhost"); // any other name may resolve anywhere: HTTPS
     }
 
     private Config.Webhook webhook() throws ConfigException {
@@ -495,6 +527,23 @@ public final class ConfigLoader {
             return RateLimits.withRate(raw(Key.RELAY_MESSAGE_RATE).toString(), recipients, connections);
         } catch (IllegalArgumentException e) {
             throw at(Key.RELAY_MESSAGE_RATE, Key.RELAY_MESSAGE_RATE.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** relay.sender_relay_map, read as a Postfix sender_dependent_relayhost_maps text file. */
+    private List<SenderRelayMap.Entry> senderRelays() throws ConfigException {
+        String s = string(Key.RELAY_SENDER_RELAY_MAP, "").strip();
+        if (s.isEmpty()) {
+            return List.of();
+        }
+        Path file = pathOf(Key.RELAY_SENDER_RELAY_MAP, s);
+        try {
+            return SenderRelayMap.parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw at(Key.RELAY_SENDER_RELAY_MAP, "relay.sender_relay_map: no such file " + file + "; create it "
+                    + "(lines 'sender@domain [smarthost]:port') or remove the key");
+        } catch (IOException e) {
+            throw at(Key.RELAY_SENDER_RELAY_MAP, "relay.sender_relay_map: cannot read " + file + ": " + e.getMessage());
         }
     }
 

@@ -52,6 +52,12 @@ public final class ConfigText {
             return "# " + name + " = (secret, not shown; set " + (source != null ? "by " + source
                     : "in " + e.file() + ":" + v.line()) + ")";
         }
+        if (v != null && k.equals(Key.WEBHOOK_URL)) {
+            Object masked = maskUrls(v.value());
+            String note = masked.equals(v.value()) ? "" : "credentials in the URL masked";
+            note = source == null ? note : note.isEmpty() ? source : source + "; " + note;
+            return name + " = " + value(k, masked, v.line() == 0) + (note.isEmpty() ? "" : "  # " + note);
+        }
         if (v != null) {
             return name + " = " + value(k, v.value(), v.line() == 0) + (source != null ? "  # " + source : "");
         }
@@ -96,6 +102,38 @@ public final class ConfigText {
             return "[" + String.join(", ", items) + "]";
         }
         return String.valueOf(o);
+    }
+
+    /** Query parameters whose values are credentials in webhook URLs (a token, key, signature, password). */
+    private static final java.util.regex.Pattern SECRET_PARAMETER = java.util.regex.Pattern.compile(
+            "(?i)([?&](?:[a-z0-9_.-]*(?:token|key|secret|sig|signature|password|passwd|pass|auth|code|credential)"
+                    + "[a-z0-9_.-]*)=)[^&#]*");
+    /** The password of a URL's user information: scheme://user:PASSWORD@host. */
+    private static final java.util.regex.Pattern URL_PASSWORD = java.util.regex.Pattern.compile(
+            "^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:?#]*:)[^/@?#]*@");
+
+    /**
+     * A webhook URL (or a list of them, or TOML list text) with its credentials replaced by
+     * "***": the password of user information and the values of query parameters named like a
+     * token, key, secret, signature or password. A secret in the path itself cannot be told from
+     * a path and stays (keep such URLs in the environment, MAILFERRY_WEBHOOK_URL).
+     */
+    static Object maskUrls(Object value) {
+        if (value instanceof List<?> list) {
+            return list.stream().map(ConfigText::maskUrls).toList();
+        }
+        if (value instanceof String text && text.strip().startsWith("[")) { // a list from the environment
+            try {
+                return maskUrls(Toml.parse("", "x = " + text.strip()).get("x").value());
+            } catch (ConfigException | RuntimeException notToml) {
+                return SECRET_PARAMETER.matcher(text).replaceAll("$1***");
+            }
+        }
+        if (value instanceof String url) {
+            String m = URL_PASSWORD.matcher(url).replaceFirst("$1***@");
+            return SECRET_PARAMETER.matcher(m).replaceAll("$1***");
+        }
+        return value;
     }
 
     /** A TOML basic string. */

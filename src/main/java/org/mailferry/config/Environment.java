@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * (owner, mode 600). A variable that looks like a key but names none is an error (a typo would
  * otherwise be ignored); the launcher's own variables are left alone.
  */
-final class Environment {
+public final class Environment {
     /**
      * The launcher's variables that start like a section (bin/lib/env.sh), and the log level
      * logback.xml reads; never keys.
@@ -35,8 +35,20 @@ final class Environment {
     }
 
     /** The variable that sets {@code key}: MAILFERRY_ and the name in capitals, '.' as '_'. */
-    static String variable(Key key) {
+    public static String variable(Key key) {
         return PREFIX + key.name().replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * The keys {@code env}'s MAILFERRY_* variables set, key name to value (the sendmail command's
+     * few keys); validated as for serve: an error names the variable and the fix.
+     */
+    public static Map<String, String> keys(Map<String, String> env) throws ConfigException {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Setting s : read(env)) {
+            out.put(s.key().name(), s.value());
+        }
+        return out;
     }
 
     /** The settings among {@code env}, in the variables' order; an error names the variable and the fix. */

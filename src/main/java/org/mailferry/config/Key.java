@@ -106,6 +106,12 @@ public record Key(String name, String defaultValue, String description) {
             "most simultaneous connections to the smarthost; 0: up to relay.concurrency");
     public static final Key RELAY_QUOTA_RESET_TIME = new Key("relay.quota_reset_time", "00:00",
             "HH:MM (UTC) at which a day's recipient count starts again, and a daily quota reply's pause ends");
+    public static final Key RELAY_SENDER_RELAY_MAP = new Key("relay.sender_relay_map", "(none: every sender uses relay.smarthost)",
+            "file of 'sender@domain|@domain|<>  [smarthost]:port  [message_rate=.. recipient_daily_limit=.. connection_limit=..]' "
+                    + "lines (Postfix's sender_dependent_relayhost_maps): the smarthost for each envelope sender");
+    public static final Key RELAY_SENDER_DEPENDENT_AUTHENTICATION = new Key("relay.sender_dependent_authentication",
+            "false", "look credentials up by envelope sender (address, then @domain) in relay.authinfo/relay.sasl_passwd "
+                    + "before the smarthost (Postfix's smtp_sender_dependent_authentication)");
     public static final Key ADMIN_LISTEN = new Key("admin.listen", "127.0.0.1:2526",
             "address:port of the admin HTTP API (status, queue commands, /metrics); \"off\" disables it");
     public static final Key ADMIN_HISTORY_RETENTION = new Key("admin.history_retention", "7d",
@@ -119,6 +125,11 @@ public record Key(String name, String defaultValue, String description) {
     public static final Key ADMIN_HOST_NAMES = new Key("admin.host_names", "[]",
             "more names the admin API answers to in the Host header (a DNS name, a proxy's); its own address, "
             + "localhost and smtpd.hostname always");
+    public static final Key ADMIN_TLS_CERT = new Key("admin.tls_cert", "(none: plain HTTP, loopback only)",
+            "PEM certificate chain for the admin listener (API and web console over HTTPS); required when "
+            + "admin.listen is not a loopback address");
+    public static final Key ADMIN_TLS_KEY = new Key("admin.tls_key", "(none)",
+            "PEM private key for admin.tls_cert, unencrypted: PKCS#8 or PKCS#1 RSA");
     public static final Key WEBHOOK_URL = new Key("webhook.url", "[]",
             "http(s) URLs that receive each event as a signed JSON POST; empty: no webhooks");
     public static final Key WEBHOOK_EVENTS = new Key("webhook.events",
@@ -189,9 +200,9 @@ public record Key(String name, String defaultValue, String description) {
             "domain that unqualified senders and senders at a rewrite.local_names domain get at delivery "
                     + "(sendmail's MASQUERADE_AS; Postfix's myorigin for local mail)");
     public static final Key REWRITE_LOCAL_NAMES = new Key("rewrite.local_names",
-            "[\"localhost\", \"localhost.localdomain\", (smtpd.hostname)]",
-            "domains that are this host's own (sendmail's class w): their senders are masqueraded, and a generic-map "
-                    + "line with a bare local name matches them");
+            "[\"localhost\", \"localhost.localdomain\"]",
+            "domains that are this host's own besides smtpd.hostname, which always is (sendmail's class w): their "
+                    + "senders are masqueraded, and a generic-map line with a bare local name matches them");
     public static final Key REWRITE_MASQUERADE_DOMAINS = new Key("rewrite.masquerade_domains", "[]",
             "Postfix's masquerade_domains: a subdomain of a listed domain becomes it (first match wins; "
                     + "\"!name\" leaves name's subdomains alone)");
@@ -223,12 +234,13 @@ public record Key(String name, String defaultValue, String description) {
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT,
             RELAY_REPLY_TRANSFER_TIMEOUT, RELAY_TRANSACTION_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS,
-            RELAY_MESSAGE_RATE, RELAY_RECIPIENT_DAILY_LIMIT, RELAY_CONNECTION_LIMIT, RELAY_QUOTA_RESET_TIME, RELAY_TLS,
+            RELAY_MESSAGE_RATE, RELAY_RECIPIENT_DAILY_LIMIT, RELAY_CONNECTION_LIMIT, RELAY_QUOTA_RESET_TIME,
+            RELAY_SENDER_RELAY_MAP, RELAY_SENDER_DEPENDENT_AUTHENTICATION, RELAY_TLS,
             RELAY_CA_FILE, RELAY_TLS_PIN, RELAY_AUTHINFO, RELAY_SASL_PASSWD,
             RELAY_AUTH_MECHANISMS, RELAY_ALLOW_PLAINTEXT_AUTH, RELAY_USERNAME, RELAY_PASSWORD_COMMAND,
             RELAY_PASSWORD_ENV, RELAY_OAUTH2_TOKEN_COMMAND, RELAY_OAUTH2_CLIENT_ID, RELAY_OAUTH2_CLIENT_SECRET,
             RELAY_OAUTH2_REFRESH_TOKEN, RELAY_OAUTH2_TOKEN_ENDPOINT,
-            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES,
+            ADMIN_LISTEN, ADMIN_HISTORY_RETENTION, ADMIN_GROUP, ADMIN_MAILQ_USERS, ADMIN_HOST_NAMES, ADMIN_TLS_CERT, ADMIN_TLS_KEY,
             WEBHOOK_URL, WEBHOOK_EVENTS, WEBHOOK_SECRET_FILE, WEBHOOK_LIFETIME,
             SENDMAIL_ORIGIN_DOMAIN, SENDMAIL_MAX_CONNECTIONS, SENDMAIL_MAX_CONNECTIONS_PER_USER,
             SENDMAIL_REQUEST_TIMEOUT, HEADERS_DROP, HEADERS_QUALIFY,

@@ -100,7 +100,7 @@ final class RelaySecurityReader {
         return s.isBlank() ? null : l.pathOf(key, s.strip()); // a NUL in it is a config error, not a crash
     }
 
-    private boolean bool(Key key) throws ConfigException {
+    boolean bool(Key key) throws ConfigException {
         Toml.Value v = l.values.get(key.name());
         if (v == null) {
             return Boolean.parseBoolean(key.defaultValue());

@@ -23,8 +23,11 @@ final class RewriteReader {
             throw l.at(Key.REWRITE_MASQUERADE_AS, "rewrite.masquerade_as must be a domain name such as "
                     + "\"example.com\"");
         }
-        List<String> localNames = domains(Key.REWRITE_LOCAL_NAMES,
-                List.of("localhost", "localhost.localdomain", hostname), false);
+        List<String> localNames = new ArrayList<>(domains(Key.REWRITE_LOCAL_NAMES,
+                List.of("localhost", "localhost.localdomain"), false));
+        if (!localNames.contains(hostname.toLowerCase(Locale.ROOT))) {
+            localNames.add(hostname.toLowerCase(Locale.ROOT)); // sendmail's $j is always in class w
+        }
         List<String> masqueradeDomains = domains(Key.REWRITE_MASQUERADE_DOMAINS, List.of(), true);
         List<String> exceptions = new ArrayList<>();
         for (String e : l.strings(Key.REWRITE_MASQUERADE_EXCEPTIONS, List.of())) {

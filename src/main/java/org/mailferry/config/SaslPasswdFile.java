@@ -11,8 +11,9 @@ import java.util.Locale;
  * [smtp.example.com]:587   user:password
  * relay.example.net        user@example.net:pass:with:colons
  * </pre>
- * The password is everything after the first colon of the second column. Sender-dependent
- * entries (a key with '@') are skipped: Mailferry looks credentials up by smarthost only.
+ * The password is everything after the first colon of the second column. A sender-dependent
+ * entry (a key with '@': user@domain or @domain) is used only with
+ * relay.sender_dependent_authentication, which looks the envelope sender up first.
  */
 public final class SaslPasswdFile {
     private SaslPasswdFile() {
@@ -31,16 +32,14 @@ public final class SaslPasswdFile {
                 throw ConfigException.at(file, i + 1, "a sasl_passwd line is '[host]:port user:password'");
             }
             String key = cols[0];
-            if (key.contains("@")) {
-                continue;
-            }
             String host = key;
             int port = 0;
+            boolean sender = key.contains("@"); // user@domain or @domain: the whole key, any port
             int close = key.startsWith("[") ? key.indexOf(']') : -1;
             if (key.startsWith("[") && close < 0) {
                 throw ConfigException.at(file, i + 1, "missing ']' in the host; write [host]:port");
             }
-            int colon = key.indexOf(':', Math.max(close, 0));
+            int colon = sender ? -1 : key.indexOf(':', Math.max(close, 0));
             if (colon >= 0) {
                 host = key.substring(0, colon);
                 try {

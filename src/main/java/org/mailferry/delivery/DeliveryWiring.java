@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.mailferry.config.Config;
 import org.mailferry.config.RelaySecurity;
@@ -64,14 +63,14 @@ public final class DeliveryWiring {
         Troubles troubles = new Troubles(recorder, schedule, retry, clock, events);
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
-        Quotas quotas = new Quotas(clock, Map.of(Quotas.DEFAULT_ROUTE, relay.limits()), relay.quotaResetTime(),
+        Quotas quotas = new Quotas(clock, relay.quotaResetTime(),
                 new QuotaFile(disk, queue.spool()));
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
                 new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals(),
                         quotas, leases), events, clock);
         ClusterFeed feed = leases.shared() ? new ClusterFeed(leases, runner, 2 * relay.concurrency(),
                 queue.postgresql() == null ? Duration.ofSeconds(10) : queue.postgresql().pollInterval()) : null;
-        return new DeliveryWiring(runner, new QueueControl(spool, leases, runner, claims, events, clock, PATIENCE),
+        return new DeliveryWiring(runner, new QueueControl(spool, leases, runner, claims, events, clock, PATIENCE, dsn),
                 sites, spool, clock, feed);
     }
 
@@ -80,7 +79,7 @@ public final class DeliveryWiring {
                                      Clock clock) {
         ClientSecurity security = ClientSecurity.from(relay.security() == null ? RelaySecurity.DEFAULT
                 : relay.security(), clock);
-        return new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()),
+        return new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay),
                 new Admission(sites), new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
                 new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
                 new Rewrite(new AddressRules(rewrite), rewrite.sendAsLogin()), new Transaction(spool)));

@@ -25,6 +25,9 @@ import org.mailferry.queue.Spool;
  */
 public final class QueueControl {
     static final String DELETED_REASON = "deleted by the operator";
+    static final String BOUNCED_REASON = "returned to the sender by the operator";
+    /** The DSN status of a recipient the operator bounced: other permanent failure (RFC 3463). */
+    static final org.mailferry.smtp.EnhancedStatus BOUNCED_STATUS = new org.mailferry.smtp.EnhancedStatus(5, 0, 0);
 
     /** What a command did, as a value: done, no such message, or busy. */
     public record Result(Status status, String text) {
@@ -47,8 +50,9 @@ public final class QueueControl {
     private final EventListener events;
     private final Clock clock;
     private final Duration patience;
+    private final DsnSender dsn;
 
-    /** With the daemon stopped: commands on the spool alone, nobody else claims a message. */
+    /** With the daemon stopped: commands on the spool alone, nobody else claims a message (no bounce). */
     public QueueControl(Spool spool, EventListener events, Clock clock, Duration patience) {
         this(spool, Leases.SOLE, events, clock, patience);
     }
@@ -58,12 +62,13 @@ public final class QueueControl {
      * message's lease first, so it never races another node's attempt.
      */
     public QueueControl(Spool spool, Leases leases, EventListener events, Clock clock, Duration patience) {
-        this(spool, leases, null, new Claims(), events, clock, patience);
+        this(spool, leases, null, new Claims(), events, clock, patience, null);
     }
 
-    /** In the daemon: the running scheduler's claims ({@link DeliveryWiring}). */
+    /** In the daemon: the running scheduler's claims and notices ({@link DeliveryWiring}). */
     QueueControl(Spool spool, Leases leases, QueueRunner runner, Claims claims, EventListener events, Clock clock,
-                 Duration patience) {
+                 Duration patience, DsnSender dsn) {
+        this.dsn = dsn;
         this.spool = spool;
         this.leases = leases;
         this.runner = runner;
@@ -145,6 +150,50 @@ public final class QueueControl {
             spool.retire(env.withRecipients(updated, history));
             emitted.forEach(events::on);
             return Result.done(id, "deleted");
+        });
+    }
+
+    /**
+     * Returns the message to its sender now, as if every pending recipient had failed permanently
+     * (status 5.0.0, "returned to the sender by the operator"): a Bounced event per recipient, one
+     * non-delivery notice (as NOTIFY asks; never for the null sender), then the message leaves the queue.
+     */
+    public Result bounce(QueueId id) throws IOException {
+        if (dsn == null) {
+            return new Result(Result.Status.BUSY, id + ": bounce needs the running daemon (it queues the notice)");
+        }
+        return change(id, env -> {
+            Instant now = clock.instant();
+            DeliveryEvent.Facts facts = DeliveryEvent.Facts.read(spool, env, env.attempts());
+            DeliveryOutcome.PermanentFailure failure = new DeliveryOutcome.PermanentFailure(
+                    DeliveryOutcome.Scope.MESSAGE, "none", BOUNCED_REASON, BOUNCED_STATUS);
+            List<Recipient> updated = new ArrayList<>();
+            List<Attempt> history = new ArrayList<>();
+            List<DeliveryEvent> emitted = new ArrayList<>();
+            Duration delay = Duration.between(env.arrival(), now);
+            for (Recipient r : env.recipients()) {
+                if (r.state() == Recipient.State.PENDING) {
+                    updated.add(r.with(Recipient.State.FAILED, BOUNCED_REASON));
+                    history.add(new Attempt(now, r.address().value(), BOUNCED_REASON));
+                    emitted.add(new DeliveryEvent.Bounced(facts, now, r.address(), "none", delay,
+                            BOUNCED_STATUS.toString(), BOUNCED_REASON, false));
+                } else {
+                    updated.add(r);
+                }
+            }
+            DsnSender.Result notices = dsn.afterAttempt(env, Outcomes.same(env.pending(), failure), updated, false,
+                    now);
+            history.addAll(notices.history());
+            emitted.addAll(notices.events());
+            emitted.add(new DeliveryEvent.Removed(facts, now));
+            events.prepare(emitted);
+            spool.retire(env.withRecipients(updated, history));
+            emitted.forEach(events::on);
+            if (runner != null) {
+                notices.queued().forEach(runner::schedule);
+            }
+            return Result.done(id, notices.queued().isEmpty() ? "bounced (no notice: null sender or NOTIFY)"
+                    : "bounced, notice to " + env.sender() + " queued as " + notices.queued().get(0).id());
         });
     }
 

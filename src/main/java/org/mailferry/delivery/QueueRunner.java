@@ -95,7 +95,7 @@ public final class QueueRunner implements AutoCloseable {
      * next start. With smarthosts where there were none, the queue is scheduled again.
      */
     synchronized void reconfigure(Config.Relay next, Pipeline steps) throws IOException {
-        boolean hadNone = relay.smarthosts().isEmpty();
+        boolean hadNone = relay.smarthosts().isEmpty() && relay.senderRelays().isEmpty();
         pipeline = steps;
         relay = next;
         if (hadNone && !next.smarthosts().isEmpty()) {
@@ -108,7 +108,7 @@ public final class QueueRunner implements AutoCloseable {
         if (env.held() || env.isFinished()) {
             return;
         }
-        if (relay.smarthosts().isEmpty()) {
+        if (SenderRoutes.of(relay, env.sender()).smarthosts().isEmpty()) {
             noSmarthost(env);
             return;
         }
@@ -242,17 +242,19 @@ public final class QueueRunner implements AutoCloseable {
         }
         parked.remove(id);
         boolean expired = Classifier.tooOldToTry(env.arrival(), lifetime, clock.instant());
-        String route = Quotas.DEFAULT_ROUTE;
+        SenderRoutes.Route senderRoute = SenderRoutes.of(relay, env.sender());
+        String route = senderRoute.name();
         if (connection != null && !route.equals(connection.route())) {
             connection.close(); // never carry one route's message over another's session (its login)
             connection = null;
         }
         boolean newConnection = connection == null && !expired;
-        if (newConnection && !quotas.open(route, id)) {
+        if (newConnection && !quotas.open(route, senderRoute.limits(), id)) {
             schedule.addIfAbsent(id, clock.instant().plus(CONNECTION_WAIT), false); // sooner when one closes
             return Step.keep(null);
         }
-        Quotas.Verdict verdict = expired ? Quotas.Verdict.GO : quotas.admit(route, id, env.pending().size());
+        Quotas.Verdict verdict = expired ? Quotas.Verdict.GO : quotas.admit(route, senderRoute.limits(), id,
+                env.pending().size());
         if (!verdict.go()) {
             if (newConnection) {
                 connectionClosed(route);
@@ -282,7 +284,7 @@ public final class QueueRunner implements AutoCloseable {
             // so it does not hold up this worker; a backlog after an outage is deferred in parallel.
             deferrals.submit(() -> {
                 try {
-                    finish(env, a);
+                    finish(env, a, route);
                 } finally {
                     leases.release(id);
                     claims.release(id);
@@ -290,7 +292,7 @@ public final class QueueRunner implements AutoCloseable {
             });
             return new Step(null, true);
         }
-        if (!finish(env, a) || paused) {
+        if (!finish(env, a, route) || paused) {
             if (a.connection() != null) {
                 a.connection().close(); // a paused route's session is not kept: the provider counts it too
             }
@@ -365,11 +367,11 @@ public final class QueueRunner implements AutoCloseable {
     }
 
     /** Records the attempt and schedules what follows; false when that failed (then rescheduled). */
-    private boolean finish(Envelope env, Attempted a) {
+    private boolean finish(Envelope env, Attempted a, String route) {
         try {
             Recorder.Recorded r = recorder.record(env, a.outcomes(), a.dsnOffered(), a.sentAs(), clock.instant());
             troubles.cleared(env.id());
-            rescheduleAfter(r, a);
+            rescheduleAfter(r, a, route);
         } catch (Throwable t) {
             troubles.failed(env.id(), env, "attempt failed on our side", t);
             return false;
@@ -380,11 +382,11 @@ public final class QueueRunner implements AutoCloseable {
         return true;
     }
 
-    private void rescheduleAfter(Recorder.Recorded r, Attempted a) {
+    private void rescheduleAfter(Recorder.Recorded r, Attempted a, String route) {
         Envelope after = r.after();
         if (!after.isFinished() && !after.held()) {
             Instant due = after.nextAttempt();
-            Instant paused = quotas.pausedUntil(Quotas.DEFAULT_ROUTE);
+            Instant paused = quotas.pausedUntil(route);
             if (paused != null && a.outcomes().allAre(o -> o instanceof DeliveryOutcome.TemporaryFailure t
                     && t.quota() != null)) {
                 due = paused; // the quota's reset, not the retry schedule's guess

@@ -55,7 +55,7 @@ final class Quotas {
     }
 
     private static final class Route {
-        final RateLimits limits;
+        RateLimits limits;
         long nextSlot;
         long dayStart;
         long dayRecipients;
@@ -76,15 +76,13 @@ final class Quotas {
     private final Map<String, Route> routes = new LinkedHashMap<>();
 
     /**
-     * @param limits    each route's limits; a route not named has none
      * @param resetTime when (UTC) a day's recipients start again and a daily cap's pause ends
      * @param file      where the counters are kept across restarts; read once here
      */
-    Quotas(Clock clock, Map<String, RateLimits> limits, LocalTime resetTime, QuotaFile file) {
+    Quotas(Clock clock, LocalTime resetTime, QuotaFile file) {
         this.clock = clock;
         this.resetTime = resetTime;
         this.file = file;
-        limits.forEach((name, l) -> routes.put(name, new Route(l)));
         file.read().forEach((name, saved) -> {
             Route r = routes.computeIfAbsent(name, n -> new Route(RateLimits.NONE));
             r.nextSlot = saved.nextSlotMillis();
@@ -100,8 +98,8 @@ final class Quotas {
      * may, it is counted (its slot taken, its recipients added to the day's); when it may not, the
      * verdict says until when, and its slot (if the rate was the reason) is kept for it.
      */
-    synchronized Verdict admit(String route, QueueId id, int recipients) {
-        Route r = routes.get(route);
+    synchronized Verdict admit(String route, RateLimits limits, QueueId id, int recipients) {
+        Route r = route(route, limits);
         if (r == null) {
             return Verdict.GO;
         }
@@ -178,8 +176,8 @@ final class Quotas {
      * counted until {@link #closed}); false when the route has its connections, and {@code id} waits
      * to be woken by the next {@link #closed}.
      */
-    synchronized boolean open(String route, QueueId id) {
-        Route r = routes.get(route);
+    synchronized boolean open(String route, RateLimits limits, QueueId id) {
+        Route r = route(route, limits);
         if (r == null) {
             return true;
         }
@@ -191,6 +189,19 @@ final class Quotas {
         }
         r.connections++;
         return true;
+    }
+
+    /** The route's state with its current limits; null for a route without limits that was never paused. */
+    private Route route(String name, RateLimits limits) {
+        Route r = routes.get(name);
+        if (r == null && !limits.none()) {
+            r = new Route(limits);
+            routes.put(name, r);
+        }
+        if (r != null) {
+            r.limits = limits;
+        }
+        return r;
     }
 
     /** A connection opened past the limit check (a reused one was lost, a fresh one took its place). */

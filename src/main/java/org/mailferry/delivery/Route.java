@@ -3,7 +3,9 @@ package org.mailferry.delivery;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.mailferry.config.Config;
 import org.mailferry.config.Smarthost;
+import org.mailferry.message.Address;
 
 /**
  * The smarthosts' addresses in order ({@link Router}), each tried down the rest of the steps until
@@ -13,15 +15,19 @@ import org.mailferry.config.Smarthost;
  */
 final class Route implements SessionStep {
     private final Router router;
-    private final List<Smarthost> smarthosts;
+    private final Config.Relay relay;
 
-    Route(Router router, List<Smarthost> smarthosts) {
+    /** @param relay the smarthosts, and the sender relay map ({@link SenderRoutes}) */
+    Route(Router router, Config.Relay relay) {
         this.router = router;
-        this.smarthosts = List.copyOf(smarthosts);
+        this.relay = relay;
     }
 
     @Override
     public Attempted open(Chain chain) throws IOException, SmtpClient.SessionRefused, SecurityFailure {
+        SenderRoutes.Route route = chain.env() == null ? SenderRoutes.of(relay, Address.NULL_SENDER)
+                : SenderRoutes.of(relay, chain.env().sender());
+        List<Smarthost> smarthosts = route.smarthosts();
         List<Router.Target> targets;
         try {
             targets = router.targets(smarthosts);
@@ -32,7 +38,7 @@ final class Route implements SessionStep {
         List<String> down = new ArrayList<>();
         DeliveryOutcome.TemporaryFailure failure = null;
         for (Router.Target t : targets) {
-            Attempted a = chain.withTarget(t, names(t)).proceed();
+            Attempted a = chain.withTarget(t, names(t, smarthosts, route.login())).proceed();
             if (a.reach() != Attempted.Reach.SKIPPED && a.reach() != Attempted.Reach.NO_SESSION) {
                 return a.alsoDown(down);
             }
@@ -42,9 +48,16 @@ final class Route implements SessionStep {
         return Attempted.failed(chain.env(), failure, Attempted.Reach.NO_SESSION).alsoDown(down);
     }
 
-    /** Names to look credentials up by: the host connected to, then the configured smarthost names. */
-    private List<String> names(Router.Target t) {
-        List<String> names = new ArrayList<>(List.of(t.hostName()));
+    /**
+     * Names to look credentials up by: the sender's key (relay.sender_dependent_authentication),
+     * the host connected to, then the configured smarthost names.
+     */
+    private static List<String> names(Router.Target t, List<Smarthost> smarthosts, String login) {
+        List<String> names = new ArrayList<>();
+        if (login != null) {
+            names.add(login);
+        }
+        names.add(t.hostName());
         for (Smarthost s : smarthosts) {
             if (s.port() == t.address().getPort() && !names.contains(s.host())) {
                 names.add(s.host());

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import org.mailferry.config.AuthinfoEntry;
 import org.mailferry.config.Key;
+import org.mailferry.config.ConfigException;
+import org.mailferry.config.SenderRelayMap;
 import org.mailferry.config.Smarthost;
 import org.mailferry.imports.MainCf.Parameter;
 
@@ -66,18 +68,29 @@ final class PostfixMainCf {
                 }
             }
             case "smtp_tls_CAfile" -> caFile(d, v);
-            case "sender_dependent_relayhost_maps", "smtp_sender_dependent_authentication",
-                 "sender_dependent_default_transport_maps" -> t.notYet(d, "Mailferry sends every message through "
-                    + "one smarthost (relays per sender: issue 15)", "send each sender's mail through its own "
-                    + "Mailferry, or route it on the smarthost, meanwhile");
-            case "smtp_generic_maps", "masquerade_domains", "masquerade_classes", "masquerade_exceptions",
-                 "sender_canonical_maps", "canonical_maps", "recipient_canonical_maps" -> t.notYet(d,
-                    "Mailferry does not rewrite qualified addresses yet (generic maps and masquerading: issue 15); "
-                            + "sendmail.origin_domain qualifies bare names only", "keep the rewriting on the "
-                            + "smarthost meanwhile, or have applications send from the right address");
-            case "myorigin" -> t.set(d, "sendmail.origin_domain", origin(d, v), "added to bare names (root) and "
-                    + "to the sender the sendmail command makes up" + (v.equals(p.value()) ? "" : "; expanded from "
-                    + p.value()));
+            case "sender_dependent_relayhost_maps" -> senderRelays(d, v);
+            case "smtp_sender_dependent_authentication" -> t.setBoolean(d, "relay.sender_dependent_authentication",
+                    yes(v), yes(v) ? "credentials are looked up by envelope sender (address, then @domain) in "
+                    + "relay.sasl_passwd before the smarthost" : "credentials by smarthost only (the default)");
+            case "sender_dependent_default_transport_maps" -> t.notYet(d, "Mailferry chooses a smarthost per "
+                    + "sender (relay.sender_relay_map), not a transport", "turn the transports into smarthosts in "
+                    + "relay.sender_relay_map");
+            case "smtp_generic_maps" -> genericMaps(d, v);
+            case "masquerade_domains" -> masqueradeDomains(d, v);
+            case "masquerade_classes" -> masqueradeClasses(d, v);
+            case "masquerade_exceptions" -> t.setList(d, "rewrite.masquerade_exceptions", words(v).stream()
+                    .map(u -> u.toLowerCase(Locale.ROOT)).toList(), "these users keep their domain");
+            case "sender_canonical_maps", "canonical_maps", "recipient_canonical_maps" -> t.notTranslated(d,
+                    "Mailferry has no canonical maps (rewriting on the way in, for every delivery)", "put the "
+                            + "sender lines in the generic map (rewrite.generic_map), which rewrites at delivery");
+            case "myorigin" -> {
+                String origin = origin(d, v);
+                t.set(d, "sendmail.origin_domain", origin, "added to bare names (root) and to the sender the "
+                        + "sendmail command makes up" + (v.equals(p.value()) ? "" : "; expanded from " + p.value()));
+                t.set(d, "rewrite.masquerade_as", origin, "at delivery, senders at localhost and this host's name "
+                        + "(smtpd.hostname, rewrite.local_names) get it too, which Postfix passes as they are; "
+                        + "remove this key to keep Postfix's way");
+            }
             case "myhostname" -> hostname(d, v, "smtpd.hostname", p.value());
             case "smtp_helo_name" -> hostname(d, v, "relay.helo_name", p.value());
             case "mydomain" -> t.nothingToDo(d, "used where other parameters say $mydomain (expanded in them)");
@@ -143,17 +156,29 @@ final class PostfixMainCf {
         t.set(d, "relay.sasl_passwd", text.toString(), "the text file beside the map, read as it is (no postmap); "
                 + Credentials.describe(entries, smarthosts) + (maps.size() > 1 ? "; the other maps (" + String.join(
                 ", ", maps.subList(1, maps.size())) + ") are not read: merge them into this file" : "")
-                + (entries.size() < lines(text) ? "; per-sender entries (user@domain) are skipped: relays per "
-                + "sender are issue 15" : ""));
+                + (entries.stream().anyMatch(e -> e.host().contains("@")) ? "; per-sender entries (user@domain, "
+                + "@domain) are used " + (yes(cf.value("smtp_sender_dependent_authentication")) ? "first, by envelope "
+                + "sender" : "only with smtp_sender_dependent_authentication = yes") : ""));
     }
 
-    private static int lines(Path text) throws ImportException {
+    /** sender_dependent_relayhost_maps: the text file beside the map, checked as Mailferry reads it. */
+    private void senderRelays(Directive d, String v) throws ImportException {
+        List<String> maps = List.of(v.strip().split("[\\s,]+"));
+        Path text = MapFile.postfix(d, maps.get(0));
+        List<SenderRelayMap.Entry> entries;
         try {
-            return (int) Files.readAllLines(text, StandardCharsets.UTF_8).stream()
-                    .filter(l -> !l.isBlank() && !l.strip().startsWith("#")).count();
+            entries = SenderRelayMap.parse(text.toString(), Files.readString(text, StandardCharsets.UTF_8));
+        } catch (ConfigException e) {
+            throw ImportException.at(d, "sender_dependent_relayhost_maps: " + e.getMessage());
         } catch (IOException e) {
             throw new ImportException(text + ": cannot read it: " + e.getMessage(), ImportException.EX_CONFIG);
         }
+        List<String> each = entries.stream().map(e -> e.key() + " via " + (e.smarthosts().isEmpty()
+                ? "relay.smarthost" : String.join(", ", e.smarthosts().stream().map(Smarthost::spec).toList())))
+                .toList();
+        t.set(d, "relay.sender_relay_map", text.toString(), "the text file beside the map, read as it is (no "
+                + "postmap): " + String.join("; ", each) + (maps.size() > 1 ? "; the other maps (" + String.join(", ",
+                maps.subList(1, maps.size())) + ") are not read: merge them into this file" : ""));
     }
 
     private void mechanisms(Directive d, String v) {
@@ -238,6 +263,54 @@ final class PostfixMainCf {
             return;
         }
         t.set(d, key, TimeValue.text(seconds), seconds == 0 ? "0: no delay warnings" : "");
+    }
+
+    private static List<String> words(String v) {
+        return java.util.Arrays.stream(v.strip().split("[\\s,]+")).filter(w -> !w.isEmpty()).toList();
+    }
+
+    private void genericMaps(Directive d, String v) throws ImportException {
+        List<String> maps = words(v);
+        if (maps.isEmpty()) {
+            t.nothingToDo(d, "empty: no generic map");
+            return;
+        }
+        Path text = MapFile.postfix(d, maps.get(0), "the generic map's lines");
+        MapFile.checkGeneric(d, text);
+        t.set(d, "rewrite.generic_map", text.toString(), "the text file beside the map, read as it is (no postmap)"
+                + (maps.size() > 1 ? "; the other maps (" + String.join(", ", maps.subList(1, maps.size()))
+                + ") are not read: merge them into this file" : ""));
+        t.setList(d, "rewrite.generic_classes", List.of("envelope_sender", "header_sender", "header_recipient"),
+                "Postfix maps every address; Mailferry never rewrites envelope recipients");
+    }
+
+    private void masqueradeDomains(Directive d, String v) throws ImportException {
+        List<String> domains = words(v);
+        for (String m : domains) {
+            if (!Key.isDomainName(m.replaceFirst("^!+", ""))) {
+                throw ImportException.at(d, "masquerade_domains: '" + m + "' is not a domain name (a map or a "
+                        + "file here is not read by mailferry import); list the domains");
+            }
+        }
+        t.setList(d, "rewrite.masquerade_domains", domains.stream().map(m -> m.toLowerCase(Locale.ROOT)).toList(),
+                "the same rules: first parent wins, !name excludes");
+        if (cf.parameter("masquerade_classes") == null) {
+            t.setList(d, "rewrite.masquerade_classes", List.of("envelope_sender", "header_sender",
+                    "header_recipient"), "Postfix's default masquerade_classes (envelope recipients never)");
+        }
+    }
+
+    private void masqueradeClasses(Directive d, String v) throws ImportException {
+        List<String> ours = new ArrayList<>();
+        for (String c : words(v)) {
+            switch (c.toLowerCase(Locale.ROOT)) {
+                case "envelope_sender", "header_sender", "header_recipient" -> ours.add(c.toLowerCase(Locale.ROOT));
+                case "envelope_recipient" -> { }
+                default -> throw ImportException.at(d, "masquerade_classes: unknown class '" + c + "'");
+            }
+        }
+        t.setList(d, "rewrite.masquerade_classes", ours, words(v).contains("envelope_recipient")
+                ? "envelope_recipient left out: Mailferry never rewrites envelope recipients" : "");
     }
 
     private void finish(Directive whole) {

@@ -31,6 +31,10 @@ final class SendmailMc {
     private @Nullable Directive authArgs;
     private @Nullable List<AuthinfoEntry> credentials;
     private boolean listening;
+    /** The FEATUREs the file names, wherever: masquerading's classes depend on several. */
+    private final java.util.Set<String> features = new java.util.HashSet<>();
+    private final List<String> localNames = new ArrayList<>();
+    private final List<String> exposed = new ArrayList<>();
 
     private SendmailMc(Translation t) {
         this.t = t;
@@ -50,6 +54,15 @@ final class SendmailMc {
                 mc.smarthosts = mc.smartHost(c.directive(), c.arg(1)).specs();
             } else if (c.name().equals("FEATURE") && c.arg(0).equals("nullclient")) {
                 mc.smarthosts = mc.smartHost(c.directive(), c.arg(1)).specs();
+            }
+        }
+        for (Call c : calls) {
+            if (c.name().equals("FEATURE")) {
+                mc.features.add(c.arg(0));
+            } else if (c.name().equals("MASQUERADE_DOMAIN") || c.name().equals("GENERICS_DOMAIN")) {
+                mc.localNames.add(c.arg(0).strip());
+            } else if (c.name().equals("EXPOSED_USER")) {
+                mc.exposed.add(c.arg(0).strip());
             }
         }
         for (Call c : calls) {
@@ -95,13 +108,12 @@ final class SendmailMc {
             case "define" -> Defines.define(this, t, c);
             case "undefine" -> t.nothingToDo(d, c.arg(0) + " goes back to sendmail's default; Mailferry has its own");
             case "FEATURE" -> feature(c);
-            case "MASQUERADE_AS" -> t.set(d, "sendmail.origin_domain", c.arg(0), "as far as Mailferry goes today:"
-                    + " unqualified names (root) get @" + c.arg(0) + ". Not translated yet: rewriting addresses "
-                    + "already qualified with this host's names (issue 15, masquerading)");
-            case "MASQUERADE_DOMAIN", "MASQUERADE_DOMAIN_FILE", "MASQUERADE_EXCEPTION", "EXPOSED_USER",
-                 "EXPOSED_USER_FILE", "GENERICS_DOMAIN", "GENERICS_DOMAIN_FILE" -> t.notYet(d, "Mailferry does not"
-                    + " rewrite qualified addresses yet (masquerading and generic maps: issue 15)", "keep the "
-                    + "rewriting on the smarthost meanwhile, or have applications send from the right address");
+            case "MASQUERADE_AS" -> masqueradeAs(d, c.arg(0).strip());
+            case "MASQUERADE_DOMAIN", "GENERICS_DOMAIN" -> localName(d, c.arg(0).strip());
+            case "EXPOSED_USER" -> exposedUser(d);
+            case "MASQUERADE_DOMAIN_FILE", "MASQUERADE_EXCEPTION", "EXPOSED_USER_FILE", "GENERICS_DOMAIN_FILE" ->
+                    t.notTranslated(d, name + " has no Mailferry equivalent mailferry import translates", "list "
+                            + "the names in rewrite.local_names (domains) or rewrite.masquerade_exceptions (users)");
             case "DAEMON_OPTIONS" -> daemon(c);
             case "CLIENT_OPTIONS" -> t.notTranslated(d, "Mailferry connects to the smarthost from the address the "
                     + "kernel chooses", "route to the smarthost through the wanted interface");
@@ -144,10 +156,15 @@ final class SendmailMc {
                         + "makemap); " + Credentials.describe(credentials, smarthosts));
             }
             case "nullclient" -> smartHost(d, c.arg(1), "the null client's hub");
-            case "masquerade_envelope", "genericstable", "masquerade_entire_domain", "allmasquerade",
-                 "limited_masquerade", "local_no_masquerade" -> t.notYet(d, "Mailferry does not rewrite senders yet"
-                    + " (masquerading and generic maps: issue 15); sendmail.origin_domain qualifies bare names only",
-                    "keep the rewriting on the smarthost meanwhile, or have applications send from the right address");
+            case "masquerade_envelope" -> t.nothingToDo(d, "envelope_sender is in rewrite.masquerade_classes and "
+                    + "rewrite.generic_classes: the envelope sender is masqueraded and mapped too");
+            case "allmasquerade" -> t.nothingToDo(d, "header_recipient is in rewrite.masquerade_classes and "
+                    + "rewrite.generic_classes: To: and Cc: are masqueraded and mapped too");
+            case "genericstable" -> genericstable(d, c.arg(1));
+            case "masquerade_entire_domain", "limited_masquerade", "local_no_masquerade" -> t.notTranslated(d,
+                    "Mailferry masquerades unqualified senders and those at rewrite.local_names (this host's names "
+                            + "and MASQUERADE_DOMAIN's), subdomains by rewrite.masquerade_domains",
+                    "list the subdomains' parents in rewrite.masquerade_domains if they must be stripped");
             case "always_add_domain" -> t.nothingToDo(d, "Mailferry qualifies bare names with sendmail.origin_domain"
                     + " (headers.qualify = \"local\", the default)");
             default -> {
@@ -160,6 +177,67 @@ final class SendmailMc {
                 }
             }
         }
+    }
+
+    /** sendmail's classes for masquerading and the genericstable: header senders, and by FEATURE more. */
+    private List<String> classes() {
+        List<String> out = new ArrayList<>();
+        if (features.contains("masquerade_envelope")) {
+            out.add("envelope_sender");
+        }
+        out.add("header_sender");
+        if (features.contains("allmasquerade")) {
+            out.add("header_recipient");
+        }
+        return out;
+    }
+
+    private void masqueradeAs(Directive d, String domain) throws ImportException {
+        if (!org.mailferry.config.Key.isDomainName(domain)) {
+            throw ImportException.at(d, "MASQUERADE_AS(`" + domain + "'): not a domain name; write e.g. "
+                    + "MASQUERADE_AS(`example.com')");
+        }
+        t.set(d, "sendmail.origin_domain", domain, "unqualified names (root) get @" + domain + " on the way in");
+        t.set(d, "rewrite.masquerade_as", domain, "at delivery, senders at this host's names (rewrite.local_names) "
+                + "get it too");
+        t.setList(d, "rewrite.masquerade_classes", classes(), "sendmail masquerades header senders"
+                + (features.contains("masquerade_envelope") ? ", the envelope with FEATURE(`masquerade_envelope')"
+                : " only (FEATURE(`masquerade_envelope') adds the envelope)")
+                + (features.contains("allmasquerade") ? ", header recipients with FEATURE(`allmasquerade')" : ""));
+    }
+
+    private void localName(Directive d, String domain) throws ImportException {
+        if (!org.mailferry.config.Key.isDomainName(domain)) {
+            throw ImportException.at(d, "'" + domain + "' is not a domain name");
+        }
+        if (domain.equalsIgnoreCase(localNames.get(0))) {
+            List<String> all = new ArrayList<>(List.of("localhost", "localhost.localdomain"));
+            localNames.forEach(n -> all.add(n.toLowerCase(Locale.ROOT)));
+            t.setList(d, "rewrite.local_names", all.stream().distinct().toList(), "sendmail's class w and class G: "
+                    + "their senders are masqueraded and looked up by bare name in the generic map; "
+                    + "smtpd.hostname is always one too");
+        } else {
+            t.nothingToDo(d, "in rewrite.local_names (set with the first MASQUERADE_DOMAIN or GENERICS_DOMAIN)");
+        }
+    }
+
+    private void exposedUser(Directive d) {
+        if (exposed.isEmpty()) {
+            t.nothingToDo(d, "in rewrite.masquerade_exceptions (set with the first EXPOSED_USER)");
+            return;
+        }
+        t.setList(d, "rewrite.masquerade_exceptions", exposed.stream().map(u -> u.toLowerCase(Locale.ROOT))
+                .distinct().toList(), "these users keep their host's name");
+        exposed.clear(); // the first EXPOSED_USER sets them all
+    }
+
+    private void genericstable(Directive d, String spec) throws ImportException {
+        Path file = MapFile.sendmail(d, spec.isBlank() ? "hash /etc/mail/genericstable" : spec, "the generic map");
+        MapFile.checkGeneric(d, file);
+        t.set(d, "rewrite.generic_map", file.toString(), "the text file beside the map, read as it is (no makemap)");
+        t.setList(d, "rewrite.generic_classes", classes(), "sendmail looks up header senders"
+                + (features.contains("masquerade_envelope") ? " and the envelope sender (masquerade_envelope)" : "")
+                + (features.contains("allmasquerade") ? " and header recipients (allmasquerade)" : ""));
     }
 
     /** SMART_HOST's value (or nullclient's) with the port its mailer's arguments may give. */

@@ -11,7 +11,7 @@ import java.util.Map;
  * and Postfix's main.cf do; the report says so at the later directive.
  */
 public final class Translation {
-    private static final List<String> SECTIONS = List.of("smtpd", "queue", "relay", "sendmail");
+    private static final List<String> SECTIONS = List.of("smtpd", "queue", "relay", "sendmail", "rewrite");
 
     private final String source;
     private final Map<String, Setting> settings = new LinkedHashMap<>();
@@ -33,6 +33,11 @@ public final class Translation {
     /** Sets {@code key} to a whole number. */
     void setNumber(Directive d, String key, long value, String note) {
         put(d, key, Long.toString(value), Long.toString(value), note);
+    }
+
+    /** Sets {@code key} to true or false. */
+    void setBoolean(Directive d, String key, boolean value, String note) {
+        put(d, key, Boolean.toString(value), Boolean.toString(value), note);
     }
 
     /** Sets {@code key} to a list of strings. */

@@ -58,6 +58,12 @@ public final class Json {
         return this;
     }
 
+    /** A value already written as JSON (an object from {@link #end()}, a number, null). */
+    public Json raw(String name, String json) {
+        name(name).sb.append(json);
+        return this;
+    }
+
     public String end() {
         return sb.append('}').toString();
     }

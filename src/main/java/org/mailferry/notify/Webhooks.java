@@ -266,9 +266,12 @@ public final class Webhooks implements EventListener, AutoCloseable {
                 flushesBefore = flushes;
             }
             String failure = post(p);
+            boolean done;
+            Instant now;
             synchronized (this) {
-                Instant now = clock.instant();
-                if (failure == null || now.isAfter(p.stored.created().plus(settings.lifetime()))) {
+                now = clock.instant();
+                done = failure == null || now.isAfter(p.stored.created().plus(settings.lifetime()));
+                if (done) {
                     if (failure != null) {
                         log.warn("{} webhook {} to {} given up after {} attempts: {}", p.stored.event(), p.stored.id(), p.stored.url(),
                                 p.attempts, failure);
@@ -284,6 +287,34 @@ public final class Webhooks implements EventListener, AutoCloseable {
                             p.attempts, failure, p.due);
                 }
             }
+            tell(new Answer(p.stored.queueId(), p.stored.event(), p.stored.id(), p.stored.url(), p.attempts, failure,
+                    failure != null && done, now));
+        }
+    }
+
+    /**
+     * What one webhook POST got, for whoever shows a message's history (the web console).
+     *
+     * @param queueId null for an event not about one message
+     * @param failure null for a 2xx, else why not ("HTTP 503", the I/O error)
+     * @param givenUp the delivery's lifetime ran out with this failure
+     */
+    public record Answer(QueueId queueId, String event, String eventId, URI url, int attempt, String failure,
+                         boolean givenUp, Instant time) {
+    }
+
+    private volatile java.util.function.Consumer<Answer> answers = a -> { };
+
+    /** Tells {@code listener} of every POST's answer (one listener; it must be quick and not throw). */
+    public void onAnswer(java.util.function.Consumer<Answer> listener) {
+        answers = listener;
+    }
+
+    private void tell(Answer a) {
+        try {
+            answers.accept(a);
+        } catch (RuntimeException e) {
+            log.warn("webhook answer listener failed: {}", e.toString());
         }
     }
 

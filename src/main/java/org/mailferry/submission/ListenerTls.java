@@ -22,13 +22,18 @@ public final class ListenerTls {
     }
 
     public static SSLContext load(Path certFile, Path keyFile) {
+        return load(certFile, keyFile, "smtpd");
+    }
+
+    /** @param section whose keys name the files in errors: "smtpd" (smtpd.tls_cert), "admin" */
+    public static SSLContext load(Path certFile, Path keyFile, String section) {
         try {
             Collection<? extends Certificate> chain;
             try (var in = Files.newInputStream(certFile)) {
                 chain = CertificateFactory.getInstance("X.509").generateCertificates(in);
             }
             if (chain.isEmpty()) {
-                throw new IllegalArgumentException("smtpd.tls_cert: " + certFile + " holds no PEM certificate");
+                throw new IllegalArgumentException(section + ".tls_cert: " + certFile + " holds no PEM certificate");
             }
             PrivateKey key = PemKey.read(keyFile);
             KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -41,9 +46,9 @@ public final class ListenerTls {
             ctx.init(kmf.getKeyManagers(), null, null);
             return ctx;
         } catch (IOException e) {
-            throw new IllegalArgumentException("smtpd.tls_cert/smtpd.tls_key: cannot read: " + e.getMessage());
+            throw new IllegalArgumentException(section + ".tls_cert/" + section + ".tls_key: cannot read: " + e.getMessage());
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("smtpd.tls_cert " + certFile + " / smtpd.tls_key " + keyFile
+            throw new IllegalArgumentException(section + ".tls_cert " + certFile + " / " + section + ".tls_key " + keyFile
                     + ": not a usable certificate and key: " + e.getMessage());
         }
     }

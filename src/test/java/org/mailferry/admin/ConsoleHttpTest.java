@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -171,6 +172,105 @@ class ConsoleHttpTest {
                 assertThat(r.body()).as(bad[0]).contains(bad[1]);
             }
             assertThat(QueueId.isValid(first.body().replaceAll(".*?\"id\":\"([^\"]+)\".*", "$1"))).isTrue();
+        }
+    }
+
+    @Test
+    void offLoopbackTheListenerNeedsTlsAndThenSpeaksHttps() throws Exception {
+        for (String listen : List.of("0.0.0.0:2526", "192.0.2.10:2526", "[::]:2526")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.mailferry.config.ConfigLoader.load(null,
+                            java.util.Map.of("admin.listen", listen)))
+                    .as(listen).isInstanceOf(org.mailferry.config.ConfigException.class)
+                    .hasMessageContaining("is not a loopback address")
+                    .hasMessageContaining("set admin.tls_cert and admin.tls_key");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> org.mailferry.config.ConfigLoader.load(null,
+                java.util.Map.of("admin.tls_cert", "/etc/ssl/admin.pem"))).hasMessageContaining("go together");
+
+        Path cert = dir.resolve("admin.pem");
+        Path key = dir.resolve("admin.key");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out", cert.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("openssl.log").toFile()).start();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
+        FilledSpool.fill(dir.resolve("spool"), 3, Instant.now().plusSeconds(3600));
+        try (RelayFixture f = new RelayFixture(dir.resolve("spool")).set("relay.smarthost", "[127.0.0.1]:9")
+                .set("admin.tls_cert", cert.toString()).set("admin.tls_key", key.toString()).start()) {
+            String https = "https://127.0.0.1:" + f.relay().adminAddress().getPort();
+            java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            try (var in = Files.newInputStream(cert)) { // this listener's certificate, and nothing else
+                trusted.setCertificateEntry("admin", java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificate(in));
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trusted);
+            javax.net.ssl.SSLContext trustThis = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustThis.init(null, tmf.getTrustManagers(), null);
+            try (HttpClient tls = HttpClient.newBuilder().sslContext(trustThis).build()) {
+                HttpResponse<String> login = tls.send(HttpRequest.newBuilder(URI.create(https + "/console/login"))
+                        .header("Origin", https).POST(HttpRequest.BodyPublishers.ofString("token="
+                                + AdminToken.read(f.spool))).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+                assertThat(login.headers().firstValue("Set-Cookie").orElseThrow()).contains("; Secure");
+                assertThat(login.headers().firstValue("Strict-Transport-Security")).isPresent();
+                // an http:// Origin is another origin now
+                HttpResponse<String> plainOrigin = tls.send(HttpRequest.newBuilder(URI.create(https + "/console/login"))
+                        .header("Origin", https.replace("https:", "http:")).POST(HttpRequest.BodyPublishers
+                                .ofString("token=x")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(plainOrigin.statusCode()).isEqualTo(403);
+            }
+            // plain HTTP to the TLS listener gets nothing of the console
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> send(get(f, "/console/")))).isNotNull();
+        }
+    }
+
+    @Test
+    void aMessageItsActionsTheStatsAndTheLiveStream() throws Exception {
+        try (RelayFixture f = relay()) {
+            String[] s = login(f);
+            String id = send(get(f, "/console/api/queue?recipient=user5%40").header("Cookie", s[0])).body()
+                    .replaceAll(".*?\"id\":\"([^\"]+)\".*", "$1");
+            HttpResponse<String> m = send(get(f, "/console/api/messages/" + id).header("Cookie", s[0]));
+            assertThat(m.statusCode()).isEqualTo(200);
+            assertThat(m.body()).contains("\"id\":\"" + id + "\"", "\"state\":\"deferred\"",
+                    "\"headers\":\"Subject: backlog\\r\\n", "\"recipient\":\"user5@example.net\"")
+                    .doesNotContain("waited for the smarthost"); // the body only when asked
+            assertThat(send(get(f, "/console/api/messages/" + id + "/body").header("Cookie", s[0])).body())
+                    .contains("waited for the smarthost");
+            assertThat(send(get(f, "/console/api/messages/NOTANID").header("Cookie", s[0])).statusCode())
+                    .isEqualTo(400);
+
+            // the live stream: a hold is not an event, a delete is
+            HttpRequest events = get(f, "/console/api/events").header("Cookie", s[0]).build();
+            HttpResponse<java.util.stream.Stream<String>> stream = http.send(events,
+                    HttpResponse.BodyHandlers.ofLines());
+            assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+            HttpResponse<String> held = send(post(f, "/console/api/messages/" + id + "/hold", "").header("Cookie", s[0])
+                    .header("Origin", base(f)).header("X-CSRF-Token", s[1]));
+            assertThat(held.statusCode()).isEqualTo(200);
+            assertThat(held.body()).contains("\"result\":\"" + id + ": held\"");
+            assertThat(send(get(f, "/console/api/queue?state=held").header("Cookie", s[0])).body())
+                    .contains("\"matched\":1,");
+            HttpResponse<String> deleted = send(post(f, "/console/api/actions/delete", "ids=" + id + ",0000000000AA")
+                    .header("Cookie", s[0]).header("Origin", base(f)).header("X-CSRF-Token", s[1]));
+            assertThat(deleted.body()).contains(id + ": deleted", "0000000000AA: not in the queue");
+            java.util.Iterator<String> lines = stream.body().iterator();
+            String data = "";
+            while (!data.contains("\"type\":\"removed\"")) {
+                String line = lines.next();
+                data = line.startsWith("data: ") ? line : data;
+            }
+            assertThat(data).contains("\"id\":\"" + id + "\"");
+            stream.body().close();
+
+            HttpResponse<String> stats = send(get(f, "/console/api/stats").header("Cookie", s[0]));
+            assertThat(stats.body()).contains("\"smarthosts\":[\"[127.0.0.1]:9\"]",
+                    "\"last_hour\":{\"received\":0,\"delivered\":0,\"deferred\":0,\"bounced\":0}",
+                    "\"latency_ms\":[{\"window_minutes\":60,\"p50\":null");
+            assertThat(send(post(f, "/console/api/messages/" + id + "/explode", "").header("Cookie", s[0])
+                    .header("Origin", base(f)).header("X-CSRF-Token", s[1])).body())
+                    .contains("unknown action 'explode'; use flush, hold, release, delete, bounce");
         }
     }
 }

@@ -80,6 +80,8 @@ class AuthinfoFileTest {
         assertThat(e).extracting(AuthinfoEntry::host, AuthinfoEntry::port, AuthinfoEntry::user)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("smtp.sendgrid.net", 587, "apikey"),
                         org.assertj.core.groups.Tuple.tuple("relay.example.net", 0, "user@example.net"),
+                        // a sender key: used only with relay.sender_dependent_authentication (never matches a host)
+                        org.assertj.core.groups.Tuple.tuple("sender@example.com", 0, "user2"),
                         org.assertj.core.groups.Tuple.tuple("::1", 25, "local"));
         assertThat(e.get(0).password().reveal()).isEqualTo("SG.abc:def==");
         assertThat(e.get(0).toString()).doesNotContain("SG.abc");

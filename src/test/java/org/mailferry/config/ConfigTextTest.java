@@ -110,6 +110,26 @@ class ConfigTextTest {
     }
 
     @Test
+    void credentialsInWebhookUrlsAreMasked() throws Exception {
+        Path f = file("[webhook]\nurl = [\"https://app:hunter2@hooks.example.com/mf?tenant=7&access_token=abc123&x=1\", "
+                + "\"https://api.example.net/in?apiKey=k-42#top\", \"https://plain.example.org/events\"]\n");
+        Effective e = ConfigLoader.read(f, Map.of(), Map.of());
+        for (boolean onlySet : new boolean[] {false, true}) {
+            assertThat(ConfigText.render(e, onlySet)).doesNotContain("hunter2", "abc123", "k-42")
+                    .contains("url = [\"https://app:***@hooks.example.com/mf?tenant=7&access_token=***&x=1\", "
+                            + "\"https://api.example.net/in?apiKey=***#top\", \"https://plain.example.org/events\"]"
+                            + "  # credentials in the URL masked\n");
+        }
+        Effective env = ConfigLoader.read(null, Map.of(), Map.of("MAILFERRY_WEBHOOK_URL",
+                "[\"https://u:pw-9@h.example.com/x\"]"));
+        assertThat(ConfigText.render(env, true)).doesNotContain("pw-9")
+                .contains("url = [\"https://u:***@h.example.com/x\"]  # MAILFERRY_WEBHOOK_URL; credentials in the URL masked\n");
+        Effective plain = ConfigLoader.read(file("[webhook]\nurl = \"https://plain.example.org/e?page=2\"\n"), Map.of(),
+                Map.of());
+        assertThat(ConfigText.render(plain, true)).contains("url = \"https://plain.example.org/e?page=2\"\n");
+    }
+
+    @Test
     void quotingEscapesWhatTomlMust() throws Exception {
         String q = ConfigText.quote("a\"b\\c\u0001");
         assertThat(Toml.parse("t", "x = " + q).get("x").value()).isEqualTo("a\"b\\c\u0001");

@@ -55,7 +55,7 @@ class PipelineTest {
     /** The daemon's list, with {@code inserted} just before the transaction. */
     private Pipeline pipeline(Step inserted) {
         ClientSecurity security = ClientSecurity.from(RelaySecurity.DEFAULT, Clock.systemUTC());
-        return new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay.smarthosts()),
+        return new Pipeline(List.of(new Reuse(sites), new Route(Router.of(relay), relay),
                 new Admission(sites), new Connect(relay.heloName(), SmtpClient.Timeouts.of(relay), security),
                 new StartTls(relay.heloName(), security), new Authenticate(security), new SessionOpened(sites),
                 inserted, new Transaction(spool)));

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.config.RateLimits;
@@ -24,8 +23,11 @@ class QuotasTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-05T08:00:00.500Z"));
     private long seq;
 
-    private Quotas quotas(RateLimits limits) {
-        return new Quotas(clock, Map.of("r", limits), LocalTime.of(6, 0), new QuotaFile(Disk.system(), spool));
+    private RateLimits limits;
+
+    private Quotas quotas(RateLimits l) {
+        limits = l;
+        return new Quotas(clock, LocalTime.of(6, 0), new QuotaFile(Disk.system(), spool));
     }
 
     private QueueId id() {
@@ -41,58 +43,58 @@ class QuotasTest {
         for (int i = 0; i < 5; i++) {
             QueueId id = id();
             ids.add(id);
-            Quotas.Verdict v = q.admit("r", id, 1);
+            Quotas.Verdict v = q.admit("r", limits, id, 1);
             slots.add(v.go() ? clock.instant() : v.until());
         }
         assertThat(slots).containsExactly(start, start.plusSeconds(2), start.plusSeconds(4), start.plusSeconds(6),
                 start.plusSeconds(8));
-        assertThat(q.admit("r", ids.get(1), 1).reason()).isEqualTo("message rate 30/1m of route r");
+        assertThat(q.admit("r", limits, ids.get(1), 1).reason()).isEqualTo("message rate 30/1m of route r");
         // flushed early: still its own slot, not a new one further out
-        assertThat(q.admit("r", ids.get(2), 1).until()).isEqualTo(start.plusSeconds(4));
+        assertThat(q.admit("r", limits, ids.get(2), 1).until()).isEqualTo(start.plusSeconds(4));
         clock.advance(Duration.ofSeconds(2));
-        assertThat(q.admit("r", ids.get(1), 1).go()).isTrue();
-        assertThat(q.admit("r", ids.get(2), 1).go()).as("its slot is 2 s later").isFalse();
-        assertThat(q.admit("r", id(), 1).until()).as("a newcomer queues behind").isEqualTo(start.plusSeconds(10));
+        assertThat(q.admit("r", limits, ids.get(1), 1).go()).isTrue();
+        assertThat(q.admit("r", limits, ids.get(2), 1).go()).as("its slot is 2 s later").isFalse();
+        assertThat(q.admit("r", limits, id(), 1).until()).as("a newcomer queues behind").isEqualTo(start.plusSeconds(10));
     }
 
     @Test
     void unlimitedRouteIsNotCounted() {
         Quotas q = quotas(RateLimits.NONE);
         for (int i = 0; i < 1000; i++) {
-            assertThat(q.admit("r", id(), 100).go()).isTrue();
+            assertThat(q.admit("r", limits, id(), 100).go()).isTrue();
         }
-        assertThat(q.admit("other", id(), 1).go()).isTrue();
+        assertThat(q.admit("other", limits, id(), 1).go()).isTrue();
         assertThat(Files.exists(spool.resolve("quotas"))).isFalse();
     }
 
     @Test
     void dailyRecipientCapWaitsForTheResetHour() {
         Quotas q = quotas(RateLimits.withRate("0", 10, 0));
-        assertThat(q.admit("r", id(), 6).go()).isTrue();
-        assertThat(q.admit("r", id(), 4).go()).isTrue();
-        Quotas.Verdict v = q.admit("r", id(), 1);
+        assertThat(q.admit("r", limits, id(), 6).go()).isTrue();
+        assertThat(q.admit("r", limits, id(), 4).go()).isTrue();
+        Quotas.Verdict v = q.admit("r", limits, id(), 1);
         assertThat(v.go()).isFalse();
         assertThat(v.until()).isEqualTo(Instant.parse("2026-12-06T06:00:00Z"));
         assertThat(v.reason()).isEqualTo("daily recipient limit 10 of route r reached (10 today)");
         clock.advance(Duration.ofHours(22)); // 06:00:00.500 next day
-        assertThat(q.admit("r", id(), 10).go()).isTrue();
-        assertThat(q.admit("r", id(), 1).go()).isFalse();
+        assertThat(q.admit("r", limits, id(), 10).go()).isTrue();
+        assertThat(q.admit("r", limits, id(), 1).go()).isFalse();
         // a message with more recipients than the whole cap still goes, first in its day
         clock.advance(Duration.ofDays(1));
-        assertThat(q.admit("r", id(), 25).go()).isTrue();
+        assertThat(q.admit("r", limits, id(), 25).go()).isTrue();
     }
 
     @Test
     void quotaReplyPausesTheWholeRouteUntilTheNextMinuteOrDay() {
         Quotas q = quotas(RateLimits.withRate("30/1m", 0, 0));
         QueueId waiting = id();
-        q.admit("r", id(), 1);
-        assertThat(q.admit("r", waiting, 1).until()).isEqualTo(clock.instant().plusSeconds(2));
+        q.admit("r", limits, id(), 1);
+        assertThat(q.admit("r", limits, waiting, 1).until()).isEqualTo(clock.instant().plusSeconds(2));
         QuotaReplies.Row rate = QuotaReplies.match(org.mailferry.smtp.Reply.of(421,
                 org.mailferry.smtp.EnhancedStatus.parse("4.7.0"), "rate limit exceeded"));
         assertThat(q.pause("r", rate, "421 4.7.0 rate limit exceeded")).isEqualTo(Instant.parse("2026-12-05T08:01:00Z"));
         clock.advance(Duration.ofSeconds(3));
-        Quotas.Verdict v = q.admit("r", waiting, 1);
+        Quotas.Verdict v = q.admit("r", limits, waiting, 1);
         assertThat(v.until()).isEqualTo(Instant.parse("2026-12-05T08:01:00Z"));
         assertThat(v.reason()).isEqualTo("route r paused: rate limit: 421 4.7.0 rate limit exceeded");
         QuotaReplies.Row daily = QuotaReplies.match(org.mailferry.smtp.Reply.of(550,
@@ -100,30 +102,30 @@ class QuotasTest {
         assertThat(q.pause("r", daily, "550 5.4.5 Daily user sending limit exceeded."))
                 .isEqualTo(Instant.parse("2026-12-06T06:00:00Z"));
         clock.advance(Duration.ofHours(22));
-        assertThat(q.admit("r", waiting, 1).go()).as("after the reset, first come").isTrue();
-        assertThat(q.admit("r", id(), 1).go()).isFalse();
+        assertThat(q.admit("r", limits, waiting, 1).go()).as("after the reset, first come").isTrue();
+        assertThat(q.admit("r", limits, id(), 1).go()).isFalse();
     }
 
     @Test
     void countersSurviveARestart() {
         Quotas q = quotas(RateLimits.withRate("1/1m", 5, 0));
-        assertThat(q.admit("r", id(), 3).go()).isTrue();
+        assertThat(q.admit("r", limits, id(), 3).go()).isTrue();
         Quotas again = quotas(RateLimits.withRate("1/1m", 5, 0));
         QueueId next = id();
-        Quotas.Verdict v = again.admit("r", next, 2);
+        Quotas.Verdict v = again.admit("r", limits, next, 2);
         assertThat(v.go()).as("no burst after a restart").isFalse();
         assertThat(v.until()).isEqualTo(clock.instant().plusSeconds(60));
         clock.advance(Duration.ofMinutes(1));
-        assertThat(again.admit("r", next, 2).go()).isTrue();
+        assertThat(again.admit("r", limits, next, 2).go()).isTrue();
         clock.advance(Duration.ofMinutes(1));
-        assertThat(quotas(RateLimits.withRate("1/1m", 5, 0)).admit("r", id(), 1).reason())
+        assertThat(quotas(RateLimits.withRate("1/1m", 5, 0)).admit("r", limits, id(), 1).reason())
                 .isEqualTo("daily recipient limit 5 of route r reached (5 today)");
     }
 
     @Test
     void damagedCounterFileIsSkippedLineByLine() throws Exception {
         Files.writeString(spool.resolve("quotas"), "route r next_slot x day_start 1\nroute s next_slot 1\n");
-        assertThat(quotas(RateLimits.withRate("30/1m", 0, 0)).admit("r", id(), 1).go()).isTrue();
+        assertThat(quotas(RateLimits.withRate("30/1m", 0, 0)).admit("r", limits, id(), 1).go()).isTrue();
     }
 
     @Test
@@ -132,11 +134,11 @@ class QuotasTest {
         QueueId a = id();
         QueueId b = id();
         QueueId c = id();
-        assertThat(q.open("r", a)).isTrue();
-        assertThat(q.open("r", b)).isTrue();
-        assertThat(q.open("r", c)).isFalse();
+        assertThat(q.open("r", limits, a)).isTrue();
+        assertThat(q.open("r", limits, b)).isTrue();
+        assertThat(q.open("r", limits, c)).isFalse();
         assertThat(q.closed("r")).isEqualTo(c);
-        assertThat(q.open("r", c)).isTrue();
+        assertThat(q.open("r", limits, c)).isTrue();
         assertThat(q.closed("r")).isNull();
     }
 }

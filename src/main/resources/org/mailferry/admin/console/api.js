@@ -14,10 +14,11 @@ async function answer(response) {
   return body;
 }
 
+// Whether this browser is logged in (and, if so, the CSRF token for changes).
 export async function session() {
   const s = await answer(await fetch('api/session', { credentials: 'same-origin' }));
-  csrf = s.csrf;
-  return s;
+  csrf = s.csrf || null;
+  return s.logged_in === 'yes';
 }
 
 export async function login(token) {
@@ -32,7 +33,9 @@ export async function get(path, params) {
   return answer(await fetch('api/' + path + q, { credentials: 'same-origin' }));
 }
 
-export async function post(path) {
+// A change: POST with the CSRF token (and the form fields, if any).
+export async function post(path, form) {
   return answer(await fetch(path, {
-    method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf || '' } }));
+    method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf || '' },
+    body: form ? new URLSearchParams(form) : undefined }));
 }

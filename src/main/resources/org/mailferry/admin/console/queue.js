@@ -1,8 +1,16 @@
 // The queue table: the server filters, sorts and pages; this module only asks and shows.
 import * as api from './api.js';
+import { act, actionButtons } from './message.js';
 
 const PAGE = 50;
 const state = { sort: 'arrival', order: 'asc', offset: 0, filters: {} };
+const selected = new Set();
+let asked = 0;
+
+function showSelected() {
+  document.getElementById('selected').textContent = selected.size + ' selected';
+  for (const b of document.querySelectorAll('#bulk button')) b.disabled = selected.size === 0;
+}
 
 function age(iso) {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -26,9 +34,11 @@ export async function load() {
   const params = { sort: state.sort, order: state.order, offset: state.offset, limit: PAGE };
   for (const [k, v] of Object.entries(state.filters)) if (v) params[k] = v;
   const error = document.getElementById('queue-error');
+  const mine = ++asked;
   let page;
   try {
     page = await api.get('queue', params);
+    if (mine !== asked) return; // a later request (other filters) answers instead
     error.textContent = '';
   } catch (e) {
     error.textContent = e.message;
@@ -39,6 +49,12 @@ export async function load() {
   for (const m of page.rows) {
     const tr = document.createElement('tr');
     tr.dataset.id = m.id;
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = selected.has(m.id);
+    box.setAttribute('aria-label', 'select ' + m.id);
+    box.addEventListener('change', () => { if (box.checked) selected.add(m.id); else selected.delete(m.id); showSelected(); });
+    cell(tr, '').appendChild(box);
     const idCell = cell(tr, '');
     const a = document.createElement('a');
     a.href = '#message/' + encodeURIComponent(m.id);
@@ -56,6 +72,8 @@ export async function load() {
   const end = page.offset + page.rows.length;
   document.getElementById('range').textContent = page.matched === 0 ? 'no messages match'
     : (page.offset + 1) + '\u2013' + end + ' of ' + page.matched + ' matching (' + page.total + ' queued)';
+  document.getElementById('select-all').checked = false;
+  showSelected();
   document.getElementById('prev').disabled = page.offset === 0;
   document.getElementById('next').disabled = end >= page.matched;
   for (const b of document.querySelectorAll('th button[data-sort]')) {
@@ -65,6 +83,22 @@ export async function load() {
 }
 
 export function setUp() {
+  document.getElementById('select-all').addEventListener('change', (ev) => {
+    for (const box of document.querySelectorAll('#queue-table tbody input[type=checkbox]')) {
+      box.checked = ev.target.checked;
+      const id = box.closest('tr').dataset.id;
+      if (box.checked) selected.add(id); else selected.delete(id);
+    }
+    showSelected();
+  });
+  for (const b of actionButtons('bulk', 'bulk')) {
+    b.addEventListener('click', async () => {
+      if (await act(b.dataset.bulk, [...selected])) {
+        selected.clear();
+        await load();
+      }
+    });
+  }
   document.getElementById('filters').addEventListener('submit', (ev) => {
     ev.preventDefault();
     state.filters = Object.fromEntries(new FormData(ev.target).entries());

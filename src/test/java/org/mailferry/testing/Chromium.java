@@ -1,0 +1,268 @@
+package org.mailferry.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Debian's headless Chromium driven over the DevTools protocol on a loopback WebSocket (the JDK's
+ * HttpClient; no Selenium, no driver process): one page, JavaScript evaluated in it, screenshots,
+ * and every console error, uncaught exception and browser-logged error (failed loads, CSP
+ * violations) collected for the test to assert on.
+ */
+public final class Chromium implements AutoCloseable {
+    public static final Path BINARY = Path.of("/usr/bin/chromium");
+    private static final Duration COMMAND = Duration.ofSeconds(20);
+
+    private final Process process;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final WebSocket socket;
+    private final Map<Long, CompletableFuture<Map<String, Object>>> waiting = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+    private String session;
+
+    /** Skips the test when Chromium is missing, or fails it under MAILFERRY_REQUIRE_INTEROP=1 (CI). */
+    public static void require() {
+        if (!Files.isExecutable(BINARY)) {
+            String msg = BINARY + " is not installed (apt-get install chromium; .ci/run does)";
+            if (Tools.interopRequired()) {
+                throw new AssertionError(msg);
+            }
+            org.junit.jupiter.api.Assumptions.abort(msg);
+        }
+    }
+
+    private Chromium(Process process, URI endpoint) throws Exception {
+        this.process = process;
+        this.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(endpoint, new Listener()).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts a browser with its profile and log under {@code dir}; one blank page at 1280 x 900. */
+    public static Chromium start(Path dir) throws Exception {
+        Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
+        List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--headless=new", "--disable-gpu",
+                "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-sync",
+                "--disable-background-networking", "--disable-component-update", "--password-store=basic",
+                "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+                "--user-data-dir=" + profile, "--window-size=1280,900", "about:blank"));
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.add(1, "--no-sandbox"); // Chromium refuses to run as root with its sandbox
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("chromium.log").toFile()).start();
+        Path active = profile.resolve("DevToolsActivePort");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(active) || Files.readAllLines(active).size() < 2) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                throw new IOException("chromium did not start within 20 s; see " + dir.resolve("chromium.log"));
+            }
+            Thread.sleep(50);
+        }
+        List<String> lines = Files.readAllLines(active);
+        Chromium c = new Chromium(p, URI.create("ws://127.0.0.1:" + lines.get(0).strip() + lines.get(1).strip()));
+        try {
+            String target = (String) c.command(null, "Target.createTarget", "{\"url\":\"about:blank\"}").get("targetId");
+            c.session = (String) c.command(null, "Target.attachToTarget",
+                    "{\"targetId\":" + quote(target) + ",\"flatten\":true}").get("sessionId");
+            c.send("Runtime.enable", "{}");
+            c.send("Log.enable", "{}");
+            c.send("Page.enable", "{}");
+            c.viewport(1280, 900, false);
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** A JSON string literal. */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (ch < 0x20) {
+                        b.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder text = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                String message = text.toString();
+                text.setLength(0);
+                receive(message);
+            }
+            ws.request(1);
+            return null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void receive(String message) {
+        Map<String, Object> m = JsonReader.object(message);
+        Object id = m.get("id");
+        if (id != null) {
+            CompletableFuture<Map<String, Object>> f = waiting.remove(((Double) id).longValue());
+            if (f != null) {
+                if (m.containsKey("error")) {
+                    f.completeExceptionally(new IOException("DevTools: " + m.get("error")));
+                } else {
+                    f.complete((Map<String, Object>) m.get("result"));
+                }
+            }
+            return;
+        }
+        String method = (String) m.get("method");
+        Map<String, Object> params = (Map<String, Object>) m.get("params");
+        if ("Runtime.consoleAPICalled".equals(method) && List.of("error", "assert").contains(params.get("type"))) {
+            errors.add("console." + params.get("type") + ": " + params.get("args"));
+        } else if ("Runtime.exceptionThrown".equals(method)) {
+            errors.add("exception: " + params.get("exceptionDetails"));
+        } else if ("Log.entryAdded".equals(method)) {
+            Map<String, Object> entry = (Map<String, Object>) params.get("entry");
+            if ("error".equals(entry.get("level"))) {
+                errors.add("log (" + entry.get("source") + "): " + entry.get("text") + " " + entry.get("url"));
+            }
+        }
+    }
+
+    private Map<String, Object> command(String inSession, String method, String paramsJson) throws Exception {
+        long id = ids.incrementAndGet();
+        CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
+        waiting.put(id, f);
+        String msg = "{\"id\":" + id + (inSession == null ? "" : ",\"sessionId\":" + quote(inSession))
+                + ",\"method\":" + quote(method) + ",\"params\":" + paramsJson + "}";
+        socket.sendText(msg, true).get(10, TimeUnit.SECONDS);
+        try {
+            return f.get(COMMAND.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            waiting.remove(id);
+            throw new IOException("DevTools " + method + ": no answer within " + COMMAND.toSeconds() + " s");
+        }
+    }
+
+    /** A DevTools command on the page; its result. */
+    public Map<String, Object> send(String method, String paramsJson) throws Exception {
+        return command(session, method, paramsJson);
+    }
+
+    public void viewport(int width, int height, boolean mobile) throws Exception {
+        send("Emulation.setDeviceMetricsOverride", "{\"width\":" + width + ",\"height\":" + height
+                + ",\"deviceScaleFactor\":1,\"mobile\":" + mobile + "}");
+    }
+
+    /** Evaluates {@code js} in the page (awaiting a promise); its value as JSON types; a thrown error fails. */
+    @SuppressWarnings("unchecked")
+    public Object eval(String js) throws Exception {
+        Map<String, Object> r = send("Runtime.evaluate", "{\"expression\":" + quote(js)
+                + ",\"awaitPromise\":true,\"returnByValue\":true}");
+        if (r.containsKey("exceptionDetails")) {
+            throw new AssertionError("page script failed: " + js + ": " + r.get("exceptionDetails"));
+        }
+        return ((Map<String, Object>) r.get("result")).get("value");
+    }
+
+    public String text(String js) throws Exception {
+        Object v = eval(js);
+        return v == null ? null : v.toString();
+    }
+
+    /** Loads {@code url} and waits for the document to be complete. */
+    public void open(String url) throws Exception {
+        send("Page.navigate", "{\"url\":" + quote(url) + "}");
+        await("document.readyState === 'complete' && location.href === " + quote(url), Duration.ofSeconds(10));
+    }
+
+    /** Waits until {@code condition} (JavaScript) is true in the page; fails with what it waited for. */
+    public void await(String condition, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Object v = eval("(() => { try { return !!(" + condition + "); } catch (e) { return false; } })()");
+            if (Boolean.TRUE.equals(v)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited " + timeout.toMillis() + " ms for: " + condition + "; errors: " + errors);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Clicks the element {@code selector} names (the page's own click handling runs). */
+    public void click(String selector) throws Exception {
+        eval("(() => { const e = document.querySelector(" + quote(selector) + "); if (!e) throw new Error('no "
+                + selector.replace("'", "") + "'); e.click(); })()");
+    }
+
+    /** Types {@code value} into the field {@code selector} names, as a person's input events would. */
+    public void type(String selector, String value) throws Exception {
+        eval("(() => { const e = document.querySelector(" + quote(selector) + "); e.focus(); e.value = " + quote(value)
+                + "; e.dispatchEvent(new Event('input', {bubbles: true})); })()");
+    }
+
+    public void screenshot(Path file) throws Exception {
+        String data = (String) send("Page.captureScreenshot", "{\"format\":\"png\"}").get("data");
+        Files.createDirectories(file.getParent());
+        Files.write(file, Base64.getDecoder().decode(data));
+    }
+
+    /** Console errors, uncaught exceptions and errors the browser logged, so far. */
+    public List<String> errors() {
+        return List.copyOf(errors);
+    }
+
+    public void clearErrors() {
+        errors.clear();
+    }
+
+    @Override
+    public void close() {
+        try {
+            command(null, "Browser.close", "{}");
+        } catch (Exception e) {
+            // going anyway
+        }
+        socket.abort();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        http.close();
+    }
+}
