@@ -333,7 +333,7 @@ public final class Mailferry implements AutoCloseable {
                             + "; choose another admin.listen, or \"off\"");
                 }
             }
-            m.lock.publishAdminAddress(m.adminBound);
+            m.lock.publishAdminAddress(m.adminBound, config.admin().tlsCert());
             m.sweeper.scheduleWithFixedDelay(m::sweepQuietly, 0, 1, TimeUnit.HOURS);
             m.bound = m.listener.start(config.smtpd().listen());
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,
