@@ -212,12 +212,15 @@ public final class Mailferry implements AutoCloseable {
      */
     public synchronized Reload reload(Config next) {
         SessionSettings settings;
+        byte[] webhookSecret;
         try {
             settings = sessionSettings(next, clock);
+            webhookSecret = webhookSecret(next.webhook());
             delivery.reconfigure(next);
         } catch (IllegalArgumentException | java.io.UncheckedIOException | IOException e) {
             return Reload.refused(e.getMessage());
         }
+        webhooks.useSecret(webhookSecret);
         listener.reconfigure(settings);
         local.reconfigure(settings);
         current = next;
@@ -251,12 +254,16 @@ public final class Mailferry implements AutoCloseable {
         }
     }
 
+    /** The content of webhook.secret_file, read now (at start and at each reload); null: unsigned. */
+    private static byte[] webhookSecret(Config.Webhook w) throws IOException {
+        return w.secretFile() == null ? null
+                : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
     static Webhooks webhooks(Config config, Storage spool, Clock clock, Disk disk) throws IOException {
         Config.Webhook w = config.webhook();
-        byte[] secret = w.secretFile() == null ? null
-                : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
-        return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), secret, w.lifetime()),
+        return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), webhookSecret(w), w.lifetime()),
                 config.queue().spool().resolve("webhooks"), spool, clock, disk);
     }
 
@@ -328,7 +335,7 @@ public final class Mailferry implements AutoCloseable {
                             + "; choose another admin.listen, or \"off\"");
                 }
             }
-            m.lock.publishAdminAddress(m.adminBound);
+            m.lock.publishAdminAddress(m.adminBound, config.admin().tlsCert());
             m.sweeper.scheduleWithFixedDelay(m::sweepQuietly, 0, 1, TimeUnit.HOURS);
             m.bound = m.listener.start(config.smtpd().listen());
             m.submitSocket = SubmitSocket.start(SubmitSocket.pathIn(m.spoolRoot), m.local,

@@ -126,6 +126,47 @@ class QueueOperationsTest {
         }
     }
 
+    /** A self-signed certificate for a DNS name only (no IP address in it) and its key. */
+    private void certificate(Path cert, Path key, String name) throws Exception {
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=" + name, "-addext", "subjectAltName=DNS:" + name, "-keyout", key.toString(),
+                "-out", cert.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("openssl.log").toFile())
+                .start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
+    }
+
+    @Test
+    void withAdminTlsTheCommandsSpeakHttpsTrustingOnlyTheConfiguredCertificate() throws Exception {
+        Path cert = dir.resolve("admin.pem");
+        Path key = dir.resolve("admin.key");
+        certificate(cert, key, "relay.example.com"); // the command connects to 127.0.0.1: pinned, not by name
+        smarthost.refuseRecipient("user@example.net", 450, "4.2.1 Mailbox busy");
+        try (RelayFixture f = relay().set("admin.tls_cert", cert.toString()).set("admin.tls_key", key.toString())
+                .start()) {
+            String id = Submit.message(f.address(), "app@example.com", "user@example.net", "<tls@example.com>");
+            f.await(DeliveryEvent.Deferred.class, id, 10, TimeUnit.SECONDS);
+            Run hold = cli("queue", "hold", id);
+            assertThat(hold.code()).as(hold.err()).isZero();
+            assertThat(hold.out()).contains(id + ": held");
+            assertThat(cli("status", id).out()).contains("\"state\":\"held\"");
+
+            // the file now holds another certificate than the one the daemon presents: not trusted
+            Path other = dir.resolve("other.pem");
+            certificate(other, dir.resolve("other.key"), "relay.example.com");
+            java.nio.file.Files.copy(other, cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Run release = cli("queue", "release", id);
+            assertThat(release.code()).isEqualTo(69);
+            assertThat(release.err()).contains("no TLS session with the admin API at 127.0.0.1:",
+                    "not the certificate in " + cert, "replaced without restarting").doesNotContain("Exception");
+            assertThat(cli("status", id).out()).contains("\"state\":\"held\"");
+
+            java.nio.file.Files.delete(cert);
+            Run unreadable = cli("queue", "release", id);
+            assertThat(unreadable.code()).isEqualTo(77);
+            assertThat(unreadable.err()).contains("speaks HTTPS with the certificate in " + cert);
+        }
+    }
+
     @Test
     void withTheDaemonStoppedCommandsWorkOnTheSpoolAndTheDaemonSeesThem() throws Exception {
         smarthost.refuseRecipient("c@example.net", 450, "4.2.1 Busy");

@@ -218,17 +218,31 @@ public final class QueueCommand {
         }
         String path = arg == null ? "/queue/flush" : arg.equals("--all-failed") ? "/queue/delete-failed"
                 : "/messages/" + arg + "/" + sub;
-        URI uri = URI.create("http://" + (admin.getAddress() instanceof java.net.Inet6Address
-                ? "[" + admin.getAddress().getHostAddress() + "]" : admin.getAddress().getHostAddress())
-                + ":" + admin.getPort() + path);
+        AdminEndpoint endpoint = new AdminEndpoint(admin, SpoolLock.adminTlsCert(config.queue().spool()));
+        URI uri = endpoint.uri(path);
         HttpResponse<String> r;
-        try (HttpClient http = HttpClient.newHttpClient()) {
+        HttpClient client;
+        try {
+            client = endpoint.client();
+        } catch (IllegalStateException e) {
+            err.println("mailferry: queue " + sub + ": " + e.getMessage());
+            return EX_NOPERM;
+        }
+        try (HttpClient http = client) {
             r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
                     .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.net.ConnectException e) {
             err.println("mailferry: the daemon holds the spool lock but its admin API at " + uri.getAuthority()
                     + " does not answer; is it starting or stopping? try again");
             return EX_TEMPFAIL;
+        } catch (javax.net.ssl.SSLException e) {
+            Throwable why = e;
+            while (why.getCause() != null) {
+                why = why.getCause();
+            }
+            err.println("mailferry: queue " + sub + ": no TLS session with the admin API at " + uri.getAuthority()
+                    + ": " + why.getMessage());
+            return EX_UNAVAILABLE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return EX_TEMPFAIL;

@@ -9,9 +9,9 @@ import java.util.function.Function;
 /**
  * The keys a reload does not apply to the running daemon: what they configure is built once at
  * start (the listening sockets, the spool, the worker threads, the retry schedule, the admin API,
- * the webhooks sender). A reload that changes one of them says so in its log line; the change
+ * the webhooks sender, but not its secret). A reload that changes one of them says so in its log line; the change
  * takes effect at the next start. Every other key (the smarthosts, relay TLS and credentials,
- * timeouts, smtpd policy, users and certificate, headers) applies to the next connection or attempt.
+ * timeouts, smtpd policy, users and certificate, headers, the webhook secret) applies to the next connection or attempt.
  */
 public final class RestartKeys {
     private static final Map<String, Function<Config, Object>> KEYS = Map.ofEntries(
@@ -35,7 +35,9 @@ public final class RestartKeys {
             Map.entry("relay.connection_limit", c -> c.relay().limits().connections()),
             Map.entry("relay.quota_reset_time", c -> c.relay().quotaResetTime()),
             Map.entry("admin.*", Config::admin),
-            Map.entry("webhook.*", Config::webhook),
+            Map.entry("webhook.url", c -> c.webhook().urls()),
+            Map.entry("webhook.events", c -> c.webhook().events()),
+            Map.entry("webhook.lifetime", c -> c.webhook().lifetime()),
             Map.entry("sendmail.max_connections", c -> c.sendmail().maxConnections()),
             Map.entry("sendmail.max_connections_per_user", c -> c.sendmail().maxConnectionsPerUser()),
             Map.entry("sendmail.request_timeout", c -> c.sendmail().requestTimeout()),

@@ -10,10 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * Who owns the spool: the running daemon holds an exclusive lock on {@code SPOOL/daemon.lock}
- * and writes its admin API address to {@code SPOOL/admin.address}. A queue command that gets the
+ * and writes its admin API address to {@code SPOOL/admin.address} (a second line {@code https CERT}
+ * when the API speaks HTTPS: the certificate file it presents, admin.tls_cert). A queue command that gets the
  * lock knows no daemon runs and may change the spool directly (holding the lock, so no daemon
  * starts meanwhile); one that does not get it talks to the daemon's admin API instead.
  */
@@ -67,21 +69,31 @@ public final class SpoolLock implements AutoCloseable {
         }
     }
 
-    /** Records where the admin API listens (null: it is off). */
-    public void publishAdminAddress(InetSocketAddress address) throws IOException {
+    /** Records where the admin API listens (null: it is off), and its certificate file (null: plain HTTP). */
+    public void publishAdminAddress(InetSocketAddress address, Path tlsCert) throws IOException {
         Path p = root.resolve(ADDRESS);
         if (address == null) {
             Files.deleteIfExists(p);
         } else {
-            Files.writeString(p, address.getAddress().getHostAddress() + " " + address.getPort() + "\n",
-                    StandardCharsets.UTF_8);
+            Files.writeString(p, address.getAddress().getHostAddress() + " " + address.getPort() + "\n"
+                    + (tlsCert == null ? "" : "https " + tlsCert.toAbsolutePath() + "\n"), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The certificate file of the running daemon's HTTPS admin API, or null (plain HTTP, or none published). */
+    public static Path adminTlsCert(Path root) throws IOException {
+        try {
+            List<String> lines = Files.readAllLines(root.resolve(ADDRESS), StandardCharsets.UTF_8);
+            return lines.size() > 1 && lines.get(1).startsWith("https ") ? Path.of(lines.get(1).substring(6)) : null;
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 
     /** The running daemon's admin API address, or null when it published none. */
     public static InetSocketAddress adminAddress(Path root) throws IOException {
         try {
-            String[] f = Files.readString(root.resolve(ADDRESS), StandardCharsets.UTF_8).strip().split(" ");
+            String[] f = Files.readAllLines(root.resolve(ADDRESS), StandardCharsets.UTF_8).get(0).strip().split(" ");
             return new InetSocketAddress(f[0], Integer.parseInt(f[1]));
         } catch (NoSuchFileException e) {
             return null;
