@@ -26,6 +26,12 @@ public final class RestartKeys {
             Map.entry("queue.delay_warning", c -> c.queue().delayWarning()),
             Map.entry("queue.bounce_size_limit", c -> c.queue().bounceSizeLimitBytes()),
             Map.entry("queue.journal_limit", c -> c.queue().journalLimitBytes()),
+            Map.entry("queue.backend", c -> c.queue().postgresql() == null),
+            Map.entry("queue.postgresql_url", c -> postgresql(c, Config.Postgresql::url)),
+            Map.entry("queue.postgresql_user", c -> postgresql(c, Config.Postgresql::user)),
+            Map.entry("queue.postgresql_pool_size", c -> postgresql(c, Config.Postgresql::poolSize)),
+            Map.entry("queue.lease_time", c -> postgresql(c, Config.Postgresql::leaseTime)),
+            Map.entry("queue.poll_interval", c -> postgresql(c, Config.Postgresql::pollInterval)),
             Map.entry("relay.concurrency", c -> c.relay().concurrency()),
             Map.entry("relay.connection_reuse_time", c -> c.relay().connectionReuseTime()),
             Map.entry("relay.site_backoff_min", c -> c.relay().siteBackoffMin()),
@@ -44,6 +50,10 @@ public final class RestartKeys {
             Map.entry("log.*", Config::log));
 
     private RestartKeys() {
+    }
+
+    private static Object postgresql(Config c, Function<Config.Postgresql, Object> key) {
+        return c.queue().postgresql() == null ? null : key.apply(c.queue().postgresql());
     }
 
     /** The keys (sorted; "admin.*" for a whole section) whose value differs between the two. */
