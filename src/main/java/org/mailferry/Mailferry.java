@@ -113,7 +113,8 @@ public final class Mailferry implements AutoCloseable {
         webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
         spool.onCommit(new ReceivedEvents(events));
-        delivery = DeliveryWiring.of(spool, spool.leases(), config, events, clock, disk);
+        delivery = DeliveryWiring.of(spool, spool.leases(), spool instanceof PgSpool pg ? pg.routeCounters() : null,
+                config, events, clock, disk);
         runner = delivery.runner();
         feed = delivery.feed();
         control = delivery.control();
@@ -321,6 +322,7 @@ public final class Mailferry implements AutoCloseable {
             if (m.spool.leases() instanceof PgLeases pg) {
                 pg.keepWhen(m.runner::hasRoom);
                 pg.start();
+                ((PgSpool) m.spool).routeCounters().start();
             }
             m.runner.start();
             m.webhooks.start();
