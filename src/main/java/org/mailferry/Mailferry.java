@@ -113,7 +113,8 @@ public final class Mailferry implements AutoCloseable {
         webhooks = webhooks(config, spool, clock, disk);
         events.add(webhooks);
         spool.onCommit(new ReceivedEvents(events));
-        delivery = DeliveryWiring.of(spool, spool.leases(), config, events, clock, disk);
+        delivery = DeliveryWiring.of(spool, spool.leases(), spool instanceof PgSpool pg ? pg.routeCounters() : null,
+                config, events, clock, disk);
         runner = delivery.runner();
         feed = delivery.feed();
         control = delivery.control();
@@ -211,11 +212,20 @@ public final class Mailferry implements AutoCloseable {
      */
     public synchronized Reload reload(Config next) {
         SessionSettings settings;
+        Secrets secrets;
         try {
             settings = sessionSettings(next, clock);
+            secrets = secrets(next);
             delivery.reconfigure(next);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException | IOException e) {
+        } catch (IllegalArgumentException | java.io.UncheckedIOException | IOException | ConfigException e) {
             return Reload.refused(e.getMessage());
+        }
+        webhooks.useSecret(secrets.webhook());
+        if (secrets.adminToken() != null) {
+            admin.useToken(secrets.adminToken());
+        }
+        if (secrets.database() != null) {
+            ((PgSpool) spool).usePassword(secrets.database());
         }
         listener.reconfigure(settings);
         local.reconfigure(settings);
@@ -230,6 +240,19 @@ public final class Mailferry implements AutoCloseable {
                 + (restart.isEmpty() ? "" : "; changed, applied at the next start: " + String.join(", ", restart));
         LoggerFactory.getLogger("mailferry").info(text);
         return new Reload(true, text);
+    }
+
+    /**
+     * What a reload reads again besides the relay's credentials (which delivery.reconfigure reads):
+     * webhook.secret_file, SPOOL/admin.token, the database password; null where there is none.
+     */
+    private record Secrets(byte[] webhook, String adminToken, String database) {
+    }
+
+    private Secrets secrets(Config next) throws IOException, ConfigException {
+        Config.Postgresql pg = next.queue().postgresql();
+        return new Secrets(webhookSecret(next.webhook()), adminBound == null ? null : admin.readToken(),
+                spool instanceof PgSpool && pg != null ? pg.password().reveal() : null);
     }
 
     /** What a reload did: applied, or refused with the reason (the configuration in use stays). */
@@ -250,12 +273,16 @@ public final class Mailferry implements AutoCloseable {
         }
     }
 
+    /** The content of webhook.secret_file, read now (at start and at each reload); null: unsigned. */
+    private static byte[] webhookSecret(Config.Webhook w) throws IOException {
+        return w.secretFile() == null ? null
+                : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
     static Webhooks webhooks(Config config, Storage spool, Clock clock, Disk disk) throws IOException {
         Config.Webhook w = config.webhook();
-        byte[] secret = w.secretFile() == null ? null
-                : Files.readString(w.secretFile(), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
-        return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), secret, w.lifetime()),
+        return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), webhookSecret(w), w.lifetime()),
                 config.queue().spool().resolve("webhooks"), spool, clock, disk);
     }
 
@@ -314,6 +341,7 @@ public final class Mailferry implements AutoCloseable {
             if (m.spool.leases() instanceof PgLeases pg) {
                 pg.keepWhen(m.runner::hasRoom);
                 pg.start();
+                ((PgSpool) m.spool).routeCounters().start();
             }
             m.runner.start();
             m.webhooks.start();

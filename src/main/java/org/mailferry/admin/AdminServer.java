@@ -54,6 +54,9 @@ public final class AdminServer implements AutoCloseable {
     private final java.time.Clock clock;
     private RequestCheck check;
     private Console console;
+    /** The admin token in use: written at start, read again from SPOOL/admin.token by a reload. */
+    private final java.util.concurrent.atomic.AtomicReference<String> token = new java.util.concurrent.atomic.AtomicReference<>();
+    private ConsoleSessions sessions;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -102,7 +105,7 @@ public final class AdminServer implements AutoCloseable {
     public InetSocketAddress start(InetSocketAddress listen) throws IOException {
         InetSocketAddress at = listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort())
                 : listen;
-        String token = AdminToken.create(spoolRoot, access.group());
+        token.set(AdminToken.create(spoolRoot, access.group()));
         boolean tls = access.tls() != null;
         if (tls) {
             com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(at, 50);
@@ -111,10 +114,12 @@ public final class AdminServer implements AutoCloseable {
         } else {
             server = HttpServer.create(at, 50);
         }
-        check = new RequestCheck(token, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
+        check = new RequestCheck(token::get, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
                 access.hostNames()), server.getAddress().getPort(), tls);
-        console = new Console(new ConsoleSessions(clock), rows,
-                new Console.Sources(spool, history, control, consoleEvents, live.down(), live.smarthosts()), token, tls);
+        sessions = new ConsoleSessions(clock);
+        console = new Console(sessions, rows,
+                new Console.Sources(spool, history, control, consoleEvents, live.down(), live.smarthosts()), token::get,
+                tls);
         sampler = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("console-sample").factory());
         sampler.scheduleAtFixedRate(this::sample, 0, SAMPLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -122,6 +127,26 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/", this::handle);
         server.start();
         return server.getAddress();
+    }
+
+    /**
+     * For a reload: SPOOL/admin.token as it is now, checked ({@link AdminToken#readForReload});
+     * nothing is changed yet.
+     */
+    public String readToken() throws IOException {
+        return AdminToken.readForReload(spoolRoot);
+    }
+
+    /**
+     * A reload: requests from now on need {@code next}; when it differs from the token in use,
+     * every console session (logged in with the old one) ends.
+     */
+    public void useToken(String next) {
+        if (!next.equals(token.getAndSet(next))) {
+            sessions.closeAll();
+            org.slf4j.LoggerFactory.getLogger("mailferry.admin").info("admin token read again from {}: requests "
+                    + "with the previous one are refused, console sessions ended", AdminToken.of(spoolRoot));
+        }
     }
 
     private record Answer(int code, String contentType, String body) {

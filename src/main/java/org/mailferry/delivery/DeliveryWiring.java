@@ -11,6 +11,7 @@ import org.mailferry.notify.DsnComposer;
 import org.mailferry.notify.EventListener;
 import org.mailferry.queue.Disk;
 import org.mailferry.queue.Leases;
+import org.mailferry.queue.RouteCounters;
 import org.mailferry.queue.Spool;
 import org.mailferry.rewrite.AddressRules;
 
@@ -42,15 +43,17 @@ public final class DeliveryWiring {
     }
 
     public static DeliveryWiring of(Spool spool, Config config, EventListener events, Clock clock) {
-        return of(spool, Leases.SOLE, config, events, clock, Disk.system());
+        return of(spool, Leases.SOLE, null, config, events, clock, Disk.system());
     }
 
     /**
-     * @param leases how this node keeps out of the others' way when they share the queue
-     * @param disk   how SPOOL/quotas is written (the daemon's, with its sync threads)
+     * @param leases   how this node keeps out of the others' way when they share the queue
+     * @param counters where the routes' quota counters are shared with the other nodes, or null for
+     *                 this node's SPOOL/quotas
+     * @param disk     how SPOOL/quotas is written (the daemon's, with its sync threads)
      */
-    public static DeliveryWiring of(Spool spool, Leases leases, Config config, EventListener events, Clock clock,
-                                    Disk disk) {
+    public static DeliveryWiring of(Spool spool, Leases leases, RouteCounters counters, Config config,
+                                    EventListener events, Clock clock, Disk disk) {
         Config.Relay relay = config.relay();
         Config.Queue queue = config.queue();
         RetrySchedule retry = new RetrySchedule(queue.retryMin(), queue.retryMax(), RandomGenerator.getDefault());
@@ -64,7 +67,7 @@ public final class DeliveryWiring {
         Workers workers = new Workers(schedule, clock, relay.connectionReuseTime());
         Claims claims = new Claims();
         Quotas quotas = new Quotas(clock, relay.quotaResetTime(),
-                new QuotaFile(disk, queue.spool()));
+                counters != null ? counters : new QuotaFile(disk, queue.spool()));
         QueueRunner runner = new QueueRunner(spool, relay, queue.lifetime(),
                 new QueueRunner.Parts(schedule, sites, pipeline, recorder, troubles, workers, claims, new Deferrals(),
                         quotas, leases), events, clock);

@@ -7,13 +7,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.mailferry.queue.Disk;
 import org.mailferry.queue.DurableFile;
+import org.mailferry.queue.RouteCounters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SPOOL/quotas: the routes' counters ({@link Quotas.Saved}), one line per route, written whole
+ * SPOOL/quotas: one node's route counters ({@link RouteCounters.State}), kept in memory and
+ * written whole, one line per route,
  * through {@link DurableFile} (tmp, fsync, rename, directory sync) each time a message is counted
  * or a route paused, so a restart neither forgets the day's recipients nor gives a burst. A
  * damaged line is skipped with a log line (that route starts from zero); a file that cannot be
@@ -22,19 +25,43 @@ import org.slf4j.LoggerFactory;
  * route NAME next_slot MILLIS day_start MILLIS day_recipients N paused_until MILLIS reason TEXT
  * </pre>
  */
-final class QuotaFile {
+final class QuotaFile implements RouteCounters {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
     private final Disk disk;
     private final Path file;
     private boolean failing;
+    private final Map<String, State> routes;
 
+    /** Reads the file once; from then on it is only written. */
     QuotaFile(Disk disk, Path spool) {
         this.disk = disk;
         this.file = spool.resolve("quotas");
+        this.routes = load();
     }
 
-    Map<String, Quotas.Saved> read() {
-        Map<String, Quotas.Saved> out = new LinkedHashMap<>();
+    @Override
+    public synchronized State change(String route, UnaryOperator<State> change) {
+        State before = routes.getOrDefault(route, State.ZERO);
+        State after = change.apply(before);
+        if (!after.equals(before)) {
+            routes.put(route, after);
+            write();
+        }
+        return after;
+    }
+
+    @Override
+    public synchronized Map<String, State> read() {
+        return new LinkedHashMap<>(routes);
+    }
+
+    @Override
+    public boolean shared() {
+        return false;
+    }
+
+    private Map<String, State> load() {
+        Map<String, State> out = new LinkedHashMap<>();
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -56,7 +83,7 @@ final class QuotaFile {
                         || !f[6].equals("day_recipients") || !f[8].equals("paused_until") || !f[10].equals("reason")) {
                     throw new NumberFormatException("not a route line");
                 }
-                out.put(f[1], new Quotas.Saved(Long.parseLong(f[3]), Long.parseLong(f[5]), Long.parseLong(f[7]),
+                out.put(f[1], new State(Long.parseLong(f[3]), Long.parseLong(f[5]), Long.parseLong(f[7]),
                         Long.parseLong(f[9]), f[11].equals("-") ? "" : f.length > 12 ? f[11] + " " + f[12] : f[11]));
             } catch (NumberFormatException e) {
                 log.warn("{}:{}: damaged quota line skipped ({}); that route starts from zero", file, n,
@@ -66,7 +93,7 @@ final class QuotaFile {
         return out;
     }
 
-    void write(Map<String, Quotas.Saved> routes) {
+    private void write() {
         StringBuilder sb = new StringBuilder("# mailferry route quota counters (docs/delivery.md, \"Quotas\")\n");
         routes.forEach((name, s) -> sb.append("route ").append(name).append(" next_slot ").append(s.nextSlotMillis())
                 .append(" day_start ").append(s.dayStartMillis()).append(" day_recipients ").append(s.dayRecipients())

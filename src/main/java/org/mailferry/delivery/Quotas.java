@@ -1,5 +1,6 @@
 package org.mailferry.delivery;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +13,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.mailferry.config.RateLimits;
 import org.mailferry.message.QueueId;
+import org.mailferry.queue.RouteCounters;
+import org.mailferry.queue.RouteCounters.State;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,14 +30,22 @@ import org.slf4j.LoggerFactory;
  * The rate is a reservation (GCRA without burst): each message takes the next free slot, one
  * interval after the last, and a message that must wait keeps its slot, so a backlog of n messages
  * is scheduled once, each at its own time, not woken n times. A message flushed before its slot
- * waits for it again. The day's recipients and the next free slot and pause are written to
- * SPOOL/quotas ({@link QuotaFile}) whenever they change, so a restart does not give a burst.
+ * waits for it again. Slots reserved by a node that stops (restart, kill) stay unused: the next
+ * messages queue behind them (never a burst; at worst a gap as long as that node's backlog).
+ * The counters (next free slot, the day's recipients, a pause) are kept by {@link RouteCounters}:
+ * SPOOL/quotas with one node, the database when nodes share the queue, so that the limits hold
+ * across restarts and, shared, for the whole cluster; each decision is taken under the route's
+ * lock there. Which message holds which slot and who waits for a connection stay in memory.
  */
 final class Quotas {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
 
     /** The route of every message while per-sender routes are not configured. */
     static final String DEFAULT_ROUTE = "default";
+    /** How long a message waits when the counters cannot be read (the database is away). */
+    static final Duration UNCOUNTED_WAIT = Duration.ofSeconds(10);
+    /** How old the cluster's pauses may be for a route without limits (read at most this often). */
+    static final Duration PAUSES_READ = Duration.ofSeconds(1);
 
     /** Go (until null), or wait until {@code until} for {@code reason}. */
     record Verdict(Instant until, String reason) {
@@ -49,19 +61,13 @@ final class Quotas {
                   String pauseReason, int connections, int waiting) {
     }
 
-    /** What survives a restart: the next slot, the day's recipients, a pause. */
-    record Saved(long nextSlotMillis, long dayStartMillis, long dayRecipients, long pausedUntilMillis,
-                 String pauseReason) {
-    }
-
     private static final class Route {
         RateLimits limits;
-        long nextSlot;
-        long dayStart;
-        long dayRecipients;
-        long pausedUntil;
-        String pauseReason = "";
+        /** The counters as last read or written. */
+        State counted = State.ZERO;
+        /** This node's open connections; of them, counted in shared counters. */
         int connections;
+        int sharedConnections;
         final Map<QueueId, Long> reserved = new HashMap<>();
         final ArrayDeque<QueueId> waitingForConnection = new ArrayDeque<>();
 
@@ -72,25 +78,28 @@ final class Quotas {
 
     private final Clock clock;
     private final LocalTime resetTime;
-    private final QuotaFile file;
+    private final RouteCounters counters;
     private final Map<String, Route> routes = new LinkedHashMap<>();
+    /** Shared counters: every route's pause as last read, and when, for routes without limits. */
+    private Map<String, State> pauses = Map.of();
+    private long pausesRead;
+    private boolean pausesKnown;
+    private boolean failing;
 
     /**
      * @param resetTime when (UTC) a day's recipients start again and a daily cap's pause ends
-     * @param file      where the counters are kept across restarts; read once here
+     * @param counters  where the counters are kept (SPOOL/quotas, or the database for a cluster)
      */
-    Quotas(Clock clock, LocalTime resetTime, QuotaFile file) {
+    Quotas(Clock clock, LocalTime resetTime, RouteCounters counters) {
         this.clock = clock;
         this.resetTime = resetTime;
-        this.file = file;
-        file.read().forEach((name, saved) -> {
-            Route r = routes.computeIfAbsent(name, n -> new Route(RateLimits.NONE));
-            r.nextSlot = saved.nextSlotMillis();
-            r.dayStart = saved.dayStartMillis();
-            r.dayRecipients = saved.dayRecipients();
-            r.pausedUntil = saved.pausedUntilMillis();
-            r.pauseReason = saved.pauseReason();
-        });
+        this.counters = counters;
+        try {
+            counters.read().forEach((name, saved) -> routes.computeIfAbsent(name, n -> new Route(RateLimits.NONE))
+                    .counted = saved);
+        } catch (IOException e) {
+            log.warn("cannot read the route quota counters ({}); they are read again at each message", e.getMessage());
+        }
     }
 
     /**
@@ -100,48 +109,76 @@ final class Quotas {
      */
     synchronized Verdict admit(String route, RateLimits limits, QueueId id, int recipients) {
         Route r = route(route, limits);
-        if (r == null) {
-            return Verdict.GO;
-        }
         long now = clock.millis();
-        if (r.pausedUntil > now) {
-            r.reserved.remove(id);
-            return new Verdict(Instant.ofEpochMilli(r.pausedUntil), "route " + route + " paused: " + r.pauseReason);
+        if (r == null || r.limits.none()) {
+            long paused = r == null ? 0 : r.counted.pausedUntilMillis();
+            String reason = r == null ? "" : r.counted.pauseReason();
+            if (counters.shared()) {
+                State other = sharedPauses(now).get(route);
+                if (other != null && other.pausedUntilMillis() > paused) {
+                    paused = other.pausedUntilMillis();
+                    reason = other.pauseReason();
+                }
+            }
+            return paused > now ? paused(route, paused, reason) : Verdict.GO;
         }
-        if (r.limits.none()) {
-            return Verdict.GO;
+        Long slot = r.reserved.get(id);
+        if (slot != null && slot > now && r.counted.pausedUntilMillis() <= now) {
+            return rateVerdict(route, r, slot); // still before its slot: nothing to read
+        }
+        Verdict[] out = {Verdict.GO};
+        try {
+            r.counted = counters.change(route, s -> decide(route, r, id, recipients, now, s, out));
+            failing = false;
+        } catch (IOException e) {
+            r.reserved.remove(id); // a slot not written is not this message's
+            if (!failing) {
+                log.warn("cannot count on route {} ({}); its messages wait until the counters answer", route,
+                        e.getMessage());
+                failing = true;
+            }
+            return new Verdict(Instant.ofEpochMilli(now).plus(UNCOUNTED_WAIT), "route " + route
+                    + " not counted: its quota counters cannot be read");
+        }
+        return out[0];
+    }
+
+    /** The decision on the counters {@code s} as read under the route's lock; returns them changed. */
+    private State decide(String route, Route r, QueueId id, int recipients, long now, State s, Verdict[] out) {
+        if (s.pausedUntilMillis() > now) {
+            r.reserved.remove(id);
+            out[0] = paused(route, s.pausedUntilMillis(), s.pauseReason());
+            return s;
         }
         long dayStart = dayStart(now);
-        if (r.dayStart != dayStart) {
-            r.dayStart = dayStart;
-            r.dayRecipients = 0;
-        }
+        long day = s.dayStartMillis() == dayStart ? s.dayRecipients() : 0;
         long cap = r.limits.recipientsPerDay();
         // a message with more recipients than the whole cap goes first thing in a day, alone
-        if (cap > 0 && r.dayRecipients > 0 && r.dayRecipients + recipients > cap) {
+        if (cap > 0 && day > 0 && day + recipients > cap) {
             r.reserved.remove(id);
-            return new Verdict(nextReset(Instant.ofEpochMilli(now)), "daily recipient limit " + cap + " of route "
-                    + route + " reached (" + r.dayRecipients + " today)");
+            out[0] = new Verdict(nextReset(Instant.ofEpochMilli(now)), "daily recipient limit " + cap + " of route "
+                    + route + " reached (" + day + " today)");
+            return new State(s.nextSlotMillis(), dayStart, day, s.pausedUntilMillis(), s.pauseReason());
         }
+        long next = s.nextSlotMillis();
         if (r.limits.messages() > 0) {
-            Long slot = r.reserved.get(id);
+            Long slot = r.reserved.remove(id);
             if (slot == null) {
                 long interval = Math.max(1, r.limits.interval().toMillis());
-                slot = Math.max(now, r.nextSlot);
-                r.nextSlot = slot + interval;
-                if (slot > now) {
-                    r.reserved.put(id, slot); // not saved: a restart counts from the last message sent
-                    return rateVerdict(route, r, slot);
-                }
-            } else if (slot > now) {
-                return rateVerdict(route, r, slot);
-            } else {
-                r.reserved.remove(id);
+                slot = Math.max(now, next);
+                next = slot + interval;
+            }
+            if (slot > now) {
+                r.reserved.put(id, slot);
+                out[0] = rateVerdict(route, r, slot);
+                return new State(next, s.dayStartMillis(), s.dayRecipients(), s.pausedUntilMillis(), s.pauseReason());
             }
         }
-        r.dayRecipients += recipients;
-        save();
-        return Verdict.GO;
+        return new State(next, dayStart, day + recipients, s.pausedUntilMillis(), s.pauseReason());
+    }
+
+    private static Verdict paused(String route, long until, String reason) {
+        return new Verdict(Instant.ofEpochMilli(until), "route " + route + " paused: " + reason);
     }
 
     private static Verdict rateVerdict(String route, Route r, long slot) {
@@ -149,39 +186,73 @@ final class Quotas {
                 + Units.text(r.limits.period()) + " of route " + route);
     }
 
+    /** The cluster's pauses, read at most every {@link #PAUSES_READ}; the last read when that fails. */
+    private Map<String, State> sharedPauses(long now) {
+        if (!pausesKnown || now - pausesRead >= PAUSES_READ.toMillis() || now < pausesRead) {
+            pausesRead = now;
+            pausesKnown = true;
+            try {
+                pauses = counters.read();
+            } catch (IOException e) {
+                log.debug("cannot read the routes' pauses: {}", e.getMessage());
+            }
+        }
+        return pauses;
+    }
+
     /**
      * A quota reply came: nothing more goes on {@code route} until the quota resets (the next
-     * minute, or the next relay.quota_reset_time for a daily cap). Slots taken by waiting
-     * messages are given up: they take new ones after the pause, in the order they come back.
+     * minute, or the next relay.quota_reset_time for a daily cap), on any node. Slots taken by
+     * this node's waiting messages are given up: they take new ones after the pause, in the order
+     * they come back.
      */
     synchronized Instant pause(String route, QuotaReplies.Row row, String reply) {
         Route r = routes.computeIfAbsent(route, n -> new Route(RateLimits.NONE));
         Instant now = clock.instant();
-        Instant until = row.reset() == QuotaReplies.Reset.DAY ? nextReset(now)
-                : now.truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
-        if (until.toEpochMilli() <= r.pausedUntil) {
-            return Instant.ofEpochMilli(r.pausedUntil); // paused already, as long or longer
+        long until = (row.reset() == QuotaReplies.Reset.DAY ? nextReset(now)
+                : now.truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1))).toEpochMilli();
+        String reason = row.name() + ": " + reply;
+        UnaryOperator<State> pausing = s -> until <= s.pausedUntilMillis() ? s // paused already, as long or longer
+                : new State(Math.max(s.nextSlotMillis(), until), s.dayStartMillis(), s.dayRecipients(), until, reason);
+        State before = r.counted;
+        try {
+            r.counted = counters.change(route, pausing);
+        } catch (IOException e) {
+            log.warn("cannot record the pause of route {} for the other nodes ({}); this node pauses", route,
+                    e.getMessage());
+            r.counted = pausing.apply(r.counted);
         }
-        r.pausedUntil = until.toEpochMilli();
-        r.pauseReason = row.name() + ": " + reply;
-        r.nextSlot = Math.max(r.nextSlot, r.pausedUntil);
         r.reserved.clear();
-        log.warn("route {} paused until {} ({}): {}", route, until, row.name(), reply);
-        save();
-        return until;
+        if (r.counted.pausedUntilMillis() == until && before.pausedUntilMillis() != until) {
+            log.warn("route {} paused until {} ({}): {}", route, Instant.ofEpochMilli(until), row.name(), reply);
+        }
+        return Instant.ofEpochMilli(r.counted.pausedUntilMillis());
     }
 
     /**
      * A worker needs a new connection on {@code route}: true when one more is allowed (it is
-     * counted until {@link #closed}); false when the route has its connections, and {@code id} waits
-     * to be woken by the next {@link #closed}.
+     * counted until {@link #closed}); false when the route has its connections (with shared
+     * counters, every node's), and {@code id} waits to be woken by the next {@link #closed} here.
      */
     synchronized boolean open(String route, RateLimits limits, QueueId id) {
         Route r = route(route, limits);
         if (r == null) {
             return true;
         }
-        if (r.limits.connections() > 0 && r.connections >= r.limits.connections()) {
+        int limit = r.limits.connections();
+        boolean ok;
+        if (limit > 0 && counters.shared()) {
+            try {
+                ok = counters.openConnection(route, limit);
+            } catch (IOException e) {
+                log.warn("cannot count a connection of route {} ({}); it waits", route, e.getMessage());
+                ok = false;
+            }
+            r.sharedConnections += ok ? 1 : 0;
+        } else {
+            ok = limit == 0 || r.connections < limit;
+        }
+        if (!ok) {
             if (!r.waitingForConnection.contains(id)) {
                 r.waitingForConnection.add(id);
             }
@@ -209,6 +280,14 @@ final class Quotas {
         Route r = routes.get(route);
         if (r != null) {
             r.connections++;
+            if (r.limits.connections() > 0 && counters.shared()) {
+                try {
+                    counters.openConnection(route, Integer.MAX_VALUE);
+                    r.sharedConnections++;
+                } catch (IOException e) {
+                    log.warn("cannot count a connection of route {}: {}", route, e.getMessage());
+                }
+            }
         }
     }
 
@@ -219,13 +298,23 @@ final class Quotas {
             return null;
         }
         r.connections = Math.max(0, r.connections - 1);
+        if (r.sharedConnections > 0) {
+            r.sharedConnections--;
+            try {
+                counters.closeConnection(route);
+            } catch (IOException e) {
+                log.warn("cannot count a closed connection of route {} ({}); written again at the next renewal",
+                        route, e.getMessage());
+            }
+        }
         return r.waitingForConnection.poll();
     }
 
-    /** When the pause of {@code route} ends, or null when it is not paused. */
+    /** When the pause of {@code route} ends, or null when it is not paused (as last read here). */
     synchronized Instant pausedUntil(String route) {
         Route r = routes.get(route);
-        return r == null || r.pausedUntil <= clock.millis() ? null : Instant.ofEpochMilli(r.pausedUntil);
+        return r == null || r.counted.pausedUntilMillis() <= clock.millis() ? null
+                : Instant.ofEpochMilli(r.counted.pausedUntilMillis());
     }
 
     /** When the day counted for {@code now} began: the last relay.quota_reset_time (UTC) at or before it. */
@@ -240,24 +329,18 @@ final class Quotas {
         return Instant.ofEpochMilli(dayStart(now.toEpochMilli())).plus(Duration.ofDays(1));
     }
 
-    /** Every route with limits or a pause, for mailq, the status API and the metrics. */
+    /** Every route with limits or a pause, for mailq, the status API and the metrics (as last read here). */
     synchronized List<Status> status() {
         List<Status> out = new ArrayList<>();
         long now = clock.millis();
         routes.forEach((name, r) -> {
-            long day = r.dayStart == dayStart(now) ? r.dayRecipients : 0;
-            out.add(new Status(name, r.limits, day, r.nextSlot > now ? Instant.ofEpochMilli(r.nextSlot) : null,
-                    r.pausedUntil > now ? Instant.ofEpochMilli(r.pausedUntil) : null,
-                    r.pausedUntil > now ? r.pauseReason : "", r.connections, r.reserved.size()));
+            State c = r.counted;
+            long day = c.dayStartMillis() == dayStart(now) ? c.dayRecipients() : 0;
+            out.add(new Status(name, r.limits, day, c.nextSlotMillis() > now ? Instant.ofEpochMilli(c.nextSlotMillis())
+                    : null, c.pausedUntilMillis() > now ? Instant.ofEpochMilli(c.pausedUntilMillis()) : null,
+                    c.pausedUntilMillis() > now ? c.pauseReason() : "", r.connections, r.reserved.size()));
         });
         return out;
-    }
-
-    private void save() {
-        Map<String, Saved> all = new LinkedHashMap<>();
-        routes.forEach((name, r) -> all.put(name, new Saved(r.nextSlot, r.dayStart, r.dayRecipients, r.pausedUntil,
-                r.pauseReason)));
-        file.write(all);
     }
 
     /** Durations as the config writes them, for messages. */

@@ -66,7 +66,8 @@ public final class Webhooks implements EventListener, AutoCloseable {
         }
     }
 
-    private final Settings settings;
+    /** Replaced by a reload for the secret alone ({@link #useSecret}). */
+    private volatile Settings settings;
     private final WebhookOutbox outbox;
     private final History history;
     private final Clock clock;
@@ -93,6 +94,15 @@ public final class Webhooks implements EventListener, AutoCloseable {
         this.outbox = new WebhookOutbox(dir, disk);
         this.history = history;
         this.clock = clock;
+    }
+
+    /**
+     * A reload: requests posted from now on, those already in the outbox too, are signed with
+     * {@code secret} (null: unsigned), read again from webhook.secret_file.
+     */
+    public void useSecret(byte[] secret) {
+        Settings s = settings;
+        settings = new Settings(s.urls(), s.events(), secret, s.lifetime());
     }
 
     private boolean wanted(DeliveryEvent event) {
@@ -327,9 +337,10 @@ public final class Webhooks implements EventListener, AutoCloseable {
                 .header(EVENT_ID, p.stored.id())
                 .header("Mailferry-Delivery", p.stored.id()) // its earlier name, for receivers written before
                 .POST(HttpRequest.BodyPublishers.ofString(p.stored.body(), StandardCharsets.UTF_8));
-        if (settings.secret() != null) {
+        byte[] secret = settings.secret();
+        if (secret != null) {
             request.header(WebhookSignature.HEADER,
-                    WebhookSignature.header(settings.secret(), clock.instant().getEpochSecond(), p.stored.body()));
+                    WebhookSignature.header(secret, clock.instant().getEpochSecond(), p.stored.body()));
         }
         try {
             HttpResponse<Void> r = http.send(request.build(), HttpResponse.BodyHandlers.discarding());

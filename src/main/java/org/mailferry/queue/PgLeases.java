@@ -84,6 +84,11 @@ public final class PgLeases implements Leases, AutoCloseable {
         return node;
     }
 
+    /** How long a lease holds without renewal (queue.lease_time). */
+    Duration leaseTime() {
+        return Duration.ofMillis(leaseMillis);
+    }
+
     /** The expiry to write with a message this node accepts, or 0 to leave it to any node. */
     long leaseAtCommit(QueueId id) {
         if (!room.getAsBoolean()) {

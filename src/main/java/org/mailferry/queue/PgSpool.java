@@ -31,6 +31,7 @@ public final class PgSpool implements Storage {
     private final DataSource db;
     private final Clock clock;
     private final PgLeases leases;
+    private final PgRouteCounters counters;
     private volatile CommitListener commitListener;
     /** Memory the messages this node accepted and holds may take in {@link #fresh}. */
     private static final long FRESH_BYTES = 32L << 20;
@@ -54,7 +55,13 @@ public final class PgSpool implements Storage {
         this.db = db;
         this.clock = clock;
         this.leases = leases;
+        this.counters = new PgRouteCounters(db, leases.node(), leases.leaseTime(), clock);
         leases.onForget(this::dropFresh);
+    }
+
+    /** The routes' quota counters in this database, shared with the other nodes (not yet renewing). */
+    public PgRouteCounters routeCounters() {
+        return counters;
     }
 
     private void dropFresh(QueueId id) {
@@ -62,6 +69,15 @@ public final class PgSpool implements Storage {
         if (f != null) {
             freshBytes.addAndGet(-f.bytes());
         }
+    }
+
+    /**
+     * A reload: connections opened from now on log in with {@code password} (read again from
+     * queue.postgresql_password_file or _command; "" for none); the pool's idle connections are
+     * replaced at once, the busy ones when their statement is done.
+     */
+    public void usePassword(String password) {
+        PgPool.usePassword(db, password);
     }
 
     @Override
@@ -83,6 +99,7 @@ public final class PgSpool implements Storage {
     @Override
     public void close() {
         leases.close();
+        counters.close();
         if (db instanceof AutoCloseable pool) {
             try {
                 pool.close();

@@ -171,6 +171,36 @@ public final class SmtpInput {
         }
     }
 
+    /**
+     * Makes sure at least one byte is buffered, reading when none is; false at end of stream. With
+     * {@link #buffer()}, {@link #position()}, {@link #limit()} and {@link #consumeTo(int)} it lets
+     * {@link DataReader} scan the buffer in place instead of calling {@link #read()} per byte.
+     */
+    boolean ensureBuffered() throws IOException {
+        return pos < limit || fill();
+    }
+
+    /** The buffer itself (bytes {@link #position()} to {@link #limit()} are unread); not to be kept. */
+    byte[] buffer() {
+        return buf;
+    }
+
+    int position() {
+        return pos;
+    }
+
+    int limit() {
+        return limit;
+    }
+
+    /** Marks the buffer's bytes before {@code newPosition} as read. */
+    void consumeTo(int newPosition) {
+        if (newPosition < pos || newPosition > limit) {
+            throw new IllegalArgumentException("position " + newPosition + " outside " + pos + ".." + limit);
+        }
+        pos = newPosition;
+    }
+
     /** Copies up to {@code max} buffered-or-fresh bytes into {@code dst}; -1 at end of stream. */
     public int readSome(byte[] dst, int off, int max) throws IOException {
         if (pos >= limit && !fill()) {

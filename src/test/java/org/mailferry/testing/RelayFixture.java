@@ -28,6 +28,7 @@ public final class RelayFixture implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private org.mailferry.queue.Disk disk = org.mailferry.queue.Disk.system();
     private Path configFile;
+    private Map<String, String> env = Map.of();
 
     public RelayFixture(Path spool) {
         this.spool = spool;
@@ -64,8 +65,14 @@ public final class RelayFixture implements AutoCloseable {
         return this;
     }
 
+    /** MAILFERRY_* variables the relay reads, under the settings, as serve's environment. */
+    public RelayFixture env(Map<String, String> variables) {
+        this.env = Map.copyOf(variables);
+        return this;
+    }
+
     public Config config() throws ConfigException {
-        return ConfigLoader.load(configFile, settings);
+        return ConfigLoader.read(configFile, settings, env).config();
     }
 
     public RelayFixture start() throws IOException, ConfigException {
