@@ -92,7 +92,7 @@ public final class AdminServer implements AutoCloseable {
             Access access, Live live, java.time.Clock clock) {
         this.clock = clock;
         this.live = live;
-        this.rows = new QueueRows(spool, clock);
+        this.rows = new QueueRows(spool, clock, r -> Thread.ofVirtual().name("console-rows").start(r));
         this.consoleEvents = new ConsoleEvents(new MinuteCounters(), clock, rows::changed);
         this.spool = spool;
         this.history = history;
@@ -278,6 +278,7 @@ public final class AdminServer implements AutoCloseable {
         if (r == null) {
             return Answer.error(404, "unknown command '" + verb + "'; use hold, release, flush or delete");
         }
+        rows.changed(id); // a hold or release tells no event
         int code = switch (r.status()) {
             case DONE -> 200;
             case NOT_FOUND -> 404;
@@ -299,6 +300,7 @@ public final class AdminServer implements AutoCloseable {
     private void sample() {
         try {
             consoleEvents.counters().queueSize(clock.instant(), live.queueSize().getAsLong());
+            rows.dropIfIdle();
         } catch (RuntimeException e) {
             log.warn("console: queue size not sampled: {}", e.toString());
         }

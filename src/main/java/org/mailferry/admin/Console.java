@@ -318,8 +318,8 @@ final class Console {
             };
             code = code == 200 ? c : code;
             results.add(Json.object().field("id", id.value()).field("status", c).field("result", r.text()).end());
+            rows.changed(id);
         }
-        rows.stale();
         return Reply.json(ids.size() == 1 ? code : 200, Json.object().field("action", verb).array("results", results)
                 .end());
     }
@@ -395,9 +395,9 @@ final class Console {
     }
 
     private Reply queue(Map<String, String> params) throws IOException {
-        QueueRows.Query q;
+        QueueQuery q;
         try {
-            q = QueueRows.Query.parse(params);
+            q = QueueQuery.parse(params);
         } catch (IllegalArgumentException e) {
             return Reply.error(400, e.getMessage());
         }
