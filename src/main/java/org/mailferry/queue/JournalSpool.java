@@ -138,7 +138,7 @@ public final class JournalSpool implements Storage {
     /** The header block of a message being received. */
     private byte[] headers(Receiving in) throws IOException {
         return in.spilled != null ? files.headers(in.spilled)
-                : HeaderBlock.read(new java.io.ByteArrayInputStream(in.buffer, 0, in.length));
+                : HeaderBlock.read(in.buffer, in.length);
     }
 
     @Override

@@ -71,7 +71,8 @@ final class PgIncoming implements Spool.Incoming {
     /** The header block (everything up to the empty line), as far as it has been received. */
     byte[] headers() throws IOException {
         if (headers == null) {
-            headers = HeaderBlock.read(new java.io.ByteArrayInputStream(headerCollector.bytes()));
+            byte[] collected = headerCollector.bytes();
+            headers = HeaderBlock.read(collected, collected.length);
         }
         return headers;
     }

@@ -57,8 +57,18 @@ final class HeaderRewriter extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         int end = off + len;
-        while (inHeader && off < end) {
-            write(b[off++]);
+        while (inHeader && off < end) { // what write(int) does, a line at a time
+            int lf = off;
+            while (lf < end && b[lf] != '\n') {
+                lf++;
+            }
+            if (lf == end) {
+                line.write(b, off, end - off);
+                return;
+            }
+            line.write(b, off, lf + 1 - off);
+            off = lf + 1;
+            line();
         }
         if (off < end) {
             target.write(b, off, end - off);

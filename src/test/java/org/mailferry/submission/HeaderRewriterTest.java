@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -94,5 +95,37 @@ class HeaderRewriterTest {
         String big = "X-Big: " + "a".repeat(HeaderRewriter.MAX_HEADER_BYTES) + "\r\n";
         String m = big + "To: root\r\nBcc: x\r\n\r\nbody\r\n";
         assertThat(rewrite(m, Set.of("bcc"), "origin.test")).isEqualTo(m);
+    }
+
+    @Test
+    void blockWritesDoWhatByteWritesDo() throws Exception {
+        String cleanup = crlf(Files.readString(Path.of("src/test/resources/headers/postfix-cleanup.in")));
+        String[] pieces = {"To: root\r\n", "Bcc: x\r\n", " folded\r\n", "Subject: s\r\n", "\r\n", "\n", "body ",
+            "From: Jane <jane>\r\n", "\r", "x".repeat(3000)};
+        Random random = new Random(19);
+        for (int round = 0; round < 500; round++) {
+            StringBuilder m = new StringBuilder(round == 0 ? cleanup : "");
+            for (int p = random.nextInt(30); p > 0; p--) {
+                m.append(pieces[random.nextInt(pieces.length)]);
+            }
+            byte[] in = m.toString().getBytes(StandardCharsets.ISO_8859_1);
+            ByteArrayOutputStream byByte = new ByteArrayOutputStream();
+            HeaderRewriter one = new HeaderRewriter(byByte, HeaderRules.DROP_ONLY.drop(), "origin.test");
+            for (byte b : in) {
+                one.write(b);
+            }
+            one.finish();
+            ByteArrayOutputStream byBlock = new ByteArrayOutputStream();
+            HeaderRewriter blocks = new HeaderRewriter(byBlock, HeaderRules.DROP_ONLY.drop(), "origin.test");
+            for (int i = 0; i < in.length; ) {
+                int n = Math.min(in.length - i, 1 + random.nextInt(random.nextBoolean() ? 4 : 5000));
+                blocks.write(in, i, n);
+                i += n;
+            }
+            blocks.finish();
+            assertThat(byBlock.toString(StandardCharsets.ISO_8859_1)).as(m.toString())
+                    .isEqualTo(byByte.toString(StandardCharsets.ISO_8859_1));
+            assertThat(blocks.written()).isEqualTo(one.written());
+        }
     }
 }
