@@ -80,7 +80,10 @@ class CredentialReloadTest {
         assertThat(Outcomes.andAwait(r, marker)).isInstanceOf(DeliveryEvent.Delivered.class);
     }
 
-    /** Delivered with the old password; the file changed, the smarthost takes only the new one: delivered after the reload. */
+    /**
+     * Delivered with the old password; the file changed, the smarthost takes only the new one:
+     * delivered after the reload.
+     */
     private static void rotatesOnReload(ScriptedSmarthost s, RelayFixture r, Path file, String newText)
             throws Exception {
         delivered(r, "before");
@@ -201,7 +204,8 @@ class CredentialReloadTest {
         HttpClient http = closer.add(HttpClient.newHttpClient());
         HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(base + "/console/login"))
                 .header("Origin", base).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("token=" + old)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + old)).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
         String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
         assertThat(status(http, base + "/queue", "Authorization", "Bearer " + old)).isEqualTo(200);
@@ -260,7 +264,8 @@ class CredentialReloadTest {
                 reloaded = now.getTimestamp(1);
             }
             reload(r);
-            String sessions = "SELECT count(*) FILTER (WHERE backend_start < ?), count(*) FILTER (WHERE backend_start >= ?)"
+            String sessions = "SELECT count(*) FILTER (WHERE backend_start < ?),"
+                    + " count(*) FILTER (WHERE backend_start >= ?)"
                     + " FROM pg_stat_activity WHERE usename = ? AND query NOT LIKE 'LISTEN %'";
             long[] counts = {-1, -1};
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

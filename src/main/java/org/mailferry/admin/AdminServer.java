@@ -55,7 +55,8 @@ public final class AdminServer implements AutoCloseable {
     private RequestCheck check;
     private Console console;
     /** The admin token in use: written at start, read again from SPOOL/admin.token by a reload. */
-    private final java.util.concurrent.atomic.AtomicReference<String> token = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<String> token =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private ConsoleSessions sessions;
     private HttpServer server;
     private ExecutorService executor;

@@ -9,9 +9,11 @@ import java.util.function.Function;
 /**
  * The keys a reload does not apply to the running daemon: what they configure is built once at
  * start (the listening sockets, the spool, the worker threads, the retry schedule, the admin API,
- * the webhooks sender, but not its secret). A reload that changes one of them says so in its log line; the change
- * takes effect at the next start. Every other key (the smarthosts, relay TLS and credentials,
- * timeouts, smtpd policy, users and certificate, headers, the webhook secret) applies to the next connection or attempt.
+ * the webhooks sender, but not its secret; the database pool, but not its password). A reload that
+ * changes one of them says so in its log line; the change takes effect at the next start. Every
+ * other key (the smarthosts, relay TLS and credentials, timeouts, smtpd policy, users and
+ * certificate, headers, the webhook secret, the database password) applies to the next connection
+ * or attempt.
  */
 public final class RestartKeys {
     private static final Map<String, Function<Config, Object>> KEYS = Map.ofEntries(

@@ -143,7 +143,8 @@ class SubmitSocketTest {
             }
             assertThat(reloads.get()).isEqualTo(2);
             assertThat(log.lines()).filteredOn(l -> l.contains("reload")).containsExactly(
-                    "local user eve may not reload the configuration: refused", "reload asked by local user mfservice", "reload asked by local user root");
+                    "local user eve may not reload the configuration: refused",
+                    "reload asked by local user mfservice", "reload asked by local user root");
 
             answer.set("fail reload refused: mailferry.toml:3: bad; still running on the previous configuration");
             LocalUser.Result bad = service.mailferry(reload);
