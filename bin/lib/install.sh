@@ -62,6 +62,62 @@ listen = "127.0.0.1:25"
 TOML
 }
 
+# The systemd unit of both 'install' and the Debian package (bin/lib/package.sh; InstallTest checks
+# they are the same): systemd-analyze security's checks as far as a JVM allows (no
+# MemoryDenyWriteExecute: the JIT writes code). docs/operations.md, "The Debian package", lists each
+# choice. $1: the service user; $2: the directory of README.md and docs/ (Documentation=).
+mf_unit() {
+  cat <<UNIT
+[Unit]
+Description=Mailferry outbound mail relay
+Documentation=file://$2/README.md file://$2/docs/operations.md file://$2/docs/configuration.md
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=$1
+Group=$1
+ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml
+# systemctl reload: the config and every credential file read again (docs/operations.md)
+ExecReload=/bin/kill -HUP \$MAINPID
+Restart=on-failure
+# standard output goes to the journal as facility mail, identifier mailferry (rsyslog: mail.log)
+SyslogIdentifier=mailferry
+SyslogFacility=mail
+UMask=0077
+# smtpd.listen 127.0.0.1:25 needs this one capability; nothing else is kept
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+NoNewPrivileges=yes
+ProtectSystem=strict
+ReadWritePaths=/var/spool/mailferry
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+RemoveIPC=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @debug @mount @reboot @swap @cpu-emulation @obsolete @raw-io @module @clock
+SystemCallErrorNumber=EPERM
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+}
+
 mf_link() { # NAME LINK: make LINK run our command
   local name=$1 link=$2 target=/usr/lib/mailferry/bin/$1
   if [ "$MF_DPKG" = 1 ]; then
@@ -149,32 +205,7 @@ mailferry_install() {
   mf_record "spool /var/spool/mailferry"
 
   mkdir -p "$R/etc/systemd/system"
-  cat > "$R/etc/systemd/system/mailferry.service" <<UNIT
-[Unit]
-Description=Mailferry outbound mail relay
-Documentation=file:///usr/lib/mailferry/README.md file:///usr/lib/mailferry/docs/operations.md file:///usr/lib/mailferry/docs/configuration.md
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-User=$MF_USER
-Group=$MF_USER
-ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml
-# systemctl reload: the config and credential files read again (docs/operations.md)
-ExecReload=/bin/kill -HUP \$MAINPID
-# standard output goes to the journal as facility mail, identifier mailferry (rsyslog: mail.log)
-SyslogIdentifier=mailferry
-SyslogFacility=mail
-Restart=on-failure
-# smtpd.listen 127.0.0.1:25: binding a port below 1024, and nothing more
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-NoNewPrivileges=yes
-ProtectSystem=full
-ReadWritePaths=/var/spool/mailferry
-
-[Install]
-WantedBy=multi-user.target
-UNIT
+  mf_unit "$MF_USER" /usr/lib/mailferry > "$R/etc/systemd/system/mailferry.service"
   mf_record "unit /etc/systemd/system/mailferry.service"
 
   local pair

@@ -59,7 +59,7 @@ mailferry_package() {
   chmod 0644 "$doc/copyright" "$doc/changelog.gz"
   mf_default_config /usr/share/doc/mailferry/docs > "$r/etc/mailferry/mailferry.toml"
   chmod 0644 "$r/etc/mailferry/mailferry.toml"   # postinst: root:mailferry 0640 (it may hold secrets)
-  mf_pkg_unit > "$r/lib/systemd/system/mailferry.service"
+  mf_unit mailferry /usr/share/doc/mailferry > "$r/lib/systemd/system/mailferry.service"
   chmod 0644 "$r/lib/systemd/system/mailferry.service"
 
   local size; size=$(du -sk --exclude=DEBIAN "$r" | cut -f1)
@@ -103,58 +103,6 @@ CONTROL
     [ -n "$exposure" ] && echo "mailferry: systemd-analyze security: exposure $exposure (0 safest, 10 unprotected)"
   fi
   return 0
-}
-
-# The unit: systemd-analyze security's checks as far as a JVM allows (no MemoryDenyWriteExecute:
-# the JIT writes code). docs/operations.md, "The Debian package", lists each choice.
-mf_pkg_unit() {
-  cat <<'UNIT'
-[Unit]
-Description=Mailferry outbound mail relay
-Documentation=file:///usr/share/doc/mailferry/README.md file:///usr/share/doc/mailferry/docs/operations.md
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=simple
-User=mailferry
-Group=mailferry
-ExecStart=/usr/lib/mailferry/bin/mailferry serve --config /etc/mailferry/mailferry.toml
-ExecReload=/bin/kill -HUP $MAINPID
-Restart=on-failure
-SyslogIdentifier=mailferry
-SyslogFacility=mail
-UMask=0077
-# smtpd.listen 127.0.0.1:25 needs this one capability; nothing else is kept
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-NoNewPrivileges=yes
-ProtectSystem=strict
-ReadWritePaths=/var/spool/mailferry
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-ProtectProc=invisible
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-RestrictNamespaces=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-LockPersonality=yes
-RemoveIPC=yes
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
-SystemCallFilter=~@privileged @debug @mount @reboot @swap @cpu-emulation @obsolete @raw-io @module @clock
-SystemCallErrorNumber=EPERM
-
-[Install]
-WantedBy=multi-user.target
-UNIT
 }
 
 mf_pkg_postinst() {

@@ -212,15 +212,21 @@ public final class Mailferry implements AutoCloseable {
      */
     public synchronized Reload reload(Config next) {
         SessionSettings settings;
-        byte[] webhookSecret;
+        Secrets secrets;
         try {
             settings = sessionSettings(next, clock);
-            webhookSecret = webhookSecret(next.webhook());
+            secrets = secrets(next);
             delivery.reconfigure(next);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException | IOException e) {
+        } catch (IllegalArgumentException | java.io.UncheckedIOException | IOException | ConfigException e) {
             return Reload.refused(e.getMessage());
         }
-        webhooks.useSecret(webhookSecret);
+        webhooks.useSecret(secrets.webhook());
+        if (secrets.adminToken() != null) {
+            admin.useToken(secrets.adminToken());
+        }
+        if (secrets.database() != null) {
+            ((PgSpool) spool).usePassword(secrets.database());
+        }
         listener.reconfigure(settings);
         local.reconfigure(settings);
         current = next;
@@ -234,6 +240,19 @@ public final class Mailferry implements AutoCloseable {
                 + (restart.isEmpty() ? "" : "; changed, applied at the next start: " + String.join(", ", restart));
         LoggerFactory.getLogger("mailferry").info(text);
         return new Reload(true, text);
+    }
+
+    /**
+     * What a reload reads again besides the relay's credentials (which delivery.reconfigure reads):
+     * webhook.secret_file, SPOOL/admin.token, the database password; null where there is none.
+     */
+    private record Secrets(byte[] webhook, String adminToken, String database) {
+    }
+
+    private Secrets secrets(Config next) throws IOException, ConfigException {
+        Config.Postgresql pg = next.queue().postgresql();
+        return new Secrets(webhookSecret(next.webhook()), adminBound == null ? null : admin.readToken(),
+                spool instanceof PgSpool && pg != null ? pg.password().reveal() : null);
     }
 
     /** What a reload did: applied, or refused with the reason (the configuration in use stays). */

@@ -54,6 +54,10 @@ public final class AdminServer implements AutoCloseable {
     private final java.time.Clock clock;
     private RequestCheck check;
     private Console console;
+    /** The admin token in use: written at start, read again from SPOOL/admin.token by a reload. */
+    private final java.util.concurrent.atomic.AtomicReference<String> token =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private ConsoleSessions sessions;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -89,7 +93,7 @@ public final class AdminServer implements AutoCloseable {
             Access access, Live live, java.time.Clock clock) {
         this.clock = clock;
         this.live = live;
-        this.rows = new QueueRows(spool, clock);
+        this.rows = new QueueRows(spool, clock, r -> Thread.ofVirtual().name("console-rows").start(r));
         this.consoleEvents = new ConsoleEvents(new MinuteCounters(), clock, rows::changed);
         this.spool = spool;
         this.history = history;
@@ -102,7 +106,7 @@ public final class AdminServer implements AutoCloseable {
     public InetSocketAddress start(InetSocketAddress listen) throws IOException {
         InetSocketAddress at = listen.isUnresolved() ? new InetSocketAddress(listen.getHostString(), listen.getPort())
                 : listen;
-        String token = AdminToken.create(spoolRoot, access.group());
+        token.set(AdminToken.create(spoolRoot, access.group()));
         boolean tls = access.tls() != null;
         if (tls) {
             com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(at, 50);
@@ -111,10 +115,12 @@ public final class AdminServer implements AutoCloseable {
         } else {
             server = HttpServer.create(at, 50);
         }
-        check = new RequestCheck(token, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
+        check = new RequestCheck(token::get, RequestCheck.namesOf(server.getAddress(), listen.getHostString(),
                 access.hostNames()), server.getAddress().getPort(), tls);
-        console = new Console(new ConsoleSessions(clock), rows,
-                new Console.Sources(spool, history, control, consoleEvents, live.down(), live.smarthosts()), token, tls);
+        sessions = new ConsoleSessions(clock);
+        console = new Console(sessions, rows,
+                new Console.Sources(spool, history, control, consoleEvents, live.down(), live.smarthosts()), token::get,
+                tls);
         sampler = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("console-sample").factory());
         sampler.scheduleAtFixedRate(this::sample, 0, SAMPLE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -122,6 +128,26 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/", this::handle);
         server.start();
         return server.getAddress();
+    }
+
+    /**
+     * For a reload: SPOOL/admin.token as it is now, checked ({@link AdminToken#readForReload});
+     * nothing is changed yet.
+     */
+    public String readToken() throws IOException {
+        return AdminToken.readForReload(spoolRoot);
+    }
+
+    /**
+     * A reload: requests from now on need {@code next}; when it differs from the token in use,
+     * every console session (logged in with the old one) ends.
+     */
+    public void useToken(String next) {
+        if (!next.equals(token.getAndSet(next))) {
+            sessions.closeAll();
+            org.slf4j.LoggerFactory.getLogger("mailferry.admin").info("admin token read again from {}: requests "
+                    + "with the previous one are refused, console sessions ended", AdminToken.of(spoolRoot));
+        }
     }
 
     private record Answer(int code, String contentType, String body) {
@@ -253,6 +279,7 @@ public final class AdminServer implements AutoCloseable {
         if (r == null) {
             return Answer.error(404, "unknown command '" + verb + "'; use hold, release, flush or delete");
         }
+        rows.changed(id); // a hold or release tells no event
         int code = switch (r.status()) {
             case DONE -> 200;
             case NOT_FOUND -> 404;
@@ -274,6 +301,7 @@ public final class AdminServer implements AutoCloseable {
     private void sample() {
         try {
             consoleEvents.counters().queueSize(clock.instant(), live.queueSize().getAsLong());
+            rows.dropIfIdle();
         } catch (RuntimeException e) {
             log.warn("console: queue size not sampled: {}", e.toString());
         }

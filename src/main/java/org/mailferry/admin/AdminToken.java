@@ -21,6 +21,9 @@ import org.mailferry.queue.DurableFile;
  */
 public final class AdminToken {
     public static final String FILE = "admin.token";
+    /** The shortest token a reload takes from the file. */
+    static final int MIN_LENGTH = 32;
+    private static final String RECIPE = "umask 077; openssl rand -base64 33 | tr '+/' '-_' > ";
 
     private AdminToken() {
     }
@@ -63,6 +66,32 @@ public final class AdminToken {
     /** The running daemon's token; AccessDeniedException for a user who may not have it. */
     public static String read(Path spool) throws IOException {
         return Files.readString(of(spool), StandardCharsets.US_ASCII).strip();
+    }
+
+    /**
+     * The token an operator put in the file for a reload to take (the daemon's own is 43
+     * characters): at least {@value #MIN_LENGTH} characters without blanks, in a file others may
+     * not read. An IOException says what is wrong and the fix; the reload is then refused.
+     */
+    public static String readForReload(Path spool) throws IOException {
+        Path file = of(spool);
+        String token;
+        try {
+            if (Files.getPosixFilePermissions(file).stream().anyMatch(p -> p.name().startsWith("OTHERS_"))) {
+                throw new IOException(file + " may be read or written by other users; chmod 600 " + file);
+            }
+            token = read(spool);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(file + " is missing; write a new token into it (" + RECIPE + file + ")");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot read " + file + " as " + System.getProperty("user.name")
+                    + "; the service user must own it: chown " + System.getProperty("user.name") + " " + file);
+        }
+        if (token.length() < MIN_LENGTH || !token.matches("[\\x21-\\x7e]+")) {
+            throw new IOException(file + " does not hold a token of at least " + MIN_LENGTH + " characters without "
+                    + "blanks; write a new one (" + RECIPE + file + ")");
+        }
+        return token;
     }
 
     /** Compares in constant time. */

@@ -74,11 +74,13 @@ final class Console {
     private final ConsoleSessions sessions;
     private final QueueRows rows;
     private final Sources sources;
-    private final String token;
+    private final java.util.function.Supplier<String> token;
     private final boolean tls;
     private final java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(MAX_STREAMS);
 
-    Console(ConsoleSessions sessions, QueueRows rows, Sources sources, String token, boolean tls) throws IOException {
+    /** @param token the admin token in use (a reload may change it) */
+    Console(ConsoleSessions sessions, QueueRows rows, Sources sources, java.util.function.Supplier<String> token,
+            boolean tls) throws IOException {
         this.sessions = sessions;
         this.rows = rows;
         this.sources = sources;
@@ -257,7 +259,7 @@ final class Console {
 
     private boolean bearer(String auth) {
         return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                && AdminToken.matches(token, auth.substring(7).strip());
+                && AdminToken.matches(token.get(), auth.substring(7).strip());
     }
 
     private Reply file(String name) {
@@ -274,7 +276,7 @@ final class Console {
             return Reply.error(413, "a login is a token of about 43 characters, not " + body.length + "+ bytes");
         }
         String presented = query(new String(body, StandardCharsets.US_ASCII)).get("token");
-        if (!AdminToken.matches(token, presented == null ? null : presented.strip())) {
+        if (!AdminToken.matches(token.get(), presented == null ? null : presented.strip())) {
             return Reply.error(401, presented == null || presented.isBlank() ? "type the admin token"
                     : "wrong admin token: copy it from SPOOL/" + AdminToken.FILE
                     + " (the daemon writes a new one at each start)");
@@ -316,8 +318,8 @@ final class Console {
             };
             code = code == 200 ? c : code;
             results.add(Json.object().field("id", id.value()).field("status", c).field("result", r.text()).end());
+            rows.changed(id);
         }
-        rows.stale();
         return Reply.json(ids.size() == 1 ? code : 200, Json.object().field("action", verb).array("results", results)
                 .end());
     }
@@ -393,9 +395,9 @@ final class Console {
     }
 
     private Reply queue(Map<String, String> params) throws IOException {
-        QueueRows.Query q;
+        QueueQuery q;
         try {
-            q = QueueRows.Query.parse(params);
+            q = QueueQuery.parse(params);
         } catch (IllegalArgumentException e) {
             return Reply.error(400, e.getMessage());
         }

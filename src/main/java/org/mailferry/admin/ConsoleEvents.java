@@ -41,11 +41,11 @@ final class ConsoleEvents implements EventListener {
     private final List<BlockingQueue<Shown>> readers = new CopyOnWriteArrayList<>();
     private final MinuteCounters counters;
     private final Clock clock;
-    private final Runnable changed;
+    private final java.util.function.Consumer<QueueId> changed;
     private long seq;
 
-    /** @param changed told of every event (the queue table reads the spool again) */
-    ConsoleEvents(MinuteCounters counters, Clock clock, Runnable changed) {
+    /** @param changed told of every event's message (the queue table reads its envelope again) */
+    ConsoleEvents(MinuteCounters counters, Clock clock, java.util.function.Consumer<QueueId> changed) {
         this.counters = counters;
         this.clock = clock;
         this.changed = changed;
@@ -55,7 +55,7 @@ final class ConsoleEvents implements EventListener {
     public void on(DeliveryEvent event) {
         try {
             Shown s = record(event);
-            changed.run();
+            changed.accept(event.id());
             for (BlockingQueue<Shown> r : readers) {
                 if (!r.offer(s)) {
                     readers.remove(r); // too slow: its stream ends, the browser reconnects with Last-Event-ID

@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The web console's logins: a person types the admin token (SPOOL/admin.token) into the login form;
  * the daemon answers with a random session id in an {@code HttpOnly; SameSite=Strict} cookie and keeps,
  * beside it, a random CSRF token the page must echo in {@code X-CSRF-Token} on every action. In memory
- * only: a restart (a new admin token) ends every session. A session ends {@link #IDLE} after its last
- * use, and at most {@link #MAX} live at once (the oldest goes).
+ * only: a restart, or a reload that reads a new admin token, ends every session. A session ends
+ * {@link #IDLE} after its last use, and at most {@link #MAX} live at once (the oldest goes).
  */
 final class ConsoleSessions {
     static final String COOKIE = "mailferry_console";
@@ -66,6 +66,11 @@ final class ConsoleSessions {
 
     void close(Session s) {
         sessions.remove(s.id());
+    }
+
+    /** Ends every session (the admin token they logged in with was replaced). */
+    void closeAll() {
+        sessions.clear();
     }
 
     /** Whether {@code presented} is this session's CSRF token (constant time). */

@@ -1,34 +1,43 @@
 package org.mailferry.admin;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import org.mailferry.delivery.Sites;
 import org.mailferry.message.Attempt;
 import org.mailferry.message.Envelope;
+import org.mailferry.message.QueueId;
 import org.mailferry.message.Recipient;
 import org.mailferry.queue.Spool;
 
 /**
- * The console's queue table: one small row per queued message, read from the spool into memory, so
- * that paging, filtering and sorting 100,000 messages happen on the server and the browser gets one
- * page. A row holds what the table shows, never a body or headers. The rows are read again when an
- * event or an action changed the queue (at most once per {@link #QUIET}, so a busy relay does not
- * make every page request read the whole spool), and at least every {@link #FRESH} (changes no
- * event tells of: a hold through the API).
+ * The console's queue table: one small row per queued message, kept in memory, so that paging,
+ * filtering and sorting 100,000 messages happen on the server and the browser gets one page. A
+ * row holds what the table shows, never a body or headers.
+ * <p>
+ * The whole spool is read once, at the first query (after a start, or after {@link #IDLE} without
+ * one, when the rows are dropped to give their memory back). From then on a query reads only the
+ * envelopes of the messages an event or an action named since the last query ({@link #changed});
+ * a change no event tells of (another node of a shared queue) is caught by a reading of the whole
+ * spool in the background every {@link #RECONCILE} while the console is used, which never holds a
+ * query up. The rows sorted by each order are kept until the rows change.
  */
 final class QueueRows {
-    /** How long one reading of the spool answers queries. */
-    static final Duration FRESH = Duration.ofSeconds(2);
+    /** How often the whole spool is read again, in the background, while queries come. */
+    static final Duration RECONCILE = Duration.ofSeconds(30);
+    /** After this long without a query the rows are dropped (the next query reads the spool again). */
+    static final Duration IDLE = Duration.ofMinutes(10);
     /** How a route quota's wait reads on the envelope (delivery/QueueRunner.throttle). */
     static final String THROTTLED = "throttled until ";
-    /** The least time between two readings of the spool. */
-    static final Duration QUIET = Duration.ofMillis(250);
 
     /** One queued message, as the table shows it. */
     record Row(String id, Instant arrival, String sender, List<String> recipients, long size, String state,
@@ -37,36 +46,110 @@ final class QueueRows {
 
     private final Spool spool;
     private final Clock clock;
-    private List<Row> rows;
+    private final Executor background;
+    private Map<String, Row> byId; // null: not read
+    private final Set<QueueId> dirty = new HashSet<>();
+    private final Set<QueueId> changedWhileReading = new HashSet<>();
+    private boolean reading;
     private Instant readAt;
-    private volatile boolean changed;
+    private Instant usedAt;
+    private final Map<String, List<Row>> sorted = new HashMap<>(); // by sort key, ascending, for these rows
 
-    QueueRows(Spool spool, Clock clock) {
+    /** @param background runs the reconciling reads (a virtual thread each in the daemon) */
+    QueueRows(Spool spool, Clock clock, Executor background) {
         this.spool = spool;
         this.clock = clock;
+        this.background = background;
     }
 
-    /** The rows, read again when older than {@link #FRESH}, or {@link #QUIET} after a change. */
-    synchronized List<Row> rows() throws IOException {
-        Instant now = clock.instant();
-        if (rows == null || readAt.plus(FRESH).isBefore(now) || changed && !readAt.plus(QUIET).isAfter(now)) {
-            changed = false;
-            List<Row> read = new ArrayList<>();
-            spool.forEach(e -> read.add(row(e)));
-            rows = List.copyOf(read);
-            readAt = now;
+    /** The queue changed for this message (an event, an action): its row is read again at the next query. */
+    synchronized void changed(QueueId id) {
+        if (byId != null) {
+            dirty.add(id);
         }
-        return rows;
+        if (reading) {
+            changedWhileReading.add(id);
+        }
     }
 
-    /** The next query reads the spool again (an action changed it). */
-    synchronized void stale() {
-        rows = null;
+    /** Gives the rows' memory back when no query came for {@link #IDLE} (called now and then). */
+    synchronized void dropIfIdle() {
+        if (byId != null && !reading && usedAt.plus(IDLE).isBefore(clock.instant())) {
+            byId = null;
+            dirty.clear();
+            sorted.clear();
+        }
     }
 
-    /** The queue changed (an event): the next query after {@link #QUIET} reads the spool again. */
-    void changed() {
-        changed = true;
+    /** The rows in the ascending order of {@code q}, up to date with every change heard of. */
+    private synchronized List<Row> rows(QueueQuery q) throws IOException {
+        Instant now = clock.instant();
+        if (byId == null) {
+            byId = readAll();
+            readAt = now;
+            dirty.clear();
+            sorted.clear();
+        } else if (!reading && !readAt.plus(RECONCILE).isAfter(now)) {
+            reading = true;
+            background.execute(this::reconcile);
+        }
+        usedAt = now;
+        if (!dirty.isEmpty()) {
+            for (QueueId id : dirty) {
+                Row r = read(id);
+                if (r == null) {
+                    byId.remove(id.value());
+                } else {
+                    byId.put(id.value(), r);
+                }
+            }
+            dirty.clear();
+            sorted.clear();
+        }
+        return sorted.computeIfAbsent(q.sort(), k -> {
+            List<Row> all = new ArrayList<>(byId.values());
+            all.sort(q.ascending());
+            return List.copyOf(all);
+        });
+    }
+
+    private Map<String, Row> readAll() throws IOException {
+        Map<String, Row> m = new HashMap<>();
+        spool.forEach(e -> m.put(e.id().value(), row(e)));
+        return m;
+    }
+
+    /** The message's row, or null when it is no longer queued (or cannot be read: set aside by the spool). */
+    private Row read(QueueId id) {
+        try {
+            return row(spool.load(id));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger("mailferry.admin").warn("console: {} not shown: {}", id, e.toString());
+            return null;
+        }
+    }
+
+    /** The background reading: replaces the rows; what changed meanwhile is read again at the next query. */
+    private void reconcile() {
+        Instant started = clock.instant();
+        Map<String, Row> fresh = null;
+        try {
+            fresh = readAll();
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger("mailferry.admin").warn("console: queue not read: {}", e.toString());
+        }
+        synchronized (this) {
+            if (fresh != null && byId != null) {
+                byId = fresh;
+                dirty.addAll(changedWhileReading);
+                sorted.clear();
+            }
+            changedWhileReading.clear();
+            readAt = started;
+            reading = false;
+        }
     }
 
     static Row row(Envelope e) {
@@ -106,125 +189,21 @@ final class QueueRows {
     record Page(int total, int matched, int offset, List<Row> rows) {
     }
 
-    /**
-     * The filters and order of one table request; every field already checked ({@link Query#parse}).
-     *
-     * @param state     "" for any, else queued, deferred, throttled or held
-     * @param sender    "" for any, else a case-insensitive part of the envelope sender
-     * @param recipient "" for any, else a case-insensitive part of a pending recipient
-     * @param relay     "" for any, else a case-insensitive part of the smarthost of the last attempt
-     * @param minAge    null, else only messages at least this old
-     * @param maxAge    null, else only messages at most this old
-     */
-    record Query(String state, String sender, String recipient, String relay, Duration minAge, Duration maxAge,
-                 String sort, boolean descending, int offset, int limit) {
-        static final List<String> STATES = List.of("queued", "deferred", "throttled", "held");
-        static final List<String> SORTS = List.of("arrival", "sender", "size", "attempts", "next_attempt", "id");
-        static final int MAX_LIMIT = 500;
-
-        /** From the request's query parameters; IllegalArgumentException with the fix for a bad one. */
-        static Query parse(java.util.Map<String, String> p) {
-            for (String k : p.keySet()) {
-                if (!List.of("state", "sender", "recipient", "relay", "min_age", "max_age", "sort", "order", "offset",
-                        "limit").contains(k)) {
-                    throw new IllegalArgumentException("unknown parameter '" + k + "'; use state, sender, recipient, "
-                            + "relay, min_age, max_age, sort, order, offset, limit");
-                }
-            }
-            String state = p.getOrDefault("state", "");
-            if (!state.isEmpty() && !STATES.contains(state)) {
-                throw new IllegalArgumentException("state '" + state + "': use one of " + String.join(", ", STATES));
-            }
-            String sort = p.getOrDefault("sort", "arrival");
-            if (!SORTS.contains(sort)) {
-                throw new IllegalArgumentException("sort '" + sort + "': use one of " + String.join(", ", SORTS));
-            }
-            String order = p.getOrDefault("order", "asc");
-            if (!order.equals("asc") && !order.equals("desc")) {
-                throw new IllegalArgumentException("order '" + order + "': use asc or desc");
-            }
-            return new Query(state, lower(p.get("sender")), lower(p.get("recipient")), lower(p.get("relay")),
-                    age(p, "min_age"), age(p, "max_age"), sort, order.equals("desc"),
-                    number(p, "offset", 0, Integer.MAX_VALUE, 0), number(p, "limit", 1, MAX_LIMIT, 50));
-        }
-
-        private static String lower(String s) {
-            return s == null ? "" : s.strip().toLowerCase(Locale.ROOT);
-        }
-
-        private static Duration age(java.util.Map<String, String> p, String name) {
-            String v = p.get(name);
-            if (v == null || v.isEmpty()) {
-                return null;
-            }
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,6})([smhd])").matcher(v);
-            if (!m.matches()) {
-                throw new IllegalArgumentException(name + " '" + v + "': a number and a unit, s, m, h or d (\"30m\")");
-            }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
-
-        private static int number(java.util.Map<String, String> p, String name, int min, int max, int dflt) {
-            String v = p.get(name);
-            if (v == null || v.isEmpty()) {
-                return dflt;
-            }
-            try {
-                int n = Integer.parseInt(v);
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // refused below
-            }
-            throw new IllegalArgumentException(name + " '" + v + "': a whole number from " + min + " to " + max);
-        }
-
-        boolean matches(Row r, Instant now) {
-            if (!state.isEmpty() && !state.equals(r.state())) {
-                return false;
-            }
-            if (!sender.isEmpty() && !r.sender().toLowerCase(Locale.ROOT).contains(sender)) {
-                return false;
-            }
-            if (!recipient.isEmpty()
-                    && r.recipients().stream().noneMatch(a -> a.toLowerCase(Locale.ROOT).contains(recipient))) {
-                return false;
-            }
-            if (!relay.isEmpty() && !r.relay().toLowerCase(Locale.ROOT).contains(relay)) {
-                return false;
-            }
-            Duration age = Duration.between(r.arrival(), now);
-            return (minAge == null || age.compareTo(minAge) >= 0) && (maxAge == null || age.compareTo(maxAge) <= 0);
-        }
-
-        Comparator<Row> order() {
-            Comparator<Row> c = switch (sort) {
-                case "sender" -> Comparator.comparing(Row::sender);
-                case "size" -> Comparator.comparingLong(Row::size);
-                case "attempts" -> Comparator.comparingInt(Row::attempts);
-                case "next_attempt" -> Comparator.comparing(Row::nextAttempt);
-                case "id" -> Comparator.comparing(Row::id);
-                default -> Comparator.comparing(Row::arrival);
-            };
-            c = c.thenComparing(Row::id); // a stable order between pages
-            return descending ? c.reversed() : c;
-        }
-    }
-
     /** The rows matching {@code q}, sorted, and the page it asked for. */
-    Page page(Query q) throws IOException {
-        List<Row> all = rows();
+    Page page(QueueQuery q) throws IOException {
+        List<Row> all = rows(q);
         Instant now = clock.instant();
-        List<Row> matched = all.stream().filter(r -> q.matches(r, now)).sorted(q.order()).toList();
-        int from = Math.min(q.offset(), matched.size());
-        int to = Math.min(matched.size(), from + q.limit());
-        return new Page(all.size(), matched.size(), from, matched.subList(from, to));
+        List<Row> page = new ArrayList<>(Math.min(q.limit(), all.size()));
+        int matched = 0;
+        for (int i = 0; i < all.size(); i++) {
+            Row r = all.get(q.descending() ? all.size() - 1 - i : i);
+            if (q.matches(r, now)) {
+                if (matched >= q.offset() && page.size() < q.limit()) {
+                    page.add(r);
+                }
+                matched++;
+            }
+        }
+        return new Page(all.size(), matched, Math.min(q.offset(), matched), page);
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * The admin API's checks before any request is routed, in order:
@@ -28,20 +29,20 @@ final class RequestCheck {
     record Refusal(int code, String reason) {
     }
 
-    private final String token;
+    private final Supplier<String> token;
     private final Set<String> names;
     private final int port;
     private final String scheme;
 
-    RequestCheck(String token, Set<String> names, int port) {
-        this.token = token;
-        this.names = names;
-        this.port = port;
-        this.scheme = "http://";
+    RequestCheck(Supplier<String> token, Set<String> names, int port) {
+        this(token, names, port, false);
     }
 
-    /** @param tls the listener speaks HTTPS: a browser's Origin is then https://... */
-    RequestCheck(String token, Set<String> names, int port, boolean tls) {
+    /**
+     * @param token the admin token in use (a reload may change it)
+     * @param tls   the listener speaks HTTPS: a browser's Origin is then https://...
+     */
+    RequestCheck(Supplier<String> token, Set<String> names, int port, boolean tls) {
         this.token = token;
         this.names = names;
         this.port = port;
@@ -113,7 +114,7 @@ final class RequestCheck {
         String auth = headers.getFirst("Authorization");
         String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip()
                 : null;
-        if (!AdminToken.matches(token, presented)) {
+        if (!AdminToken.matches(token.get(), presented)) {
             return new Refusal(401, (presented == null ? "this request needs the admin token"
                     : "wrong admin token (the daemon writes a new one at each start)")
                     + ": send 'Authorization: Bearer TOKEN' with TOKEN from SPOOL/" + AdminToken.FILE

@@ -9,9 +9,11 @@ import java.util.function.Function;
 /**
  * The keys a reload does not apply to the running daemon: what they configure is built once at
  * start (the listening sockets, the spool, the worker threads, the retry schedule, the admin API,
- * the webhooks sender, but not its secret). A reload that changes one of them says so in its log line; the change
- * takes effect at the next start. Every other key (the smarthosts, relay TLS and credentials,
- * timeouts, smtpd policy, users and certificate, headers, the webhook secret) applies to the next connection or attempt.
+ * the webhooks sender, but not its secret; the database pool, but not its password). A reload that
+ * changes one of them says so in its log line; the change takes effect at the next start. Every
+ * other key (the smarthosts, relay TLS and credentials, timeouts, smtpd policy, users and
+ * certificate, headers, the webhook secret, the database password) applies to the next connection
+ * or attempt.
  */
 public final class RestartKeys {
     private static final Map<String, Function<Config, Object>> KEYS = Map.ofEntries(
@@ -26,6 +28,12 @@ public final class RestartKeys {
             Map.entry("queue.delay_warning", c -> c.queue().delayWarning()),
             Map.entry("queue.bounce_size_limit", c -> c.queue().bounceSizeLimitBytes()),
             Map.entry("queue.journal_limit", c -> c.queue().journalLimitBytes()),
+            Map.entry("queue.backend", c -> c.queue().postgresql() == null),
+            Map.entry("queue.postgresql_url", c -> postgresql(c, Config.Postgresql::url)),
+            Map.entry("queue.postgresql_user", c -> postgresql(c, Config.Postgresql::user)),
+            Map.entry("queue.postgresql_pool_size", c -> postgresql(c, Config.Postgresql::poolSize)),
+            Map.entry("queue.lease_time", c -> postgresql(c, Config.Postgresql::leaseTime)),
+            Map.entry("queue.poll_interval", c -> postgresql(c, Config.Postgresql::pollInterval)),
             Map.entry("relay.concurrency", c -> c.relay().concurrency()),
             Map.entry("relay.connection_reuse_time", c -> c.relay().connectionReuseTime()),
             Map.entry("relay.site_backoff_min", c -> c.relay().siteBackoffMin()),
@@ -44,6 +52,10 @@ public final class RestartKeys {
             Map.entry("log.*", Config::log));
 
     private RestartKeys() {
+    }
+
+    private static Object postgresql(Config c, Function<Config.Postgresql, Object> key) {
+        return c.queue().postgresql() == null ? null : key.apply(c.queue().postgresql());
     }
 
     /** The keys (sorted; "admin.*" for a whole section) whose value differs between the two. */

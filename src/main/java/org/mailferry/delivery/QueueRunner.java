@@ -267,7 +267,11 @@ public final class QueueRunner implements AutoCloseable {
             a = expired
                     ? new Attempted(Outcomes.NONE, connection, false, List.of(), false, Attempted.Reach.SESSION, null)
                     : steps.deliver(env, connection);
+            if (!expired) {
+                quotas.sent(route, id);
+            }
         } catch (Throwable t) {
+            quotas.sent(route, id);
             if (connection != null) {
                 connection.close();
             }

@@ -71,7 +71,11 @@ final class HistoryLog {
     }
 
     synchronized void append(Envelope finished, byte[] headers) throws IOException {
-        String name = PREFIX + HOUR.format(clock.instant()) + SUFFIX;
+        // Named by the later of now and the message's arrival: find() skips the logs named before
+        // the arrival, and a clock stepped back (the id generator never goes back) must not hide it.
+        Instant now = clock.instant();
+        Instant arrived = arrival(finished.id());
+        String name = PREFIX + HOUR.format(arrived.isAfter(now) ? arrived : now) + SUFFIX;
         if (!name.equals(currentName) || !current.isOpen()) { // an interrupted writer closes it
             closeCurrent();
             current = disk.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -48,4 +48,12 @@ public final class PgPool {
         c.setDataSourceProperties(p);
         return new HikariDataSource(c);
     }
+
+    /** Connections {@code db} opens from now on use {@code password} ("": none); the open ones are replaced. */
+    static void usePassword(javax.sql.DataSource db, String password) {
+        if (db instanceof HikariDataSource pool) {
+            pool.getHikariConfigMXBean().setPassword(password.isEmpty() ? null : password);
+            pool.getHikariPoolMXBean().softEvictConnections();
+        }
+    }
 }

@@ -71,6 +71,15 @@ public final class PgSpool implements Storage {
         }
     }
 
+    /**
+     * A reload: connections opened from now on log in with {@code password} (read again from
+     * queue.postgresql_password_file or _command; "" for none); the pool's idle connections are
+     * replaced at once, the busy ones when their statement is done.
+     */
+    public void usePassword(String password) {
+        PgPool.usePassword(db, password);
+    }
+
     @Override
     public PgLeases leases() {
         return leases;

@@ -147,6 +147,10 @@ class ConsoleHttpTest {
             assertThat(first.statusCode()).isEqualTo(200);
             assertThat(first.body()).startsWith("{\"total\":120,\"matched\":120,\"offset\":0,");
             assertThat(first.body().split("\"id\":").length - 1).isEqualTo(50);
+            // the answer is one page, never the queue: its size follows the limit, not the 120 messages
+            HttpResponse<String> five = send(get(f, "/console/api/queue?limit=5").header("Cookie", cookie));
+            assertThat(five.body()).startsWith("{\"total\":120,\"matched\":120,\"offset\":0,");
+            assertThat(five.body().length()).isLessThan(5 * 400).isLessThan(first.body().length() / 8);
             HttpResponse<String> last = send(get(f, "/console/api/queue?limit=50&offset=100&sort=id&order=desc")
                     .header("Cookie", cookie));
             assertThat(last.body().split("\"id\":").length - 1).isEqualTo(20);

@@ -22,7 +22,7 @@ class RequestCheckTest {
 
     @Test
     void hostOriginAndTokenDecideInThatOrder() {
-        RequestCheck loopback = new RequestCheck(TOKEN, RequestCheck.namesOf(new InetSocketAddress("127.0.0.1", 2526),
+        RequestCheck loopback = new RequestCheck(() -> TOKEN, RequestCheck.namesOf(new InetSocketAddress("127.0.0.1", 2526),
                 "127.0.0.1", List.of("relay.example.com", "MX1.Example.com.")), 2526);
         String bearer = "Bearer " + TOKEN;
         String[][] table = {
@@ -64,7 +64,7 @@ class RequestCheckTest {
 
     @Test
     void anIpv6ListenerKnowsItsAddressInAnySpelling() {
-        RequestCheck v6 = new RequestCheck(TOKEN, RequestCheck.namesOf(new InetSocketAddress("::1", 2526), "[::1]",
+        RequestCheck v6 = new RequestCheck(() -> TOKEN, RequestCheck.namesOf(new InetSocketAddress("::1", 2526), "[::1]",
                 List.of()), 2526);
         assertThat(outcome(v6, "GET", "/health", "Host", "[::1]:2526")).isEqualTo("ok");
         assertThat(outcome(v6, "GET", "/health", "Host", "[0:0:0:0:0:0:0:1]:2526")).isEqualTo("ok");

@@ -180,6 +180,45 @@ class InstallTest {
         assertThat(root.resolve("var/spool/mailferry")).doesNotExist();
     }
 
+    /**
+     * 'install' and the Debian package write one unit (bin/lib/install.sh, mf_unit): the installed
+     * file and the one inside the built .deb are the same but for where the documentation lives,
+     * and systemd-analyze rates the installed one at most 2.5 (the issue's bound).
+     */
+    @Test
+    void installWritesThePackagesHardenedUnit() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/dpkg-deb")), "dpkg-deb is not installed");
+        run("install", "--root", root.toString());
+        Path out = Files.createDirectories(root.resolve("deb-build")); // inside the throwaway root: removed with it
+        String built = run("package", "--out", out.toString());
+        Path deb;
+        try (var debs = Files.list(out)) {
+            deb = debs.filter(f -> f.getFileName().toString().endsWith("_all.deb")).findFirst().orElseThrow();
+        }
+        Path unpacked = out.resolve("unpacked");
+        Process x = new ProcessBuilder("dpkg-deb", "-x", deb.toString(), unpacked.toString()).inheritIO().start();
+        assertThat(x.waitFor()).isZero();
+        String packaged = Files.readString(unpacked.resolve("lib/systemd/system/mailferry.service"));
+        String installed = Files.readString(root.resolve("etc/systemd/system/mailferry.service"));
+        assertThat(installed).contains("\nProtectSystem=strict\n", "\nProtectHome=yes\n", "\nPrivateTmp=yes\n",
+                "\nPrivateDevices=yes\n", "\nNoNewPrivileges=yes\n",
+                "\nRestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n", "\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n",
+                "\nExecReload=/bin/kill -HUP $MAINPID\n", "\nSyslogFacility=mail\n", "\nUser=mailferry\n");
+        assertThat(installed.replace("file:///usr/lib/mailferry/", "file:///usr/share/doc/mailferry/"))
+                .isEqualTo(packaged);
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            assertThat(built).containsPattern("systemd-analyze security: exposure [0-2]\\.[0-9]|exposure 2\\.5");
+            Process analyze = new ProcessBuilder("systemd-analyze", "security", "--offline=true", "--no-pager",
+                    root.resolve("etc/systemd/system/mailferry.service").toString()).redirectErrorStream(true).start();
+            String rating = new String(analyze.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            analyze.waitFor();
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("Overall exposure level for mailferry.service: ([0-9.]+)").matcher(rating);
+            assertThat(m.find()).as(rating).isTrue();
+            assertThat(Double.parseDouble(m.group(1))).as("exposure of the installed unit").isLessThanOrEqualTo(2.5);
+        }
+    }
+
     @Test
     void refusesATypoAndASecondInstall() throws Exception {
         run("install", "--root", root.toString());

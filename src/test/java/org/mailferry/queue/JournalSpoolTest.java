@@ -131,6 +131,23 @@ class JournalSpoolTest {
     }
 
     @Test
+    void historyIsFoundAfterTheClockWasSteppedBack() throws IOException {
+        // The id generator never goes back: after the clock steps back 3 hours (NTP, a VM restored),
+        // new ids still carry the later time, and the history log must not be named before them.
+        QueueId.next(System.currentTimeMillis());
+        Clock behind = Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(-3));
+        JournalSpool spool = new JournalSpool(root, behind, LIMIT, 4096, Disk.system());
+        QueueId id = store(spool, message(300, 'b'));
+        Envelope f = spool.load(id).afterAttempt(List.of(Recipient.pending(new Address("u@example.net"))
+                .with(Recipient.State.DELIVERED, "250 ok")), Instant.EPOCH, List.of());
+        spool.retire(f);
+        spool.close();
+        JournalSpool reopened = new JournalSpool(root, behind, LIMIT, 4096, Disk.system());
+        assertThat(reopened.find(id)).as("found in its log after a restart").isEqualTo(f);
+        reopened.close();
+    }
+
+    @Test
     void historyIsListedWithHeadersAndSweptByAge() throws IOException {
         JournalSpool spool = open();
         List<Envelope> finished = new ArrayList<>();

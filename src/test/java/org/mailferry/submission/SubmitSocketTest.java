@@ -10,11 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.config.Config;
 import org.mailferry.config.ConfigLoader;
 import org.mailferry.queue.JournalSpool;
+import org.mailferry.queue.QueueAccess;
+import org.mailferry.testing.LocalUser;
+import org.mailferry.testing.LogCapture;
 
 class SubmitSocketTest {
     @TempDir
@@ -93,6 +97,60 @@ class SubmitSocketTest {
             for (SocketChannel c : idle) {
                 c.close();
             }
+        }
+        spool.close();
+    }
+
+    /**
+     * RELOAD over the real socket, from {@code mailferry reload} run as three local users (runuser):
+     * eve is refused (exit 77, the reason, one log line) and the daemon's reload is not called; the
+     * service user (the spool's owner, here mfservice) and root are accepted (exit 0, the daemon's
+     * line printed, "reload asked by local user NAME" logged); a reload the daemon refuses is exit 78.
+     */
+    @Test
+    void reloadIsTakenFromTheServiceUserAndRootOnly() throws Exception {
+        LocalUser eve = LocalUser.require("eve");
+        LocalUser service = LocalUser.require("mfservice");
+        LocalUser root = LocalUser.require("root");
+        LocalUser.openPath(dir);
+        Path spoolDir = dir.resolve("spool");
+        JournalSpool spool = new JournalSpool(spoolDir, Clock.systemUTC(), 0);
+        Path path = SubmitSocket.pathIn(spoolDir);
+        java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> answer = new java.util.concurrent.atomic.AtomicReference<>(
+                "ok configuration reloaded (test)");
+        try (LogCapture log = new LogCapture("mailferry.submit");
+             SubmitSocket socket = SubmitSocket.start(path, local(spool), out -> out.print("listing\n"), () -> 0,
+                     () -> {
+                         reloads.incrementAndGet();
+                         return answer.get();
+                     }, (r, u, q) -> new SendRequest.Jvm("unused"),
+                     new Config.Sendmail(null, "origin.test", 50, 10, Duration.ofMinutes(1)),
+                     new QueueAccess("mfservice", "", List.of("anyone")))) {
+            List<String> reload = List.of("reload", "--spool=" + spoolDir);
+            LocalUser.Result refused = eve.mailferry(reload);
+            assertThat(refused.exit()).as(refused.all()).isEqualTo(77);
+            assertThat(refused.err()).isEqualTo("mailferry: reload: only root, the service user mfservice may reload "
+                    + "the configuration; you are eve\n");
+            assertThat(reloads.get()).isZero();
+            assertThat(log.lines()).filteredOn(l -> l.contains("reload")).containsExactly(
+                    "local user eve may not reload the configuration: refused");
+
+            for (LocalUser operator : List.of(service, root)) {
+                LocalUser.Result done = operator.mailferry(reload);
+                assertThat(done.exit()).as(operator.name() + ": " + done.all()).isZero();
+                assertThat(done.out()).isEqualTo("mailferry: configuration reloaded (test)\n");
+            }
+            assertThat(reloads.get()).isEqualTo(2);
+            assertThat(log.lines()).filteredOn(l -> l.contains("reload")).containsExactly(
+                    "local user eve may not reload the configuration: refused",
+                    "reload asked by local user mfservice", "reload asked by local user root");
+
+            answer.set("fail reload refused: mailferry.toml:3: bad; still running on the previous configuration");
+            LocalUser.Result bad = service.mailferry(reload);
+            assertThat(bad.exit()).as(bad.all()).isEqualTo(78);
+            assertThat(bad.err()).isEqualTo("mailferry: reload refused: mailferry.toml:3: bad; still running on the "
+                    + "previous configuration\n");
         }
         spool.close();
     }

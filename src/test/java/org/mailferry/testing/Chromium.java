@@ -232,6 +232,21 @@ public final class Chromium implements AutoCloseable {
                 + "; e.dispatchEvent(new Event('input', {bubbles: true})); })()");
     }
 
+    /** Presses and releases a key as a keyboard would (Tab moves the focus, Enter activates): Tab, Enter, Escape. */
+    public void press(String key) throws Exception {
+        int code = switch (key) {
+            case "Tab" -> 9;
+            case "Enter" -> 13;
+            case "Escape" -> 27;
+            default -> throw new IllegalArgumentException("no key code for " + key);
+        };
+        String common = "\"key\":" + quote(key) + ",\"code\":" + quote(key) + ",\"windowsVirtualKeyCode\":" + code
+                + ",\"nativeVirtualKeyCode\":" + code;
+        send("Input.dispatchKeyEvent", "{\"type\":\"keyDown\"," + common
+                + (key.equals("Enter") ? ",\"text\":\"\\r\",\"unmodifiedText\":\"\\r\"" : "") + "}");
+        send("Input.dispatchKeyEvent", "{\"type\":\"keyUp\"," + common + "}");
+    }
+
     public void screenshot(Path file) throws Exception {
         String data = (String) send("Page.captureScreenshot", "{\"format\":\"png\"}").get("data");
         Files.createDirectories(file.getParent());

@@ -58,11 +58,13 @@ export async function act(verb, ids) {
 
 function rows(tableId, items, columns) {
   const body = document.querySelector('#' + tableId + ' tbody');
+  const names = [...document.querySelectorAll('#' + tableId + ' thead th')].map((th) => th.textContent);
   body.replaceChildren();
   for (const item of items) {
     const tr = document.createElement('tr');
-    for (const c of columns) {
+    for (const [i, c] of columns.entries()) {
       const td = document.createElement('td');
+      td.dataset.label = names[i]; // a phone shows each value under its column's name (console.css)
       td.textContent = typeof c === 'function' ? c(item) : (item[c] == null ? '' : String(item[c]));
       tr.appendChild(td);
     }

@@ -45,6 +45,9 @@ export async function load() {
     return;
   }
   const body = document.querySelector('#queue-table tbody');
+  // a reload (a live event) must not take the keyboard's focus away: note it, put it back below
+  const had = body.contains(document.activeElement) ? document.activeElement : null;
+  const focus = had ? { id: had.closest('tr').dataset.id, box: had.type === 'checkbox' } : null;
   body.replaceChildren();
   for (const m of page.rows) {
     const tr = document.createElement('tr');
@@ -68,6 +71,11 @@ export async function load() {
     cell(tr, String(m.attempts));
     cell(tr, m.last_reply, 'reply');
     body.appendChild(tr);
+  }
+  if (focus) {
+    const row = [...body.rows].find((r) => r.dataset.id === focus.id) || body.rows[0];
+    const target = row ? row.querySelector(focus.box ? 'input' : 'a') : document.getElementById('select-all');
+    target.focus({ preventScroll: true });
   }
   const end = page.offset + page.rows.length;
   document.getElementById('range').textContent = page.matched === 0 ? 'no messages match'
