@@ -445,6 +445,11 @@ public final class PgSpool implements Storage {
 
     /** The number of queued messages (every node's), or -1 when the database cannot be asked. */
     @Override
+    public List<String> clusterSummary() throws IOException {
+        return PgClusterView.describe(db, clock.millis());
+    }
+
+    @Override
     public long count() {
         try (Connection c = db.getConnection();
              PreparedStatement p = c.prepareStatement("SELECT count(*) FROM message WHERE finished_ms IS NULL");
