@@ -7,10 +7,6 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,17 +46,6 @@ class ClusterQueueCommandTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    private static List<String> rows(String url, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, PgCluster.USER, pg.password);
-             PreparedStatement p = c.prepareStatement(sql); ResultSet r = p.executeQuery()) {
-            List<String> out = new ArrayList<>();
-            while (r.next()) {
-                out.add(r.getString(1));
-            }
-            return out;
-        }
-    }
-
     @Test
     void anyNodesConfigShowsAndChangesEveryNodesMessagesWithEveryDaemonStopped() throws Exception {
         ClusterNodes cluster = new ClusterNodes(dir, pg);
@@ -85,7 +70,7 @@ class ClusterQueueCommandTest {
                 }
             }
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (rows(url, "SELECT event_id FROM webhook_outbox WHERE event = 'deferred'").size() < 4
+            while (pg.column(url, "SELECT event_id FROM webhook_outbox WHERE event = 'deferred'").size() < 4
                     && System.nanoTime() < end) {
                 Thread.sleep(100);
             }
@@ -93,7 +78,7 @@ class ClusterQueueCommandTest {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
             }
-            List<String> ids = rows(url, "SELECT id FROM message ORDER BY id");
+            List<String> ids = pg.column(url, "SELECT id FROM message ORDER BY id");
             assertThat(ids).hasSize(4);
 
             Run list = run("queue", "--config", configs.get(0).toString());
@@ -103,7 +88,7 @@ class ClusterQueueCommandTest {
                             "   route default: ", "   webhooks waiting: ");
             System.out.println(list.out());
 
-            String fromNode1 = rows(url, "SELECT id FROM message WHERE envelope::text LIKE '%u10@dest.test%' "
+            String fromNode1 = pg.column(url, "SELECT id FROM message WHERE envelope::text LIKE '%u10@dest.test%' "
                     + "OR convert_from(envelope, 'UTF8') LIKE '%u10@dest.test%'").get(0);
             Run status = run("status", "--config", configs.get(0).toString(), fromNode1);
             assertThat(status.code()).as(status.err()).isZero();
@@ -111,8 +96,8 @@ class ClusterQueueCommandTest {
 
             Run delete = run("queue", "--config", configs.get(0).toString(), "delete", fromNode1);
             assertThat(delete.code()).as(delete.err()).isZero();
-            assertThat(rows(url, "SELECT id FROM message WHERE finished_ms IS NULL")).hasSize(3).doesNotContain(fromNode1);
-            assertThat(rows(url, "SELECT event FROM webhook_outbox WHERE message_id = '" + fromNode1 + "' ORDER BY seq"))
+            assertThat(pg.column(url, "SELECT id FROM message WHERE finished_ms IS NULL")).hasSize(3).doesNotContain(fromNode1);
+            assertThat(pg.column(url, "SELECT event FROM webhook_outbox WHERE message_id = '" + fromNode1 + "' ORDER BY seq"))
                     .as("the deletion's webhooks, written with it, for the daemons to send").endsWith("deleted", "removed");
         } finally {
             for (Process p : procs) {

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -38,22 +34,6 @@ class ClusterWebhookTest {
         pg = PgCluster.shared();
     }
 
-    private List<String> rows(String url, String sql, String arg) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, PgCluster.USER, pg.password);
-             PreparedStatement p = c.prepareStatement(sql)) {
-            if (arg != null) {
-                p.setString(1, arg);
-            }
-            List<String> out = new ArrayList<>();
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(r.getString(1));
-                }
-            }
-            return out;
-        }
-    }
-
     @Test
     void aNodeKilledBeforeItsWebhooksGotThroughAnotherNodeSendsThemWithTheSameIds() throws Exception {
         ClusterNodes cluster = new ClusterNodes(dir, pg);
@@ -78,7 +58,7 @@ class ClusterWebhookTest {
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 List<String> before = List.of();
                 while (System.nanoTime() < end) {
-                    before = rows(url, "SELECT event || ' ' || event_id FROM webhook_outbox ORDER BY seq", null);
+                    before = pg.column(url, "SELECT event || ' ' || event_id FROM webhook_outbox ORDER BY seq");
                     if (before.size() == 3 && hooks.refused() > 0) {
                         break;
                     }
@@ -88,7 +68,7 @@ class ClusterWebhookTest {
                 assertThat(before).as("received, delivered, removed: in the outbox with the changes")
                         .extracting(s -> s.split(" ")[0]).containsExactly("received", "delivered", "removed");
                 assertThat(hooks.refused()).as("node A tried and was refused").isPositive();
-                String queueId = rows(url, "SELECT message_id FROM webhook_outbox LIMIT 1", null).get(0);
+                String queueId = pg.column(url, "SELECT message_id FROM webhook_outbox LIMIT 1").get(0);
 
                 procs[0].destroyForcibly(); // SIGKILL: its claim on a row, if any, lapses
                 procs[0].waitFor(10, TimeUnit.SECONDS);
@@ -105,10 +85,10 @@ class ClusterWebhookTest {
                     assertThat(h.queueId()).isEqualTo(queueId);
                 });
                 end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (!rows(url, "SELECT event_id FROM webhook_outbox", null).isEmpty() && System.nanoTime() < end) {
+                while (!pg.column(url, "SELECT event_id FROM webhook_outbox").isEmpty() && System.nanoTime() < end) {
                     Thread.sleep(100);
                 }
-                assertThat(rows(url, "SELECT event_id FROM webhook_outbox", null)).as("outbox empty").isEmpty();
+                assertThat(pg.column(url, "SELECT event_id FROM webhook_outbox")).as("outbox empty").isEmpty();
                 assertThat(procs[1].isAlive()).isTrue();
             } finally {
                 for (Process p : procs) {
