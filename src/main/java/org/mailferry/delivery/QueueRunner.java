@@ -249,7 +249,7 @@ public final class QueueRunner implements AutoCloseable {
             connection = null;
         }
         boolean newConnection = connection == null && !expired;
-        if (newConnection && !quotas.open(route, senderRoute.limits(), id)) {
+        if (newConnection && !quotas.connections().open(route, senderRoute.limits(), id)) {
             schedule.addIfAbsent(id, clock.instant().plus(CONNECTION_WAIT), false); // sooner when one closes
             return Step.keep(null);
         }
@@ -313,7 +313,7 @@ public final class QueueRunner implements AutoCloseable {
     private void keepCounted(String route, SmtpClient kept, SmtpClient given, boolean counted) {
         if (kept != null && kept != given) {
             if (!counted) {
-                quotas.opened(route);
+                quotas.connections().opened(route);
             }
             kept.belongTo(route, () -> connectionClosed(route));
         } else if (counted) {
@@ -323,7 +323,7 @@ public final class QueueRunner implements AutoCloseable {
 
     /** A connection of {@code route} closed: the message that waited longest for one is due now. */
     private void connectionClosed(String route) {
-        QueueId waiting = quotas.closed(route);
+        QueueId waiting = quotas.connections().closed(route);
         if (waiting != null) {
             schedule.flush(waiting);
         }

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The routes' quotas (KumoMTA's throttles; Postfix has none, users script them): per route (a
  * smarthost with its login), messages per period spaced evenly, recipients per day, concurrent
- * connections, and the pause a quota reply orders ({@link QuotaReplies}). A message over a limit
+ * connections ({@link RouteConnections}), and the pause a quota reply orders ({@link QuotaReplies}). A message over a limit
  * is not attempted: {@link #admit} says until when it waits, and the runner schedules it then.
  * <p>
  * The rate is a reservation (GCRA without burst): each message takes the next free slot, one
@@ -70,11 +69,7 @@ final class Quotas {
         RateLimits limits;
         /** The counters as last read or written. */
         State counted = State.ZERO;
-        /** This node's open connections; of them, counted in shared counters. */
-        int connections;
-        int sharedConnections;
         final Map<QueueId, Long> reserved = new HashMap<>();
-        final ArrayDeque<QueueId> waitingForConnection = new ArrayDeque<>();
 
         Route(RateLimits limits) {
             this.limits = limits;
@@ -85,6 +80,7 @@ final class Quotas {
     private final LocalTime resetTime;
     private final RouteCounters counters;
     private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final RouteConnections connections;
     /** Shared counters: every route's pause as last read, and when, for routes without limits. */
     private Map<String, State> pauses = Map.of();
     private long pausesRead;
@@ -99,6 +95,7 @@ final class Quotas {
         this.clock = clock;
         this.resetTime = resetTime;
         this.counters = counters;
+        this.connections = new RouteConnections(counters);
         try {
             counters.read().forEach((name, saved) -> routes.computeIfAbsent(name, n -> new Route(RateLimits.NONE))
                     .counted = saved);
@@ -276,37 +273,9 @@ final class Quotas {
         return Instant.ofEpochMilli(r.counted.pausedUntilMillis());
     }
 
-    /**
-     * A worker needs a new connection on {@code route}: true when one more is allowed (it is
-     * counted until {@link #closed}); false when the route has its connections (with shared
-     * counters, every node's), and {@code id} waits to be woken by the next {@link #closed} here.
-     */
-    synchronized boolean open(String route, RateLimits limits, QueueId id) {
-        Route r = route(route, limits);
-        if (r == null) {
-            return true;
-        }
-        int limit = r.limits.connections();
-        boolean ok;
-        if (limit > 0 && counters.shared()) {
-            try {
-                ok = counters.openConnection(route, limit);
-            } catch (IOException e) {
-                log.warn("cannot count a connection of route {} ({}); it waits", route, e.getMessage());
-                ok = false;
-            }
-            r.sharedConnections += ok ? 1 : 0;
-        } else {
-            ok = limit == 0 || r.connections < limit;
-        }
-        if (!ok) {
-            if (!r.waitingForConnection.contains(id)) {
-                r.waitingForConnection.add(id);
-            }
-            return false;
-        }
-        r.connections++;
-        return true;
+    /** The routes' connections (relay.connection_limit). */
+    RouteConnections connections() {
+        return connections;
     }
 
     /** The route's state with its current limits; null for a route without limits that was never paused. */
@@ -320,41 +289,6 @@ final class Quotas {
             r.limits = limits;
         }
         return r;
-    }
-
-    /** A connection opened past the limit check (a reused one was lost, a fresh one took its place). */
-    synchronized void opened(String route) {
-        Route r = routes.get(route);
-        if (r != null) {
-            r.connections++;
-            if (r.limits.connections() > 0 && counters.shared()) {
-                try {
-                    counters.openConnection(route, Integer.MAX_VALUE);
-                    r.sharedConnections++;
-                } catch (IOException e) {
-                    log.warn("cannot count a connection of route {}: {}", route, e.getMessage());
-                }
-            }
-        }
-    }
-
-    /** A connection on {@code route} closed: the message that waited longest for one, or null. */
-    synchronized QueueId closed(String route) {
-        Route r = routes.get(route);
-        if (r == null) {
-            return null;
-        }
-        r.connections = Math.max(0, r.connections - 1);
-        if (r.sharedConnections > 0) {
-            r.sharedConnections--;
-            try {
-                counters.closeConnection(route);
-            } catch (IOException e) {
-                log.warn("cannot count a closed connection of route {} ({}); written again at the next renewal",
-                        route, e.getMessage());
-            }
-        }
-        return r.waitingForConnection.poll();
     }
 
     /** When the pause of {@code route} ends, or null when it is not paused (as last read here). */
@@ -385,7 +319,7 @@ final class Quotas {
             long day = c.dayStartMillis() == dayStart(now) ? c.dayRecipients() : 0;
             out.add(new Status(name, r.limits, day, c.nextSlotMillis() > now ? Instant.ofEpochMilli(c.nextSlotMillis())
                     : null, c.pausedUntilMillis() > now ? Instant.ofEpochMilli(c.pausedUntilMillis()) : null,
-                    c.pausedUntilMillis() > now ? c.pauseReason() : "", r.connections, r.reserved.size()));
+                    c.pausedUntilMillis() > now ? c.pauseReason() : "", connections.count(name), r.reserved.size()));
         });
         return out;
     }

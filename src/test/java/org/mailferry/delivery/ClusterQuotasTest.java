@@ -153,19 +153,19 @@ class ClusterQuotasTest {
         Quotas a = node("a");
         Quotas b = node("b");
         QueueId waiting = id();
-        assertThat(a.open("r", limits, id())).isTrue();
-        assertThat(b.open("r", limits, id())).isTrue();
-        assertThat(b.open("r", limits, waiting)).as("two open, one on each node").isFalse();
+        assertThat(a.connections().open("r", limits, id())).isTrue();
+        assertThat(b.connections().open("r", limits, id())).isTrue();
+        assertThat(b.connections().open("r", limits, waiting)).as("two open, one on each node").isFalse();
         QueueId onA = id();
-        assertThat(a.open("r", limits, onA)).isFalse();
-        assertThat(a.closed("r")).as("a's own waiting message is woken by a's close").isEqualTo(onA);
-        assertThat(b.open("r", limits, waiting)).isTrue();
+        assertThat(a.connections().open("r", limits, onA)).isFalse();
+        assertThat(a.connections().closed("r")).as("a's own waiting message is woken by a's close").isEqualTo(onA);
+        assertThat(b.connections().open("r", limits, waiting)).isTrue();
         assertThat(rows("SELECT sum(connections) FROM route_connection WHERE route = 'r'")).isEqualTo(2);
         // node b dies holding both: its counts stop holding after the lease time (30 s), not before
         clock.advance(Duration.ofSeconds(29));
-        assertThat(a.open("r", limits, id())).isFalse();
+        assertThat(a.connections().open("r", limits, id())).isFalse();
         clock.advance(Duration.ofSeconds(2));
-        assertThat(a.open("r", limits, id())).isTrue();
+        assertThat(a.connections().open("r", limits, id())).isTrue();
         assertThat(rows("SELECT count(*) FROM route_connection WHERE node = 'b'")).as("swept").isZero();
     }
 

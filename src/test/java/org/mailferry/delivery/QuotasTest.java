@@ -167,11 +167,11 @@ class QuotasTest {
         QueueId a = id();
         QueueId b = id();
         QueueId c = id();
-        assertThat(q.open("r", limits, a)).isTrue();
-        assertThat(q.open("r", limits, b)).isTrue();
-        assertThat(q.open("r", limits, c)).isFalse();
-        assertThat(q.closed("r")).isEqualTo(c);
-        assertThat(q.open("r", limits, c)).isTrue();
-        assertThat(q.closed("r")).isNull();
+        assertThat(q.connections().open("r", limits, a)).isTrue();
+        assertThat(q.connections().open("r", limits, b)).isTrue();
+        assertThat(q.connections().open("r", limits, c)).isFalse();
+        assertThat(q.connections().closed("r")).isEqualTo(c);
+        assertThat(q.connections().open("r", limits, c)).isTrue();
+        assertThat(q.connections().closed("r")).isNull();
     }
 }

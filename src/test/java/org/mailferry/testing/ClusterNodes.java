@@ -26,7 +26,7 @@ public final class ClusterNodes {
 
     /**
      * One node's config file: the shared database, short leases so a dead node's messages move on
-     * quickly; {@code relayLines} are added to its [relay] section.
+     * quickly; {@code relayLines} are added to its [relay] section (and may open tables after it).
      */
     public Path config(int node, int port, String url, int sinkPort, int concurrency, String relayLines)
             throws IOException {
