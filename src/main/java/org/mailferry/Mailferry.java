@@ -37,9 +37,11 @@ import org.mailferry.delivery.QueueRunner;
 import org.mailferry.delivery.Sites;
 import org.mailferry.message.Envelope;
 import org.mailferry.notify.Events;
+import org.mailferry.notify.FileWebhooks;
 import org.mailferry.notify.MailLog;
 import org.mailferry.notify.Metrics;
 import org.mailferry.notify.ReceivedEvents;
+import org.mailferry.notify.SharedWebhooks;
 import org.mailferry.notify.Webhooks;
 import org.mailferry.queue.Disk;
 import org.mailferry.queue.JournalSpool;
@@ -282,8 +284,13 @@ public final class Mailferry implements AutoCloseable {
     /** The webhook sender (or, without {@code start()}, only its on-disk outbox). */
     static Webhooks webhooks(Config config, Storage spool, Clock clock, Disk disk) throws IOException {
         Config.Webhook w = config.webhook();
-        return new Webhooks(new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), webhookSecret(w), w.lifetime()),
-                config.queue().spool().resolve("webhooks"), spool, clock, disk);
+        Webhooks.Settings settings = new Webhooks.Settings(w.urls(), Set.copyOf(w.events()), webhookSecret(w),
+                w.lifetime());
+        if (spool instanceof PgSpool pg) { // the outbox in the database, sent by whichever node
+            return new SharedWebhooks(settings, pg.outbox(), pg.leases().node(), clock,
+                    config.queue().postgresql().pollInterval());
+        }
+        return new FileWebhooks(settings, config.queue().spool().resolve("webhooks"), spool, clock, disk);
     }
 
     /** Who may list (mailq) and change the queue through the submit socket. */

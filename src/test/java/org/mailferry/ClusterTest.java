@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mailferry.smtp.Reply;
+import org.mailferry.testing.ClusterNodes;
 import org.mailferry.testing.NativeSendmail;
 import org.mailferry.testing.PgCluster;
 import org.mailferry.testing.Submitter;
@@ -43,61 +42,24 @@ class ClusterTest {
         pg = PgCluster.shared();
     }
 
-    /** One node's config file: the shared database, short leases so a dead node's messages move on quickly. */
     private Path config(int node, int port, String url, int sinkPort) throws IOException {
-        Path pw = dir.resolve("pgpass");
-        if (!Files.exists(pw)) {
-            Files.writeString(pw, pg.password + "\n");
-            Files.setPosixFilePermissions(pw, PosixFilePermissions.fromString("rw-------"));
-        }
-        return Files.writeString(dir.resolve("node" + node + ".toml"), """
-                [smtpd]
-                listen = "127.0.0.1:%d"
-                hostname = "node%d.test"
-                [queue]
-                spool = "%s"
-                backend = "postgresql"
-                postgresql_url = "%s"
-                postgresql_user = "%s"
-                postgresql_password_file = "%s"
-                lease_time = "3s"
-                poll_interval = "1s"
-                retry_min = "2s"
-                retry_max = "5s"
-                [relay]
-                smarthost = "[127.0.0.1]:%d"
-                concurrency = %d
-                [admin]
-                listen = "off"
-                """.formatted(port, node, dir.resolve("spool" + node), url, PgCluster.USER, pw, sinkPort, CONCURRENCY));
+        return nodes().config(node, port, url, sinkPort, CONCURRENCY, "");
+    }
+
+    private ClusterNodes nodes() {
+        return new ClusterNodes(dir, pg);
     }
 
     private Process start(Path config, String log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), Mailferry.class.getName(), "serve", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(logs().resolve(log).toFile()).start();
+        return nodes().start(config, log);
     }
 
-    /** The nodes' logs, kept after the test (target/cluster-logs/TEST-METHOD/). */
     private Path logs() throws IOException {
-        return Files.createDirectories(Path.of("target", "cluster-logs", dir.getFileName().toString()));
+        return nodes().logs();
     }
 
     private static void awaitListener(InetSocketAddress a, Process p, Path log) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < end) {
-            if (!p.isAlive()) {
-                throw new AssertionError("the node exited: " + Files.readString(log));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(a, 500);
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("no listener on " + a + ": " + Files.readString(log));
+        ClusterNodes.awaitListener(a, p, log);
     }
 
     /** Sends "Subject: tag-N" messages round-robin to the nodes until stopped; records the acknowledged tags. */

@@ -30,7 +30,8 @@ import org.mailferry.queue.SpoolLock;
 
 /**
  * {@code mailferry queue [list|show|flush|hold|release|delete]} and {@code mailferry status}.
- * Reading (list, show, status) uses the spool files directly. Changing: when no daemon holds the
+ * Reading (list, show, status) uses the spool files directly (or the database: every node's
+ * messages, and a summary of the nodes' leases, route counters and webhooks after the list). Changing: when no daemon holds the
  * spool lock, the command takes the lock and changes the files itself (the daemon sees the change
  * when it starts; webhooks are stored for it to send); when a daemon runs, the command asks its
  * admin API, so the running scheduler applies the change under its own claims.
@@ -75,6 +76,7 @@ public final class QueueCommand {
         switch (sub) {
             case "list" -> {
                 QueueListing.print(spool, config.queue().spool().resolve("maildrop"), out, ZoneId.systemDefault());
+                spool.clusterSummary().forEach(out::println); // the database's view: every node
                 return 0;
             }
             case "show" -> {

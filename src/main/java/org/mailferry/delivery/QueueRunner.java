@@ -249,7 +249,7 @@ public final class QueueRunner implements AutoCloseable {
             connection = null;
         }
         boolean newConnection = connection == null && !expired;
-        if (newConnection && !quotas.open(route, senderRoute.limits(), id)) {
+        if (newConnection && !quotas.connections().open(route, senderRoute.limits(), id)) {
             schedule.addIfAbsent(id, clock.instant().plus(CONNECTION_WAIT), false); // sooner when one closes
             return Step.keep(null);
         }
@@ -267,7 +267,11 @@ public final class QueueRunner implements AutoCloseable {
             a = expired
                     ? new Attempted(Outcomes.NONE, connection, false, List.of(), false, Attempted.Reach.SESSION, null)
                     : steps.deliver(env, connection);
+            if (!expired) {
+                quotas.sent(route, id);
+            }
         } catch (Throwable t) {
+            quotas.sent(route, id);
             if (connection != null) {
                 connection.close();
             }
@@ -309,7 +313,7 @@ public final class QueueRunner implements AutoCloseable {
     private void keepCounted(String route, SmtpClient kept, SmtpClient given, boolean counted) {
         if (kept != null && kept != given) {
             if (!counted) {
-                quotas.opened(route);
+                quotas.connections().opened(route);
             }
             kept.belongTo(route, () -> connectionClosed(route));
         } else if (counted) {
@@ -319,7 +323,7 @@ public final class QueueRunner implements AutoCloseable {
 
     /** A connection of {@code route} closed: the message that waited longest for one is due now. */
     private void connectionClosed(String route) {
-        QueueId waiting = quotas.closed(route);
+        QueueId waiting = quotas.connections().closed(route);
         if (waiting != null) {
             schedule.flush(waiting);
         }

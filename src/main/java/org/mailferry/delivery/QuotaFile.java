@@ -5,9 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.mailferry.message.QueueId;
 import org.mailferry.queue.Disk;
 import org.mailferry.queue.DurableFile;
 import org.mailferry.queue.RouteCounters;
@@ -31,6 +33,10 @@ final class QuotaFile implements RouteCounters {
     private final Path file;
     private boolean failing;
     private final Map<String, State> routes;
+    /** The slots reserved for waiting messages, per route: not kept across a restart. */
+    private final Map<String, Map<QueueId, Long>> slots = new HashMap<>();
+    /** The messages sent within the last period, per route, with when (in memory: a restart forgets them). */
+    private final Map<String, Map<QueueId, Long>> sentLog = new HashMap<>();
 
     /** Reads the file once; from then on it is only written. */
     QuotaFile(Disk disk, Path spool) {
@@ -40,14 +46,43 @@ final class QuotaFile implements RouteCounters {
     }
 
     @Override
-    public synchronized State change(String route, UnaryOperator<State> change) {
-        State before = routes.getOrDefault(route, State.ZERO);
-        State after = change.apply(before);
-        if (!after.equals(before)) {
-            routes.put(route, after);
+    public synchronized Counted change(String route, QueueId id, long nowMillis, long periodMillis,
+                                       UnaryOperator<Counted> change) {
+        Map<QueueId, Long> routeSlots = slots.computeIfAbsent(route, r -> new HashMap<>());
+        Map<QueueId, Long> routeSent = sentLog.computeIfAbsent(route, r -> new HashMap<>());
+        routeSent.values().removeIf(t -> t <= nowMillis - periodMillis);
+        Long slot = id == null ? null : routeSlots.get(id);
+        Counted before = new Counted(routes.getOrDefault(route, State.ZERO), slot == null ? 0 : slot,
+                routeSent.size(), routeSent.values().stream().mapToLong(Long::longValue).min().orElse(0), false);
+        Counted after = change.apply(before);
+        if (id != null && after.slotMillis() != before.slotMillis()) {
+            if (after.slotMillis() == 0) {
+                routeSlots.remove(id);
+            } else {
+                routeSlots.put(id, after.slotMillis());
+            }
+        }
+        if (id != null && after.sends()) {
+            routeSent.put(id, nowMillis);
+        }
+        if (!after.route().equals(before.route())) {
+            routes.put(route, after.route());
             write();
         }
         return after;
+    }
+
+    @Override
+    public synchronized void sent(String route, QueueId id, long doneMillis) {
+        Map<QueueId, Long> routeSent = sentLog.get(route);
+        if (routeSent != null) {
+            routeSent.computeIfPresent(id, (k, t) -> Math.max(t, doneMillis));
+        }
+    }
+
+    @Override
+    public synchronized void dropSlots(String route) {
+        slots.remove(route);
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +16,7 @@ import java.util.function.UnaryOperator;
 import org.mailferry.config.RateLimits;
 import org.mailferry.message.QueueId;
 import org.mailferry.queue.RouteCounters;
+import org.mailferry.queue.RouteCounters.Counted;
 import org.mailferry.queue.RouteCounters.State;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,14 +24,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The routes' quotas (KumoMTA's throttles; Postfix has none, users script them): per route (a
  * smarthost with its login), messages per period spaced evenly, recipients per day, concurrent
- * connections, and the pause a quota reply orders ({@link QuotaReplies}). A message over a limit
+ * connections ({@link RouteConnections}), and the pause a quota reply orders ({@link QuotaReplies}). A message over a limit
  * is not attempted: {@link #admit} says until when it waits, and the runner schedules it then.
  * <p>
  * The rate is a reservation (GCRA without burst): each message takes the next free slot, one
- * interval after the last, and a message that must wait keeps its slot, so a backlog of n messages
+ * interval (period / messages, 1% wider: {@link #spacing}) after the last, and a message that must wait keeps its slot, so a backlog of n messages
  * is scheduled once, each at its own time, not woken n times. A message flushed before its slot
- * waits for it again. Slots reserved by a node that stops (restart, kill) stay unused: the next
- * messages queue behind them (never a burst; at worst a gap as long as that node's backlog).
+ * waits for it again. The slots are kept with the counters ({@link RouteCounters}): shared, a
+ * message another node takes over (its lease lapsed, or that node's feed claimed it when due) goes
+ * in the slot it reserved here; with one node they are in memory, and after a restart the waiting
+ * messages queue behind the slots reserved before it.
  * The counters (next free slot, the day's recipients, a pause) are kept by {@link RouteCounters}:
  * SPOOL/quotas with one node, the database when nodes share the queue, so that the limits hold
  * across restarts and, shared, for the whole cluster; each decision is taken under the route's
@@ -46,6 +48,8 @@ final class Quotas {
     static final Duration UNCOUNTED_WAIT = Duration.ofSeconds(10);
     /** How old the cluster's pauses may be for a route without limits (read at most this often). */
     static final Duration PAUSES_READ = Duration.ofSeconds(1);
+    /** How much wider than period / messages the slots are ({@link #spacing}). */
+    static final int SPACING_MARGIN_PERCENT = 1;
 
     /** Go (until null), or wait until {@code until} for {@code reason}. */
     record Verdict(Instant until, String reason) {
@@ -65,11 +69,7 @@ final class Quotas {
         RateLimits limits;
         /** The counters as last read or written. */
         State counted = State.ZERO;
-        /** This node's open connections; of them, counted in shared counters. */
-        int connections;
-        int sharedConnections;
         final Map<QueueId, Long> reserved = new HashMap<>();
-        final ArrayDeque<QueueId> waitingForConnection = new ArrayDeque<>();
 
         Route(RateLimits limits) {
             this.limits = limits;
@@ -80,6 +80,7 @@ final class Quotas {
     private final LocalTime resetTime;
     private final RouteCounters counters;
     private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final RouteConnections connections;
     /** Shared counters: every route's pause as last read, and when, for routes without limits. */
     private Map<String, State> pauses = Map.of();
     private long pausesRead;
@@ -94,6 +95,7 @@ final class Quotas {
         this.clock = clock;
         this.resetTime = resetTime;
         this.counters = counters;
+        this.connections = new RouteConnections(counters);
         try {
             counters.read().forEach((name, saved) -> routes.computeIfAbsent(name, n -> new Route(RateLimits.NONE))
                     .counted = saved);
@@ -128,7 +130,9 @@ final class Quotas {
         }
         Verdict[] out = {Verdict.GO};
         try {
-            r.counted = counters.change(route, s -> decide(route, r, id, recipients, now, s, out));
+            long period = r.limits.messages() > 0 ? r.limits.period().toMillis() : 0;
+            r.counted = counters.change(route, id, now, period, c -> decide(route, r, id, recipients, now, c, out))
+                    .route();
             failing = false;
         } catch (IOException e) {
             r.reserved.remove(id); // a slot not written is not this message's
@@ -143,38 +147,76 @@ final class Quotas {
         return out[0];
     }
 
-    /** The decision on the counters {@code s} as read under the route's lock; returns them changed. */
-    private State decide(String route, Route r, QueueId id, int recipients, long now, State s, Verdict[] out) {
+    /**
+     * The decision on what was read under the route's lock: the route's counters and the slot
+     * this message reserved (on any node); returns them changed.
+     */
+    private Counted decide(String route, Route r, QueueId id, int recipients, long now, Counted c, Verdict[] out) {
+        State s = c.route();
+        r.reserved.remove(id);
         if (s.pausedUntilMillis() > now) {
-            r.reserved.remove(id);
             out[0] = paused(route, s.pausedUntilMillis(), s.pauseReason());
-            return s;
+            return c.with(s, 0, false);
         }
         long dayStart = dayStart(now);
         long day = s.dayStartMillis() == dayStart ? s.dayRecipients() : 0;
         long cap = r.limits.recipientsPerDay();
         // a message with more recipients than the whole cap goes first thing in a day, alone
         if (cap > 0 && day > 0 && day + recipients > cap) {
-            r.reserved.remove(id);
             out[0] = new Verdict(nextReset(Instant.ofEpochMilli(now)), "daily recipient limit " + cap + " of route "
                     + route + " reached (" + day + " today)");
-            return new State(s.nextSlotMillis(), dayStart, day, s.pausedUntilMillis(), s.pauseReason());
+            return c.with(new State(s.nextSlotMillis(), dayStart, day, s.pausedUntilMillis(), s.pauseReason()), 0, false);
         }
         long next = s.nextSlotMillis();
         if (r.limits.messages() > 0) {
-            Long slot = r.reserved.remove(id);
-            if (slot == null) {
-                long interval = Math.max(1, r.limits.interval().toMillis());
+            long slot = c.slotMillis();
+            if (slot == 0) {
                 slot = Math.max(now, next);
-                next = slot + interval;
+                next = slot + spacing(r.limits);
             }
+            State taken = new State(next, s.dayStartMillis(), s.dayRecipients(), s.pausedUntilMillis(), s.pauseReason());
             if (slot > now) {
                 r.reserved.put(id, slot);
                 out[0] = rateVerdict(route, r, slot);
-                return new State(next, s.dayStartMillis(), s.dayRecipients(), s.pausedUntilMillis(), s.pauseReason());
+                return c.with(taken, slot, false);
+            }
+            if (c.recent() >= r.limits.messages()) {
+                // its slot has come, but as many as the limit reached the smarthost within the period
+                // (one of them took longer than the margin): it waits, keeping its slot, until the
+                // earliest of them is a period old
+                long until = c.earliestRecentMillis() + r.limits.period().toMillis() + 1;
+                out[0] = rateVerdict(route, r, until);
+                return c.with(taken, slot, false);
             }
         }
-        return new State(next, dayStart, day + recipients, s.pausedUntilMillis(), s.pauseReason());
+        return c.with(new State(next, dayStart, day + recipients, s.pausedUntilMillis(), s.pauseReason()), 0,
+                r.limits.messages() > 0);
+    }
+
+    /** A message {@link #admit}ted on {@code route} has reached the smarthost or failed: its time in the log is now. */
+    synchronized void sent(String route, QueueId id) {
+        Route r = routes.get(route);
+        if (r == null || r.limits.messages() == 0) {
+            return;
+        }
+        try {
+            counters.sent(route, id, clock.millis());
+        } catch (IOException e) {
+            log.debug("{}: cannot log when it was sent on route {}: {}", id, route, e.getMessage());
+        }
+    }
+
+    /**
+     * The time between two slots: period / messages, plus 1%. Evenly spaced at exactly that, the
+     * first and the (N+1)th message would be one period apart, and the smarthost, counting when
+     * they arrive, would see N+1 in a period whenever the first took a millisecond longer to get
+     * there than the last. With 1% more, N+1 messages span a period and 1% (0.6 s for a minute), so
+     * a message held up that much longer than another still does not make one too many.
+     */
+    static long spacing(RateLimits limits) {
+        long periodMillis = limits.period().toMillis();
+        return Math.max(1, (periodMillis * (100 + SPACING_MARGIN_PERCENT) + 100L * limits.messages() - 1)
+                / (100L * limits.messages()));
     }
 
     private static Verdict paused(String route, long until, String reason) {
@@ -216,7 +258,9 @@ final class Quotas {
                 : new State(Math.max(s.nextSlotMillis(), until), s.dayStartMillis(), s.dayRecipients(), until, reason);
         State before = r.counted;
         try {
-            r.counted = counters.change(route, pausing);
+            r.counted = counters.change(route, null, now.toEpochMilli(), 0,
+                    c -> c.with(pausing.apply(c.route()), 0, false)).route();
+            counters.dropSlots(route);
         } catch (IOException e) {
             log.warn("cannot record the pause of route {} for the other nodes ({}); this node pauses", route,
                     e.getMessage());
@@ -229,37 +273,9 @@ final class Quotas {
         return Instant.ofEpochMilli(r.counted.pausedUntilMillis());
     }
 
-    /**
-     * A worker needs a new connection on {@code route}: true when one more is allowed (it is
-     * counted until {@link #closed}); false when the route has its connections (with shared
-     * counters, every node's), and {@code id} waits to be woken by the next {@link #closed} here.
-     */
-    synchronized boolean open(String route, RateLimits limits, QueueId id) {
-        Route r = route(route, limits);
-        if (r == null) {
-            return true;
-        }
-        int limit = r.limits.connections();
-        boolean ok;
-        if (limit > 0 && counters.shared()) {
-            try {
-                ok = counters.openConnection(route, limit);
-            } catch (IOException e) {
-                log.warn("cannot count a connection of route {} ({}); it waits", route, e.getMessage());
-                ok = false;
-            }
-            r.sharedConnections += ok ? 1 : 0;
-        } else {
-            ok = limit == 0 || r.connections < limit;
-        }
-        if (!ok) {
-            if (!r.waitingForConnection.contains(id)) {
-                r.waitingForConnection.add(id);
-            }
-            return false;
-        }
-        r.connections++;
-        return true;
+    /** The routes' connections (relay.connection_limit). */
+    RouteConnections connections() {
+        return connections;
     }
 
     /** The route's state with its current limits; null for a route without limits that was never paused. */
@@ -273,41 +289,6 @@ final class Quotas {
             r.limits = limits;
         }
         return r;
-    }
-
-    /** A connection opened past the limit check (a reused one was lost, a fresh one took its place). */
-    synchronized void opened(String route) {
-        Route r = routes.get(route);
-        if (r != null) {
-            r.connections++;
-            if (r.limits.connections() > 0 && counters.shared()) {
-                try {
-                    counters.openConnection(route, Integer.MAX_VALUE);
-                    r.sharedConnections++;
-                } catch (IOException e) {
-                    log.warn("cannot count a connection of route {}: {}", route, e.getMessage());
-                }
-            }
-        }
-    }
-
-    /** A connection on {@code route} closed: the message that waited longest for one, or null. */
-    synchronized QueueId closed(String route) {
-        Route r = routes.get(route);
-        if (r == null) {
-            return null;
-        }
-        r.connections = Math.max(0, r.connections - 1);
-        if (r.sharedConnections > 0) {
-            r.sharedConnections--;
-            try {
-                counters.closeConnection(route);
-            } catch (IOException e) {
-                log.warn("cannot count a closed connection of route {} ({}); written again at the next renewal",
-                        route, e.getMessage());
-            }
-        }
-        return r.waitingForConnection.poll();
     }
 
     /** When the pause of {@code route} ends, or null when it is not paused (as last read here). */
@@ -338,7 +319,7 @@ final class Quotas {
             long day = c.dayStartMillis() == dayStart(now) ? c.dayRecipients() : 0;
             out.add(new Status(name, r.limits, day, c.nextSlotMillis() > now ? Instant.ofEpochMilli(c.nextSlotMillis())
                     : null, c.pausedUntilMillis() > now ? Instant.ofEpochMilli(c.pausedUntilMillis()) : null,
-                    c.pausedUntilMillis() > now ? c.pauseReason() : "", r.connections, r.reserved.size()));
+                    c.pausedUntilMillis() > now ? c.pauseReason() : "", connections.count(name), r.reserved.size()));
         });
         return out;
     }

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
+import org.mailferry.message.QueueId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +24,15 @@ import org.slf4j.LoggerFactory;
  * {@code route_connection}, schema version 2). A change is one transaction that locks the route's
  * row ({@code SELECT ... FOR UPDATE}), lets the caller decide on what it read, and writes the
  * result: two nodes admitting a message on one route at once are serialised by the row lock, so
- * the second sees the slot the first took. Connections are counted per node with an expiry that a
+ * the second sees the slot the first took. The slot a waiting message reserved is a row of
+ * {@code route_slot} (version 3), so another node that takes the message over uses it. Connections are counted per node with an expiry that a
  * live node renews every third of the lease time (writing its whole count again, so a lost write
  * heals); a dead node's connections stop counting when the expiry passes.
  */
 public final class PgRouteCounters implements RouteCounters, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("mailferry.qmgr");
+    /** How long a slot is kept after its time when its message does not come to use it. */
+    static final Duration SLOT_KEPT = Duration.ofHours(1);
     private final DataSource db;
     private final String node;
     private final long leaseMillis;
@@ -62,24 +66,101 @@ public final class PgRouteCounters implements RouteCounters, AutoCloseable {
     }
 
     @Override
-    public State change(String route, UnaryOperator<State> change) throws IOException {
+    public Counted change(String route, QueueId id, long nowMillis, long periodMillis,
+                          UnaryOperator<Counted> change) throws IOException {
         return inTransaction("cannot count on route " + route, c -> {
-            State before = lock(c, route);
-            State after = change.apply(before);
-            if (!after.equals(before)) {
-                try (PreparedStatement p = c.prepareStatement("UPDATE route_quota SET next_slot_ms = ?, "
-                        + "day_start_ms = ?, day_recipients = ?, paused_until_ms = ?, pause_reason = ? "
-                        + "WHERE route = ?")) {
-                    p.setLong(1, after.nextSlotMillis());
-                    p.setLong(2, after.dayStartMillis());
-                    p.setLong(3, after.dayRecipients());
-                    p.setLong(4, after.pausedUntilMillis());
-                    p.setString(5, after.pauseReason());
-                    p.setString(6, route);
+            State state = lock(c, route);
+            long slot = id == null ? 0 : slotOf(c, route, id);
+            int recent = 0;
+            long earliest = 0;
+            if (periodMillis > 0) {
+                try (PreparedStatement p = c.prepareStatement(
+                        "SELECT count(*), coalesce(min(t_ms), 0) FROM route_sent WHERE route = ? AND t_ms > ?")) {
+                    p.setString(1, route);
+                    p.setLong(2, nowMillis - periodMillis);
+                    try (ResultSet r = p.executeQuery()) {
+                        r.next();
+                        recent = r.getInt(1);
+                        earliest = r.getLong(2);
+                    }
+                }
+            }
+            Counted after = change.apply(new Counted(state, slot, recent, earliest, false));
+            if (!after.route().equals(state)) {
+                write(c, route, after.route());
+            }
+            if (id != null && after.slotMillis() != slot) {
+                try (PreparedStatement p = c.prepareStatement(after.slotMillis() == 0
+                        ? "DELETE FROM route_slot WHERE route = ? AND id = ?"
+                        : "INSERT INTO route_slot (route, id, slot_ms) VALUES (?, ?, ?) ON CONFLICT (route, id) "
+                        + "DO UPDATE SET slot_ms = excluded.slot_ms")) {
+                    p.setString(1, route);
+                    p.setString(2, id.value());
+                    if (after.slotMillis() != 0) {
+                        p.setLong(3, after.slotMillis());
+                    }
+                    p.executeUpdate();
+                }
+            }
+            if (id != null && after.sends()) {
+                try (PreparedStatement p = c.prepareStatement("WITH old AS (DELETE FROM route_sent WHERE route = ? "
+                        + "AND t_ms <= ?) INSERT INTO route_sent (route, id, t_ms) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (route, id) DO UPDATE SET t_ms = excluded.t_ms")) {
+                    p.setString(1, route);
+                    p.setLong(2, nowMillis - periodMillis);
+                    p.setString(3, route);
+                    p.setString(4, id.value());
+                    p.setLong(5, nowMillis);
                     p.executeUpdate();
                 }
             }
             return after;
+        });
+    }
+
+    private static void write(Connection c, String route, State a) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("UPDATE route_quota SET next_slot_ms = ?, "
+                + "day_start_ms = ?, day_recipients = ?, paused_until_ms = ?, pause_reason = ? WHERE route = ?")) {
+            p.setLong(1, a.nextSlotMillis());
+            p.setLong(2, a.dayStartMillis());
+            p.setLong(3, a.dayRecipients());
+            p.setLong(4, a.pausedUntilMillis());
+            p.setString(5, a.pauseReason());
+            p.setString(6, route);
+            p.executeUpdate();
+        }
+    }
+
+    @Override
+    public void sent(String route, QueueId id, long doneMillis) throws IOException {
+        try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
+                "UPDATE route_sent SET t_ms = greatest(t_ms, ?) WHERE route = ? AND id = ?")) {
+            p.setLong(1, doneMillis);
+            p.setString(2, route);
+            p.setString(3, id.value());
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw PgSpool.failure("cannot log a message sent on route " + route, e);
+        }
+    }
+
+    private static long slotOf(Connection c, String route, QueueId id) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT slot_ms FROM route_slot WHERE route = ? AND id = ?")) {
+            p.setString(1, route);
+            p.setString(2, id.value());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getLong(1) : 0;
+            }
+        }
+    }
+
+    @Override
+    public void dropSlots(String route) throws IOException {
+        inTransaction("cannot give up the slots of route " + route, c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM route_slot WHERE route = ?")) {
+                p.setString(1, route);
+                return p.executeUpdate();
+            }
         });
     }
 
@@ -209,8 +290,18 @@ public final class PgRouteCounters implements RouteCounters, AutoCloseable {
         }
     }
 
-    /** Keeps this node's connection counts alive, and writes again any a failure left wrong. */
+    /**
+     * Keeps this node's connection counts alive, and writes again any a failure left wrong; drops
+     * slots more than {@link #SLOT_KEPT} past (their message was deleted, or finished elsewhere).
+     */
     private void renew() {
+        try (Connection c = db.getConnection();
+             PreparedStatement p = c.prepareStatement("DELETE FROM route_slot WHERE slot_ms < ?")) {
+            p.setLong(1, clock.millis() - SLOT_KEPT.toMillis());
+            p.executeUpdate();
+        } catch (SQLException | RuntimeException e) {
+            log.debug("cannot drop old route slots: {}", e.toString());
+        }
         Map<String, Integer> counts;
         synchronized (mine) {
             counts = new LinkedHashMap<>(mine);

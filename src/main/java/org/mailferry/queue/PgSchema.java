@@ -20,7 +20,7 @@ import javax.sql.DataSource;
  */
 public final class PgSchema {
     /** The schema version this code reads and writes. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 4;
     private static final long LOCK_KEY = 0x6d61696c66657272L; // "mailferr": one lock for every node's migration
 
     private PgSchema() {

@@ -32,6 +32,7 @@ public final class PgSpool implements Storage {
     private final Clock clock;
     private final PgLeases leases;
     private final PgRouteCounters counters;
+    private final PgOutbox outbox;
     private volatile CommitListener commitListener;
     /** Memory the messages this node accepted and holds may take in {@link #fresh}. */
     private static final long FRESH_BYTES = 32L << 20;
@@ -56,7 +57,13 @@ public final class PgSpool implements Storage {
         this.clock = clock;
         this.leases = leases;
         this.counters = new PgRouteCounters(db, leases.node(), leases.leaseTime(), clock);
+        this.outbox = new PgOutbox(db);
         leases.onForget(this::dropFresh);
+    }
+
+    /** The webhook outbox in this database: rows owed to a state change are written with it. */
+    public PgOutbox outbox() {
+        return outbox;
     }
 
     /** The routes' quota counters in this database, shared with the other nodes (not yet renewing). */
@@ -142,6 +149,7 @@ public final class PgSpool implements Storage {
                     row(p, 1, envelope, headers, in.chunks(), leaseUntil);
                     p.executeUpdate();
                 }
+                PgOutbox.insert(c, outbox.take(envelope.id())); // the "received" webhook, same transaction
                 if (leaseUntil == 0) {
                     PgLeases.notifyOthers(c); // this node is busy: another one takes it
                 }
@@ -153,12 +161,13 @@ public final class PgSpool implements Storage {
                 try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                         "WITH b AS (INSERT INTO body_chunk (id, seq, data) SELECT ?, 0, ? WHERE ?), "
                                 + "m AS (INSERT INTO message (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                + "RETURNING id) SELECT " + (leaseUntil == 0 ? "pg_notify('" + PgLeases.CHANNEL + "', '')"
-                                : "1") + " FROM m")) {
+                                + "RETURNING id), " + PgOutbox.CTE.formatted("m") + " SELECT "
+                                + (leaseUntil == 0 ? "pg_notify('" + PgLeases.CHANNEL + "', '')" : "1") + " FROM m")) {
                     p.setString(1, envelope.id().value());
                     p.setBytes(2, body);
                     p.setBoolean(3, body.length > 0);
                     row(p, 4, envelope, headers, in.chunks(), leaseUntil);
+                    PgOutbox.bind(c, p, 13, outbox.take(envelope.id())); // its "received" webhook
                     p.executeQuery().close();
                 }
                 if (leaseUntil != 0) {
@@ -251,7 +260,8 @@ public final class PgSpool implements Storage {
         boolean dueNow = !envelope.held() && !envelope.isFinished() && !envelope.nextAttempt().isAfter(clock.instant());
         // due now (a flush, a release): whichever node is idle takes it, woken in the same statement
         int rows = change("WITH u AS (UPDATE message SET envelope = ?, next_attempt_ms = ?, held = ?, lease_node = NULL, "
-                + "lease_until_ms = NULL WHERE id = ? AND finished_ms IS NULL RETURNING 1) SELECT "
+                + "lease_until_ms = NULL WHERE id = ? AND finished_ms IS NULL RETURNING 1), "
+                + PgOutbox.CTE.formatted("u") + " SELECT "
                 + (dueNow ? "pg_notify('" + PgLeases.CHANNEL + "', '')" : "1") + " FROM u", envelope, false);
         if (rows == 0) {
             throw new NoSuchFileException(envelope.id() + ": not queued");
@@ -275,12 +285,14 @@ public final class PgSpool implements Storage {
     public void retire(Envelope finished) throws IOException {
         change("WITH b AS (DELETE FROM body_chunk WHERE id = ?), u AS (UPDATE message SET envelope = ?, "
                 + "next_attempt_ms = ?, held = ?, lease_node = NULL, lease_until_ms = NULL, finished_ms = ? "
-                + "WHERE id = ? AND finished_ms IS NULL RETURNING 1) SELECT 1 FROM u", finished, true);
+                + "WHERE id = ? AND finished_ms IS NULL RETURNING 1), " + PgOutbox.CTE.formatted("u")
+                + " SELECT 1 FROM u", finished, true);
     }
 
     /**
      * One statement, committed on its own: the envelope's row rewritten (and, retiring, its body
-     * deleted and the time it finished noted); returns the rows changed. The lease ends with it.
+     * deleted and the time it finished noted) with the webhooks the change owes; returns the rows
+     * changed. The lease ends with it.
      */
     private int change(String sql, Envelope e, boolean retiring) throws IOException {
         leases.release(e.id());
@@ -296,6 +308,7 @@ public final class PgSpool implements Storage {
                 p.setLong(i++, clock.millis());
             }
             p.setString(i, e.id().value());
+            PgOutbox.bind(c, p, i + 1, outbox.take(e.id()));
             int rows = 0;
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
@@ -431,6 +444,11 @@ public final class PgSpool implements Storage {
     }
 
     /** The number of queued messages (every node's), or -1 when the database cannot be asked. */
+    @Override
+    public List<String> clusterSummary() throws IOException {
+        return PgClusterView.describe(db, clock.millis());
+    }
+
     @Override
     public long count() {
         try (Connection c = db.getConnection();

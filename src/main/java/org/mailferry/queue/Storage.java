@@ -1,6 +1,7 @@
 package org.mailferry.queue;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A storage backend as the daemon and the commands hold it: the queue ({@link Spool}), its
@@ -22,6 +23,14 @@ public interface Storage extends Spool, History {
 
     /** How nodes sharing this storage keep out of each other's way ({@link Leases#SOLE}: one node). */
     Leases leases();
+
+    /**
+     * Lines on what the nodes sharing this storage are doing (leases, route counters, webhooks
+     * waiting), for {@code mailferry queue}; none for one node's spool.
+     */
+    default List<String> clusterSummary() throws IOException {
+        return List.of();
+    }
 
     /** Releases files and connections (the daemon stops). */
     void close();

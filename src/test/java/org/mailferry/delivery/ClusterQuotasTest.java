@@ -95,14 +95,31 @@ class ClusterQuotasTest {
         for (Thread t : threads) {
             t.join();
         }
-        // 90 messages from nine workers on three nodes at 60/1m: slots 0 s .. 89 s, each taken once
+        // 90 messages from nine workers on three nodes at 60/1m: slots 0 s .. 89 x 1.01 s, each taken once
         List<Instant> expected = new ArrayList<>();
         for (int s = 0; s < 90; s++) {
-            expected.add(start.plusSeconds(s));
+            expected.add(start.plusMillis(s * 1010L));
         }
         assertThat(slots.stream().sorted().toList()).containsExactlyElementsOf(expected);
         assertThat(rows("SELECT next_slot_ms FROM route_quota WHERE route = 'r'"))
-                .isEqualTo(start.plusSeconds(90).toEpochMilli());
+                .isEqualTo(start.plusMillis(90 * 1010L).toEpochMilli());
+    }
+
+    @Test
+    void aSlotReservedOnOneNodeIsUsedByTheNodeThatTakesTheMessageOver() throws Exception {
+        RateLimits limits = RateLimits.withRate("30/1m", 0, 0);
+        Quotas a = node("a");
+        Quotas b = node("b");
+        Instant start = clock.instant();
+        assertThat(a.admit("r", limits, id(), 1).go()).isTrue();
+        QueueId moved = id();
+        assertThat(a.admit("r", limits, moved, 1).until()).isEqualTo(start.plusMillis(2020));
+        assertThat(b.admit("r", limits, id(), 1).until()).as("b queues behind").isEqualTo(start.plusMillis(4040));
+        assertThat(b.admit("r", limits, moved, 1).until()).as("the same slot, seen from b").isEqualTo(start.plusMillis(2020));
+        clock.advance(Duration.ofMillis(2020));
+        assertThat(b.admit("r", limits, moved, 1).go()).as("b sends it in a's slot").isTrue();
+        assertThat(rows("SELECT count(*) FROM route_slot WHERE id = '" + moved.value() + "'")).as("used up").isZero();
+        assertThat(a.admit("r", limits, id(), 1).until()).as("no slot given twice").isEqualTo(start.plusMillis(6060));
     }
 
     @Test
@@ -136,19 +153,19 @@ class ClusterQuotasTest {
         Quotas a = node("a");
         Quotas b = node("b");
         QueueId waiting = id();
-        assertThat(a.open("r", limits, id())).isTrue();
-        assertThat(b.open("r", limits, id())).isTrue();
-        assertThat(b.open("r", limits, waiting)).as("two open, one on each node").isFalse();
+        assertThat(a.connections().open("r", limits, id())).isTrue();
+        assertThat(b.connections().open("r", limits, id())).isTrue();
+        assertThat(b.connections().open("r", limits, waiting)).as("two open, one on each node").isFalse();
         QueueId onA = id();
-        assertThat(a.open("r", limits, onA)).isFalse();
-        assertThat(a.closed("r")).as("a's own waiting message is woken by a's close").isEqualTo(onA);
-        assertThat(b.open("r", limits, waiting)).isTrue();
+        assertThat(a.connections().open("r", limits, onA)).isFalse();
+        assertThat(a.connections().closed("r")).as("a's own waiting message is woken by a's close").isEqualTo(onA);
+        assertThat(b.connections().open("r", limits, waiting)).isTrue();
         assertThat(rows("SELECT sum(connections) FROM route_connection WHERE route = 'r'")).isEqualTo(2);
         // node b dies holding both: its counts stop holding after the lease time (30 s), not before
         clock.advance(Duration.ofSeconds(29));
-        assertThat(a.open("r", limits, id())).isFalse();
+        assertThat(a.connections().open("r", limits, id())).isFalse();
         clock.advance(Duration.ofSeconds(2));
-        assertThat(a.open("r", limits, id())).isTrue();
+        assertThat(a.connections().open("r", limits, id())).isTrue();
         assertThat(rows("SELECT count(*) FROM route_connection WHERE node = 'b'")).as("swept").isZero();
     }
 

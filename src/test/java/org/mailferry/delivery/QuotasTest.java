@@ -46,15 +46,48 @@ class QuotasTest {
             Quotas.Verdict v = q.admit("r", limits, id, 1);
             slots.add(v.go() ? clock.instant() : v.until());
         }
-        assertThat(slots).containsExactly(start, start.plusSeconds(2), start.plusSeconds(4), start.plusSeconds(6),
-                start.plusSeconds(8));
+        // 2 s, and 1% (Quotas.spacing): 31 messages never within one minute, even with some delay
+        assertThat(slots).containsExactly(start, start.plusMillis(2020), start.plusMillis(4040), start.plusMillis(6060),
+                start.plusMillis(8080));
         assertThat(q.admit("r", limits, ids.get(1), 1).reason()).isEqualTo("message rate 30/1m of route r");
         // flushed early: still its own slot, not a new one further out
-        assertThat(q.admit("r", limits, ids.get(2), 1).until()).isEqualTo(start.plusSeconds(4));
-        clock.advance(Duration.ofSeconds(2));
+        assertThat(q.admit("r", limits, ids.get(2), 1).until()).isEqualTo(start.plusMillis(4040));
+        clock.advance(Duration.ofMillis(2020));
         assertThat(q.admit("r", limits, ids.get(1), 1).go()).isTrue();
         assertThat(q.admit("r", limits, ids.get(2), 1).go()).as("its slot is 2 s later").isFalse();
-        assertThat(q.admit("r", limits, id(), 1).until()).as("a newcomer queues behind").isEqualTo(start.plusSeconds(10));
+        assertThat(q.admit("r", limits, id(), 1).until()).as("a newcomer queues behind").isEqualTo(start.plusMillis(10100));
+    }
+
+    @Test
+    void slotsAreOnePercentWiderThanThePeriodDividedByTheMessages() {
+        assertThat(Quotas.spacing(RateLimits.withRate("60/1m", 0, 0))).isEqualTo(1010);
+        assertThat(Quotas.spacing(RateLimits.withRate("3/10s", 0, 0))).isEqualTo(3367); // rounded up
+        assertThat(Quotas.spacing(RateLimits.withRate("10000/1s", 0, 0))).isEqualTo(1);
+        // 61 slots of 60/1m span more than a minute: a window of one minute holds 60 at most
+        assertThat(60 * Quotas.spacing(RateLimits.withRate("60/1m", 0, 0))).isGreaterThan(60_000 + 500);
+    }
+
+    @Test
+    void aMessageThatTookLongToArriveCountsAWholePeriodFromItsArrival() {
+        Quotas q = quotas(RateLimits.withRate("2/10s", 0, 0));
+        QueueId slow = id();
+        QueueId b = id();
+        QueueId c = id();
+        assertThat(q.admit("r", limits, slow, 1).go()).isTrue();
+        assertThat(q.admit("r", limits, b, 1).until()).isEqualTo(clock.instant().plusMillis(5050));
+        Instant start = clock.instant();
+        assertThat(q.admit("r", limits, c, 1).until()).isEqualTo(start.plusMillis(10100));
+        clock.advance(Duration.ofMillis(5050));
+        assertThat(q.admit("r", limits, b, 1).go()).isTrue();
+        q.sent("r", b);
+        clock.advance(Duration.ofMillis(3950));
+        q.sent("r", slow); // 9 s after it started: the smarthost counts it from now
+        clock.advance(Duration.ofMillis(1100)); // c's slot
+        Quotas.Verdict v = q.admit("r", limits, c, 1);
+        assertThat(v.until()).as("two arrived within the last 10 s: waits for b's to be 10 s old")
+                .isEqualTo(start.plusMillis(15051));
+        clock.advance(Duration.ofMillis(4951));
+        assertThat(q.admit("r", limits, c, 1).go()).isTrue();
     }
 
     @Test
@@ -89,7 +122,7 @@ class QuotasTest {
         Quotas q = quotas(RateLimits.withRate("30/1m", 0, 0));
         QueueId waiting = id();
         q.admit("r", limits, id(), 1);
-        assertThat(q.admit("r", limits, waiting, 1).until()).isEqualTo(clock.instant().plusSeconds(2));
+        assertThat(q.admit("r", limits, waiting, 1).until()).isEqualTo(clock.instant().plusMillis(2020));
         QuotaReplies.Row rate = QuotaReplies.match(org.mailferry.smtp.Reply.of(421,
                 org.mailferry.smtp.EnhancedStatus.parse("4.7.0"), "rate limit exceeded"));
         assertThat(q.pause("r", rate, "421 4.7.0 rate limit exceeded")).isEqualTo(Instant.parse("2026-12-05T08:01:00Z"));
@@ -114,8 +147,8 @@ class QuotasTest {
         QueueId next = id();
         Quotas.Verdict v = again.admit("r", limits, next, 2);
         assertThat(v.go()).as("no burst after a restart").isFalse();
-        assertThat(v.until()).isEqualTo(clock.instant().plusSeconds(60));
-        clock.advance(Duration.ofMinutes(1));
+        assertThat(v.until()).isEqualTo(clock.instant().plusMillis(60600));
+        clock.advance(Duration.ofMillis(60600));
         assertThat(again.admit("r", limits, next, 2).go()).isTrue();
         clock.advance(Duration.ofMinutes(1));
         assertThat(quotas(RateLimits.withRate("1/1m", 5, 0)).admit("r", limits, id(), 1).reason())
@@ -134,11 +167,11 @@ class QuotasTest {
         QueueId a = id();
         QueueId b = id();
         QueueId c = id();
-        assertThat(q.open("r", limits, a)).isTrue();
-        assertThat(q.open("r", limits, b)).isTrue();
-        assertThat(q.open("r", limits, c)).isFalse();
-        assertThat(q.closed("r")).isEqualTo(c);
-        assertThat(q.open("r", limits, c)).isTrue();
-        assertThat(q.closed("r")).isNull();
+        assertThat(q.connections().open("r", limits, a)).isTrue();
+        assertThat(q.connections().open("r", limits, b)).isTrue();
+        assertThat(q.connections().open("r", limits, c)).isFalse();
+        assertThat(q.connections().closed("r")).isEqualTo(c);
+        assertThat(q.connections().open("r", limits, c)).isTrue();
+        assertThat(q.connections().closed("r")).isNull();
     }
 }

@@ -95,14 +95,14 @@ class RouteQuotaTest {
         relay.relay().runner().flush(); // an operator's flush does not give a burst either
         Thread.sleep(300);
         assertThat(smarthost.all()).hasSize(1);
-        advance(Duration.ofSeconds(30));
+        advance(Duration.ofMillis(30_300)); // 30 s and 1% (Quotas.spacing)
         awaitReceived(2);
-        advance(Duration.ofSeconds(29));
+        advance(Duration.ofSeconds(30));
         Thread.sleep(300);
         assertThat(smarthost.all()).hasSize(2);
-        advance(Duration.ofSeconds(1));
+        advance(Duration.ofMillis(300));
         awaitReceived(3);
-        advance(Duration.ofSeconds(30));
+        advance(Duration.ofMillis(30_300));
         awaitReceived(4);
         assertThat(relay.eventsOf(DeliveryEvent.Deferred.class)).isEmpty();
         assertThat(relay.eventsOf(DeliveryEvent.Bounced.class)).isEmpty();

@@ -216,7 +216,7 @@ class WebhooksTest {
                 sender, "<never@example.com>", 100, 0);
         DeliveryEvent.Facts attempted = new DeliveryEvent.Facts(
                 org.mailferry.message.QueueId.next(now.toEpochMilli()), sender, "<seen@example.com>", 100, 1);
-        Webhooks before = new Webhooks(settings, dir.resolve("spool/webhooks"), spool, java.time.Clock.systemUTC());
+        Webhooks before = new FileWebhooks(settings, dir.resolve("spool/webhooks"), spool, java.time.Clock.systemUTC());
         before.prepare(java.util.List.of(new DeliveryEvent.Received(never, now, 1, "client"),
                 new DeliveryEvent.Delivered(attempted, now, new org.mailferry.message.Address("user@example.net"),
                         "smarthost", java.time.Duration.ZERO, "2.0.0", "250 2.0.0 Ok")));
@@ -224,7 +224,7 @@ class WebhooksTest {
         try (var files = Files.list(dir.resolve("spool/webhooks"))) {
             assertThat(files.count()).isEqualTo(2);
         }
-        try (Webhooks after = new Webhooks(settings, dir.resolve("spool/webhooks"), spool,
+        try (Webhooks after = new FileWebhooks(settings, dir.resolve("spool/webhooks"), spool,
                 java.time.Clock.systemUTC())) {
             after.start();
             Hook h = next();

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -83,6 +84,7 @@ class DataReaderEquivalenceTest {
     }
 
     @Test
+    @Timeout(120) // a scan that stops advancing fails here instead of hanging the build
     void randomDataSectionsInRandomPieces() throws IOException {
         Random random = new Random(19);
         for (int round = 0; round < 3000; round++) {

@@ -28,6 +28,11 @@ public final class TaggedSink implements AutoCloseable {
     private final Map<String, AtomicInteger> copies = new ConcurrentHashMap<>();
     private final Set<String> inProgress = ConcurrentHashMap.newKeySet();
     private final Set<String> overlapping = ConcurrentHashMap.newKeySet();
+    private final java.util.Queue<Arrival> arrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** A message as it arrived: its tag, when its data began (milliseconds, monotonic), the client's HELO name. */
+    public record Arrival(String tag, long millis, String helo) {
+    }
 
     public TaggedSink(long holdMillis) {
         this.holdMillis = holdMillis;
@@ -47,6 +52,11 @@ public final class TaggedSink implements AutoCloseable {
         return out;
     }
 
+    /** Every message received, in the order they arrived. */
+    public java.util.List<Arrival> arrivals() {
+        return java.util.List.copyOf(arrivals);
+    }
+
     /** Tags received on two connections at once. */
     public Set<String> overlapping() {
         return Set.copyOf(overlapping);
@@ -64,6 +74,7 @@ public final class TaggedSink implements AutoCloseable {
 
             @Override
             public String data(InputStream data) throws IOException {
+                long began = System.nanoTime() / 1_000_000;
                 String text = new String(data.readAllBytes(), StandardCharsets.ISO_8859_1);
                 Matcher m = TAG.matcher(text);
                 String tag = m.find() ? m.group(1) : "untagged";
@@ -78,6 +89,7 @@ public final class TaggedSink implements AutoCloseable {
                     inProgress.remove(tag);
                 }
                 copies.computeIfAbsent(tag, k -> new AtomicInteger()).incrementAndGet();
+                arrivals.add(new Arrival(tag, began, ctx.getHelo().orElse("")));
                 return null;
             }
 

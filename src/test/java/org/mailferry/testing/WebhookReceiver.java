@@ -35,17 +35,41 @@ public final class WebhookReceiver implements AutoCloseable {
 
     private final HttpServer server;
     private final List<Hook> hooks = new CopyOnWriteArrayList<>();
+    private volatile int status = 204;
+    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
 
     public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
         server.createContext("/hook", x -> {
+            byte[] body = x.getRequestBody().readAllBytes();
+            if (status / 100 != 2) { // refused: not recorded as received
+                refused.incrementAndGet();
+                x.sendResponseHeaders(status, -1);
+                x.close();
+                return;
+            }
             hooks.add(new Hook(x.getRequestHeaders().getFirst("Mailferry-Event"),
                     x.getRequestHeaders().getFirst("Mailferry-Event-Id"),
-                    new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                    new String(body, StandardCharsets.UTF_8)));
             x.sendResponseHeaders(204, -1);
             x.close();
         });
         server.start();
+    }
+
+    /** From now on every request is answered {@code code}; one that is not 2xx is counted, not recorded. */
+    public void answer(int code) {
+        status = code;
+    }
+
+    /** How many requests were answered with a status that is not 2xx. */
+    public int refused() {
+        return refused.get();
+    }
+
+    /** Every request answered 2xx so far. */
+    public List<Hook> all() {
+        return List.copyOf(hooks);
     }
 
     /** The value for webhook.url. */
