@@ -61,10 +61,39 @@ final class FinishedFiles {
         Files.move(body, done.resolve(id.value() + HEADERS), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** A finished message's final envelope, or null. */
+    /**
+     * A finished message's final envelope, or null. {@link #keep} rewrites the file in place
+     * (truncate, write) just after the rename: a reader coming in between (the console's message
+     * view, reloading on the message's last event) finds it empty or cut, so an envelope that does
+     * not decode is read again, up to {@link #REREADS} times 10 ms apart, before it is reported.
+     */
     Envelope find(QueueId id) throws IOException {
-        return EnvelopeFiles.read(done, id);
+        Path file = envelope(id);
+        for (int read = 1; ; read++) {
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+            try {
+                return EnvelopeCodec.decode(bytes);
+            } catch (EnvelopeCodec.CorruptException e) {
+                if (read == REREADS) {
+                    throw new IOException(id + ": unreadable envelope in " + done + ": " + e.getMessage());
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted reading " + file);
+            }
+        }
     }
+
+    /** How many times {@link #find} reads an envelope that does not decode (being rewritten). */
+    static final int REREADS = 20;
 
     /** A finished message's header block, or an empty array. */
     byte[] headers(QueueId id) throws IOException {

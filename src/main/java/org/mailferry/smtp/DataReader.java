@@ -120,17 +120,26 @@ public final class DataReader {
                     continue;
                 }
                 int start = i;
-                do {
-                    if (c == 0) {
-                        nul = true;
-                    } else if (c < 0) {
-                        eightBit = true;
+                while (true) { // CR, LF, NUL and 8-bit bytes are all <= CR as signed bytes
+                    if (c <= '\r') {
+                        if (c == '\r' || c == '\n') {
+                            break;
+                        }
+                        if (c == 0) {
+                            nul = true;
+                        } else if (c < 0) {
+                            eightBit = true;
+                        }
                     }
-                    if (++i == lim) {
+                    i++;
+                    while (i + 8 <= lim && !Words.special(b, i)) {
+                        i += 8;
+                    }
+                    if (i == lim) {
                         break;
                     }
                     c = b[i];
-                } while (c != '\r' && c != '\n');
+                }
                 lineLen += i - start;
                 if (lineLen > maxLineOctets) {
                     longLine = true;

@@ -44,6 +44,9 @@ public final class DataWriter {
                     continue;
                 }
                 int lf = i;
+                while (lf + 8 <= n && !Words.lf(buf, lf)) {
+                    lf += 8;
+                }
                 while (lf < n && buf[lf] != '\n') {
                     lf++;
                 }

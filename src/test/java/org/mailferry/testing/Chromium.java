@@ -2,8 +2,6 @@ package org.mailferry.testing;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,13 +9,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Debian's headless Chromium driven over the DevTools protocol on a loopback WebSocket (the JDK's
@@ -25,33 +17,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * and every console error, uncaught exception and browser-logged error (failed loads, CSP
  * violations) collected for the test to assert on.
  */
-public final class Chromium implements AutoCloseable {
+public final class Chromium extends BrowserSocket {
     public static final Path BINARY = Path.of("/usr/bin/chromium");
-    private static final Duration COMMAND = Duration.ofSeconds(20);
-
-    private final Process process;
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final WebSocket socket;
-    private final Map<Long, CompletableFuture<Map<String, Object>>> waiting = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
-    private final List<String> errors = new CopyOnWriteArrayList<>();
     private String session;
 
     /** Skips the test when Chromium is missing, or fails it under MAILFERRY_REQUIRE_INTEROP=1 (CI). */
     public static void require() {
-        if (!Files.isExecutable(BINARY)) {
-            String msg = BINARY + " is not installed (apt-get install chromium; .ci/run does)";
-            if (Tools.interopRequired()) {
-                throw new AssertionError(msg);
-            }
-            org.junit.jupiter.api.Assumptions.abort(msg);
-        }
+        require(BINARY, "chromium");
     }
 
     private Chromium(Process process, URI endpoint) throws Exception {
-        this.process = process;
-        this.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(endpoint, new Listener()).get(10, TimeUnit.SECONDS);
+        super(process, endpoint);
     }
 
     /** Starts a browser with its profile and log under {@code dir}; one blank page at 1280 x 900. */
@@ -93,57 +69,9 @@ public final class Chromium implements AutoCloseable {
         return c;
     }
 
-    /** A JSON string literal. */
-    public static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (ch < 0x20) {
-                        b.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        b.append(ch);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    private final class Listener implements WebSocket.Listener {
-        private final StringBuilder text = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                String message = text.toString();
-                text.setLength(0);
-                receive(message);
-            }
-            ws.request(1);
-            return null;
-        }
-    }
-
+    @Override
     @SuppressWarnings("unchecked")
-    private void receive(String message) {
-        Map<String, Object> m = JsonReader.object(message);
-        Object id = m.get("id");
-        if (id != null) {
-            CompletableFuture<Map<String, Object>> f = waiting.remove(((Double) id).longValue());
-            if (f != null) {
-                if (m.containsKey("error")) {
-                    f.completeExceptionally(new IOException("DevTools: " + m.get("error")));
-                } else {
-                    f.complete((Map<String, Object>) m.get("result"));
-                }
-            }
-            return;
-        }
+    protected void event(Map<String, Object> m) {
         String method = (String) m.get("method");
         Map<String, Object> params = (Map<String, Object>) m.get("params");
         if ("Runtime.consoleAPICalled".equals(method) && List.of("error", "assert").contains(params.get("type"))) {
@@ -158,19 +86,13 @@ public final class Chromium implements AutoCloseable {
         }
     }
 
+    @Override
+    protected String failure(Map<String, Object> m) {
+        return m.containsKey("error") ? "DevTools: " + m.get("error") : null;
+    }
+
     private Map<String, Object> command(String inSession, String method, String paramsJson) throws Exception {
-        long id = ids.incrementAndGet();
-        CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
-        waiting.put(id, f);
-        String msg = "{\"id\":" + id + (inSession == null ? "" : ",\"sessionId\":" + quote(inSession))
-                + ",\"method\":" + quote(method) + ",\"params\":" + paramsJson + "}";
-        socket.sendText(msg, true).get(10, TimeUnit.SECONDS);
-        try {
-            return f.get(COMMAND.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            waiting.remove(id);
-            throw new IOException("DevTools " + method + ": no answer within " + COMMAND.toSeconds() + " s");
-        }
+        return call(method, paramsJson, inSession == null ? "" : ",\"sessionId\":" + quote(inSession));
     }
 
     /** A DevTools command on the page; its result. */
@@ -184,6 +106,7 @@ public final class Chromium implements AutoCloseable {
     }
 
     /** Evaluates {@code js} in the page (awaiting a promise); its value as JSON types; a thrown error fails. */
+    @Override
     @SuppressWarnings("unchecked")
     public Object eval(String js) throws Exception {
         Map<String, Object> r = send("Runtime.evaluate", "{\"expression\":" + quote(js)
@@ -194,30 +117,10 @@ public final class Chromium implements AutoCloseable {
         return ((Map<String, Object>) r.get("result")).get("value");
     }
 
-    public String text(String js) throws Exception {
-        Object v = eval(js);
-        return v == null ? null : v.toString();
-    }
-
     /** Loads {@code url} and waits for the document to be complete. */
     public void open(String url) throws Exception {
         send("Page.navigate", "{\"url\":" + quote(url) + "}");
         await("document.readyState === 'complete' && location.href === " + quote(url), Duration.ofSeconds(10));
-    }
-
-    /** Waits until {@code condition} (JavaScript) is true in the page; fails with what it waited for. */
-    public void await(String condition, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Object v = eval("(() => { try { return !!(" + condition + "); } catch (e) { return false; } })()");
-            if (Boolean.TRUE.equals(v)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waited " + timeout.toMillis() + " ms for: " + condition + "; errors: " + errors);
-            }
-            Thread.sleep(50);
-        }
     }
 
     /** Clicks the element {@code selector} names (the page's own click handling runs). */
@@ -253,31 +156,8 @@ public final class Chromium implements AutoCloseable {
         Files.write(file, Base64.getDecoder().decode(data));
     }
 
-    /** Console errors, uncaught exceptions and errors the browser logged, so far. */
-    public List<String> errors() {
-        return List.copyOf(errors);
-    }
-
-    public void clearErrors() {
-        errors.clear();
-    }
-
     @Override
-    public void close() {
-        try {
-            command(null, "Browser.close", "{}");
-        } catch (Exception e) {
-            // going anyway
-        }
-        socket.abort();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        http.close();
+    protected void closeBrowser() throws Exception {
+        command(null, "Browser.close", "{}");
     }
 }
