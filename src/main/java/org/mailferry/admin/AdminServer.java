@@ -87,6 +87,7 @@ public final class AdminServer implements AutoCloseable {
     private final Live live;
     private final ConsoleEvents consoleEvents;
     private final QueueRows rows;
+    private final CounterFile counterFile;
     private java.util.concurrent.ScheduledExecutorService sampler;
 
     public AdminServer(Spool spool, History history, QueueControl control, Supplier<String> metrics, Path spoolRoot,
@@ -94,7 +95,10 @@ public final class AdminServer implements AutoCloseable {
         this.clock = clock;
         this.live = live;
         this.rows = new QueueRows(spool, clock, r -> Thread.ofVirtual().name("console-rows").start(r));
-        this.consoleEvents = new ConsoleEvents(new MinuteCounters(), clock, rows::changed);
+        MinuteCounters counters = new MinuteCounters();
+        this.counterFile = new CounterFile(spoolRoot, counters);
+        counterFile.load(clock.instant()); // the charts go on where the last run left them
+        this.consoleEvents = new ConsoleEvents(counters, clock, rows::changed);
         this.spool = spool;
         this.history = history;
         this.control = control;
@@ -302,6 +306,7 @@ public final class AdminServer implements AutoCloseable {
         try {
             consoleEvents.counters().queueSize(clock.instant(), live.queueSize().getAsLong());
             rows.dropIfIdle();
+            counterFile.saveIfDue(clock.instant());
         } catch (RuntimeException e) {
             log.warn("console: queue size not sampled: {}", e.toString());
         }
@@ -315,6 +320,7 @@ public final class AdminServer implements AutoCloseable {
         if (server != null) {
             server.stop(0);
             executor.shutdownNow();
+            counterFile.save(clock.instant()); // only a started listener: it ran under the spool lock
         }
     }
 }

@@ -21,7 +21,8 @@ import org.mailferry.notify.Webhooks;
  * What the console shows that the spool does not keep, heard from the daemon's events: the last
  * {@link #KEPT} events (a message's timeline; the live feed, replayed from {@code Last-Event-ID}),
  * the answers to the last {@link #KEPT} webhook POSTs, and the per-minute counters of the charts.
- * In memory only: a restart starts them empty. Quick and never throws, as a listener must.
+ * The events and answers are in memory only (a restart starts them empty); the counters are kept
+ * across a restart by {@link CounterFile}. Quick and never throws, as a listener must.
  */
 final class ConsoleEvents implements EventListener {
     static final int KEPT = 10_000;

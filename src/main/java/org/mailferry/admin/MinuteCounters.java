@@ -10,7 +10,8 @@ import java.util.List;
  * the last 24 hours, how many recipients were delivered, deferred and bounced (expired included),
  * how many messages were received, the queue's size, and a histogram of delivery latency (arrival to
  * delivered) in {@link #BOUNDS_MS} buckets. A ring of 1,440 slots, each stamped with its minute, so a
- * slot from a day ago reads as empty; about 250 KB. Thread-safe.
+ * slot from a day ago reads as empty; about 250 KB. Thread-safe. {@link #encode} and {@link #decode}
+ * carry the last 24 hours across a restart ({@link CounterFile}).
  */
 final class MinuteCounters {
     static final int MINUTES = 24 * 60;
@@ -134,5 +135,119 @@ final class MinuteCounters {
             }
         }
         return Duration.ofMillis(BOUNDS_MS[BOUNDS_MS.length - 1]);
+    }
+
+    /** Marks the format of {@link #encode}: "MFC" and its version, 1. */
+    private static final int MAGIC = 0x4D464331;
+
+    /**
+     * The minutes of the 24 hours up to {@code now} that hold anything, compactly: per minute its
+     * number, the counts, the queue size (-1: not sampled) and the latency buckets that are not zero.
+     */
+    synchronized byte[] encode(Instant now) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        try {
+            long last = minute(now);
+            List<Integer> kept = new ArrayList<>();
+            for (int i = 0; i < MINUTES; i++) {
+                if (stamp[i] > last - MINUTES && stamp[i] <= last && !empty(i)) {
+                    kept.add(i);
+                }
+            }
+            out.writeInt(MAGIC);
+            out.writeInt(kept.size());
+            for (int i : kept) {
+                out.writeLong(stamp[i]);
+                for (long[] c : counts) {
+                    out.writeLong(c[i]);
+                }
+                out.writeLong(sampled[i] ? queueSize[i] : -1);
+                int nonZero = 0;
+                for (long n : latency[i]) {
+                    nonZero += n == 0 ? 0 : 1;
+                }
+                out.writeByte(nonZero);
+                for (int b = 0; b < latency[i].length; b++) {
+                    if (latency[i][b] != 0) {
+                        out.writeByte(b);
+                        out.writeLong(latency[i][b]);
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    private boolean empty(int i) {
+        for (long[] c : counts) {
+            if (c[i] != 0) {
+                return false;
+            }
+        }
+        for (long n : latency[i]) {
+            if (n != 0) {
+                return false;
+            }
+        }
+        return !sampled[i];
+    }
+
+    /**
+     * Adds what {@link #encode} wrote to these (empty) counters, keeping the minutes of the 24 hours
+     * up to {@code now}; IllegalArgumentException when {@code data} is not such an encoding.
+     */
+    synchronized void decode(byte[] data, Instant now) {
+        java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(data));
+        long last = minute(now);
+        try {
+            if (in.readInt() != MAGIC) {
+                throw new IllegalArgumentException("not the console's counters (no MFC1 mark)");
+            }
+            int n = in.readInt();
+            if (n < 0 || n > MINUTES) {
+                throw new IllegalArgumentException(n + " minutes, more than a day");
+            }
+            record Minute(long m, long[] c, long q, long[] lat) {
+            }
+            List<Minute> read = new ArrayList<>(n); // all read before any is added: a damaged file adds nothing
+            for (int k = 0; k < n; k++) {
+                long m = in.readLong();
+                long[] c = new long[counts.length];
+                for (int j = 0; j < c.length; j++) {
+                    c[j] = in.readLong();
+                }
+                long q = in.readLong();
+                long[] lat = new long[BOUNDS_MS.length + 1];
+                int nonZero = in.readUnsignedByte();
+                for (int j = 0; j < nonZero; j++) {
+                    int b = in.readUnsignedByte();
+                    if (b >= lat.length) {
+                        throw new IllegalArgumentException("latency bucket " + b + " out of range");
+                    }
+                    lat[b] = in.readLong();
+                }
+                read.add(new Minute(m, c, q, lat));
+            }
+            for (Minute r : read) {
+                if (r.m() > last - MINUTES && r.m() <= last) { // older than a day, or ahead of the clock: dropped
+                    int i = slot(r.m());
+                    for (int j = 0; j < r.c().length; j++) {
+                        counts[j][i] += r.c()[j];
+                    }
+                    if (r.q() >= 0) {
+                        queueSize[i] = r.q();
+                        sampled[i] = true;
+                    }
+                    for (int b = 0; b < r.lat().length; b++) {
+                        latency[i][b] += r.lat()[b];
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cut short (" + e + ")");
+        }
     }
 }
