@@ -155,7 +155,7 @@ class ReloadTest {
     }
 
     private void awaitLog(int lines, String containing) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (logLines(containing).size() < lines && System.nanoTime() < end) {
             Thread.sleep(20);
         }

@@ -22,16 +22,18 @@ import org.slf4j.LoggerFactory;
  * Webhooks through the shared database's outbox ({@link PgOutbox}), for nodes sharing the queue:
  * {@link #prepare} hands each event's rows (one per URL) to the outbox, and the state change's own
  * statement writes them, so a webhook exists exactly when its change does and is never lost with a
- * node. One sender thread per node claims due rows (any node's: {@code SKIP LOCKED}, a lease of
- * {@link #LEASE}), POSTs, and deletes the row on a 2xx or when its lifetime is over, else sets its
- * next try (5 s doubling up to 10 min). A node killed mid-POST leaves its claim to expire; another
+ * node. One sender thread per node claims due rows in batches (any node's: {@code SKIP LOCKED}, a
+ * lease of {@link #LEASE}), POSTs each, deletes those that got a 2xx or whose lifetime is over in
+ * one statement, and sets the others' next try (5 s doubling up to 10 min). A node killed mid-POST leaves its claim to expire; another
  * node then sends the row, with the same event id. Without {@link #start()} (a command) events
  * are only stored, for the daemons to send.
  */
 public final class SharedWebhooks implements Webhooks {
     private static final Logger log = LoggerFactory.getLogger("mailferry.webhook");
-    /** How long a node's claim on a row lasts: longer than a POST may take. */
-    static final Duration LEASE = WebhookPost.TIMEOUT.multipliedBy(3);
+    /** How many rows a node claims at once (their POSTs one after the other, then one DELETE). */
+    static final int BATCH = 8;
+    /** How long a node's claim on a batch lasts: longer than its POSTs may take. */
+    static final Duration LEASE = WebhookPost.TIMEOUT.multipliedBy(BATCH + 3);
 
     private volatile Settings settings;
     private final PgOutbox outbox;
@@ -126,9 +128,10 @@ public final class SharedWebhooks implements Webhooks {
     private void send() {
         boolean failing = false;
         while (running) {
-            PgOutbox.Row row;
+            List<PgOutbox.Row> rows;
             try {
-                row = outbox.claim(node, clock.millis(), clock.millis() + LEASE.toMillis());
+                long now = clock.millis();
+                rows = outbox.claim(node, now, now + LEASE.toMillis(), BATCH);
                 if (failing) {
                     log.info("webhook outbox readable again");
                     failing = false;
@@ -138,36 +141,54 @@ public final class SharedWebhooks implements Webhooks {
                     log.warn("cannot read the webhook outbox ({}); trying again", e.getMessage());
                     failing = true;
                 }
-                row = null;
+                rows = List.of();
             }
-            if (row == null) {
+            if (rows.isEmpty()) {
                 await();
                 continue;
             }
-            String failure = WebhookPost.post(http, URI.create(row.url()), row.event(), row.eventId(), row.body(),
-                    settings.secret(), clock);
-            long now = clock.millis();
-            boolean done = failure == null || now > row.createdMillis() + settings.lifetime().toMillis();
-            try {
-                if (done) {
-                    if (failure != null) {
-                        log.warn("{} webhook {} to {} given up after {} attempts: {}", row.event(), row.eventId(),
-                                row.url(), row.attempts(), failure);
-                    }
-                    outbox.done(row);
-                } else {
-                    long due = now + WebhookPost.backoff(row.attempts()).toMillis();
-                    log.info("{} webhook {} to {} failed (attempt {}): {}; next try in {} s", row.event(), row.eventId(),
-                            row.url(), row.attempts(), failure, (due - now) / 1000);
-                    outbox.retry(row, due);
+            List<PgOutbox.Row> finished = new ArrayList<>();
+            List<Answer> answered = new ArrayList<>();
+            for (PgOutbox.Row row : rows) {
+                if (!running) {
+                    break; // the rest's claim runs out: another node, or the next start, sends them
                 }
-            } catch (IOException e) {
-                // its claim runs out and it is sent again: at least once, never lost
-                log.warn("{}: cannot record the webhook {}'s answer: {}", row.message(), row.eventId(), e.getMessage());
+                answered.add(post(row, finished));
             }
-            tell(new Answer(row.message(), row.event(), row.eventId(), URI.create(row.url()), row.attempts(), failure,
-                    failure != null && done, clock.instant()));
+            try {
+                outbox.done(finished);
+            } catch (IOException e) {
+                // their claim runs out and they are sent again: at least once, never lost
+                log.warn("cannot remove {} sent webhook(s) from the outbox: {}", finished.size(), e.getMessage());
+            }
+            answered.forEach(this::tell);
         }
+    }
+
+    /** Posts one row: sent or given up, it joins {@code finished}; else its next try is written now. */
+    private Answer post(PgOutbox.Row row, List<PgOutbox.Row> finished) {
+        String failure = WebhookPost.post(http, URI.create(row.url()), row.event(), row.eventId(), row.body(),
+                settings.secret(), clock);
+        long now = clock.millis();
+        boolean done = failure == null || now > row.createdMillis() + settings.lifetime().toMillis();
+        if (done) {
+            if (failure != null) {
+                log.warn("{} webhook {} to {} given up after {} attempts: {}", row.event(), row.eventId(), row.url(),
+                        row.attempts(), failure);
+            }
+            finished.add(row);
+        } else {
+            long due = now + WebhookPost.backoff(row.attempts()).toMillis();
+            log.info("{} webhook {} to {} failed (attempt {}): {}; next try in {} s", row.event(), row.eventId(),
+                    row.url(), row.attempts(), failure, (due - now) / 1000);
+            try {
+                outbox.retry(row, due);
+            } catch (IOException e) {
+                log.warn("{}: cannot reschedule the webhook {}: {}", row.message(), row.eventId(), e.getMessage());
+            }
+        }
+        return new Answer(row.message(), row.event(), row.eventId(), URI.create(row.url()), row.attempts(), failure,
+                failure != null && done, clock.instant());
     }
 
     /** Waits for a local event, or at most the poll interval (other nodes' rows, retries falling due). */

@@ -5,6 +5,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Group commit: many threads that each changed a file (or renamed into a directory) need an fsync
@@ -28,9 +30,19 @@ final class GroupSync {
 
     private final Action action;
     private final SyncThreads threads;
+    private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Waiters by the sync that covers them, alternating: {@code ended[n & 1]} for sync number n. A
+     * sync's end wakes only the waiters it covered, and one of those who came while it ran (that one
+     * starts the next sync for the others); notifyAll woke every waiting session each time, and a
+     * virtual thread's wake-up and re-wait copy its stack in and out (issue 19).
+     */
+    private final Condition[] ended = {lock.newCondition(), lock.newCondition()};
     private long issued;      // tickets handed out
     private long durable;     // tickets covered by syncs that succeeded while failures == now
     private boolean syncing;
+    private long started;     // syncs started so far: the running one's number while syncing
+    private long runningCovers; // the tickets the running sync covers
     private long failures;    // syncs that failed so far
     private IOException failure; // the latest
     private final Map<Long, Long> durableBefore = new HashMap<>(); // epoch -> durable when it ended
@@ -46,72 +58,81 @@ final class GroupSync {
     }
 
     /** Take before a change; pass to {@link #await(long)} after it. */
-    synchronized long epoch() {
-        return failures;
+    long epoch() {
+        lock.lock();
+        try {
+            return failures;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** True once any sync failed (a journal segment is then closed for appends). */
-    synchronized boolean failed() {
-        return failures > 0;
+    boolean failed() {
+        lock.lock();
+        try {
+            return failures > 0;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
      * Returns once a sync that began after this call has completed, if no sync failed since
-     * {@code epoch}; throws the failure otherwise.
+     * {@code epoch}; throws the failure otherwise. Waiting ignores interrupts (the flag stays set).
      */
     void await(long epoch) throws IOException {
         long ticket;
         long covers;
-        boolean interrupted = false;
+        long round;
+        lock.lock();
         try {
-            synchronized (this) {
-                ticket = ++issued;
-                while (true) {
-                    if (failures > epoch) {
-                        if (durableBefore.getOrDefault(epoch, 0L) >= ticket) {
-                            return; // made durable before the failure
-                        }
-                        throw new IOException(failure.getMessage(), failure);
+            ticket = ++issued;
+            while (true) {
+                if (failures > epoch) {
+                    if (durableBefore.getOrDefault(epoch, 0L) >= ticket) {
+                        return; // made durable before the failure
                     }
-                    if (durable >= ticket) {
-                        return;
-                    }
-                    if (!syncing) {
-                        break; // this thread runs the next fsync for everyone waiting
-                    }
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                syncing = true;
-                covers = issued; // every change with a ticket up to here happened before this fsync
-            }
-            Throwable error = null;
-            try {
-                threads.run(action);
-            } catch (Throwable t) {
-                error = t;
-            }
-            synchronized (this) {
-                syncing = false;
-                if (error == null) {
-                    durable = Math.max(durable, covers);
-                } else {
-                    durableBefore.put(failures, durable);
-                    failures++;
-                    failure = error instanceof IOException io ? io : new IOException("sync failed: " + error, error);
-                }
-                notifyAll();
-                if (error != null) {
                     throw new IOException(failure.getMessage(), failure);
                 }
+                if (durable >= ticket) {
+                    return;
+                }
+                if (!syncing) {
+                    break; // this thread runs the next fsync for everyone waiting
+                }
+                // the running sync covers this ticket, or (taken while it runs) the one after it
+                ended[(int) ((ticket <= runningCovers ? started : started + 1) & 1)].awaitUninterruptibly();
+            }
+            syncing = true;
+            round = ++started;
+            covers = issued; // every change with a ticket up to here happened before this fsync
+            runningCovers = covers;
+        } finally {
+            lock.unlock();
+        }
+        Throwable error = null;
+        try {
+            threads.run(action);
+        } catch (Throwable t) {
+            error = t;
+        }
+        lock.lock();
+        try {
+            syncing = false;
+            ended[(int) (round & 1)].signalAll(); // every waiter this sync covered
+            if (error == null) {
+                durable = Math.max(durable, covers);
+                ended[(int) ((round + 1) & 1)].signal(); // one who came meanwhile starts the next sync
+            } else {
+                durableBefore.put(failures, durable);
+                failures++;
+                failure = error instanceof IOException io ? io : new IOException("sync failed: " + error, error);
+                ended[(int) ((round + 1) & 1)].signalAll(); // each judges the failure by its epoch
+                throw new IOException(failure.getMessage(), failure);
             }
         } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            lock.unlock();
         }
     }
 

@@ -18,8 +18,9 @@ import org.mailferry.message.QueueId;
  * The webhook outbox in the database ({@code webhook_outbox}, schema version 4). What a state change
  * owes ({@link #owe}, before the change) is written by {@link PgSpool} in the change's own statement
  * ({@link #CTE}): the rows exist exactly when the change does, whichever way it went. Any node
- * claims a due row with {@code FOR UPDATE SKIP LOCKED} and a lease ({@link #claim}); for each message
- * and URL only the oldest row is claimable, so a receiver gets a message's events in order.
+ * claims due rows in batches with {@code FOR UPDATE SKIP LOCKED} and a lease ({@link #claim}) and
+ * deletes the sent ones in one statement ({@link #done}); for each message and URL only the oldest
+ * row is claimable, so a receiver gets a message's events in order.
  */
 public final class PgOutbox {
     /** One event's delivery to one URL. */
@@ -103,40 +104,53 @@ public final class PgOutbox {
     }
 
     /**
-     * Leases one due row to {@code node} until {@code untilMillis}: the oldest due one that is the
-     * oldest of its message and URL and that no live node holds; null when there is none.
+     * Leases up to {@code max} due rows to {@code node} until {@code untilMillis}: the oldest due ones
+     * that are each the oldest of its message and URL (so a batch never holds two of one message for
+     * one URL) and that no live node holds.
      */
-    public Row claim(String node, long nowMillis, long untilMillis) throws IOException {
+    public List<Row> claim(String node, long nowMillis, long untilMillis, int max) throws IOException {
+        List<Row> out = new ArrayList<>();
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
                 "UPDATE webhook_outbox o SET lease_node = ?, lease_until_ms = ?, attempts = o.attempts + 1 "
                         + "FROM (SELECT event_id, url_index FROM webhook_outbox w WHERE due_ms <= ? "
                         + "AND (lease_until_ms IS NULL OR lease_until_ms < ?) AND NOT EXISTS (SELECT 1 FROM "
                         + "webhook_outbox e WHERE e.message_id = w.message_id AND e.url = w.url AND e.seq < w.seq) "
-                        + "ORDER BY due_ms, seq LIMIT 1 FOR UPDATE SKIP LOCKED) d "
+                        + "ORDER BY due_ms, seq LIMIT ? FOR UPDATE SKIP LOCKED) d "
                         + "WHERE o.event_id = d.event_id AND o.url_index = d.url_index RETURNING o.event_id, "
-                        + "o.url_index, o.message_id, o.url, o.event, o.body, o.created_ms, o.attempts")) {
+                        + "o.url_index, o.message_id, o.url, o.event, o.body, o.created_ms, o.attempts, o.seq")) {
             p.setString(1, node);
             p.setLong(2, untilMillis);
             p.setLong(3, nowMillis);
             p.setLong(4, nowMillis);
+            p.setInt(5, max);
+            List<long[]> order = new ArrayList<>();
             try (ResultSet r = p.executeQuery()) {
-                return r.next() ? new Row(r.getString(1), r.getInt(2), new QueueId(r.getString(3)), r.getString(4),
-                        r.getString(5), r.getString(6), r.getLong(7), r.getInt(8)) : null;
+                while (r.next()) {
+                    order.add(new long[] {r.getLong(9), out.size()});
+                    out.add(new Row(r.getString(1), r.getInt(2), new QueueId(r.getString(3)), r.getString(4),
+                            r.getString(5), r.getString(6), r.getLong(7), r.getInt(8)));
+                }
             }
+            order.sort(java.util.Comparator.comparingLong(o -> o[0])); // RETURNING has no order: made first, sent first
+            return order.stream().map(o -> out.get((int) o[1])).toList();
         } catch (SQLException e) {
-            throw PgSpool.failure("cannot claim a webhook", e);
+            throw PgSpool.failure("cannot claim webhooks", e);
         }
     }
 
-    /** Sent (or given up): the row goes. */
-    public void done(Row row) throws IOException {
+    /** Sent (or given up): the rows go, in one statement. */
+    public void done(List<Row> rows) throws IOException {
+        if (rows.isEmpty()) {
+            return;
+        }
         try (Connection c = db.getConnection(); PreparedStatement p = c.prepareStatement(
-                "DELETE FROM webhook_outbox WHERE event_id = ? AND url_index = ?")) {
-            p.setString(1, row.eventId());
-            p.setInt(2, row.urlIndex());
+                "DELETE FROM webhook_outbox o USING unnest(?::text[], ?::int[]) AS d(e, i) "
+                        + "WHERE o.event_id = d.e AND o.url_index = d.i")) {
+            p.setArray(1, array(c, "text", rows.stream().map(Row::eventId).toArray()));
+            p.setArray(2, array(c, "integer", rows.stream().map(Row::urlIndex).toArray()));
             p.executeUpdate();
         } catch (SQLException e) {
-            throw PgSpool.failure("cannot remove a sent webhook", e);
+            throw PgSpool.failure("cannot remove sent webhooks", e);
         }
     }
 

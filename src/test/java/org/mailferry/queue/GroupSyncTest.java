@@ -90,4 +90,48 @@ class GroupSyncTest {
         assertThat(interruptedInSync).isFalse();
         assertThat(outcome.get()).isEqualTo("ok, flag kept");
     }
+
+    @Test
+    void manyWaitersEachReturnOnlyAfterASyncThatSawTheirChangeAndSyncsAreShared() throws Exception {
+        int writers = 40;
+        int rounds = 100;
+        java.util.concurrent.atomic.AtomicIntegerArray changes = new java.util.concurrent.atomic.AtomicIntegerArray(writers);
+        AtomicReference<int[]> synced = new AtomicReference<>(new int[writers]);
+        AtomicInteger syncs = new AtomicInteger();
+        GroupSync sync = new GroupSync(() -> {
+            int[] seen = new int[writers]; // what this sync makes durable: every change made before it began
+            for (int i = 0; i < writers; i++) {
+                seen[i] = changes.get(i);
+            }
+            syncs.incrementAndGet();
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            synced.set(seen);
+        }, threads);
+        AtomicReference<String> wrong = new AtomicReference<>();
+        java.util.List<Thread> all = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int me = w;
+            all.add(Thread.ofVirtual().start(() -> {
+                for (int r = 1; r <= rounds; r++) {
+                    long epoch = sync.epoch();
+                    changes.set(me, r);
+                    try {
+                        sync.await(epoch);
+                    } catch (IOException e) {
+                        wrong.set(e.toString());
+                    }
+                    if (synced.get()[me] < r) {
+                        wrong.set("writer " + me + " returned before a sync saw its change " + r);
+                    }
+                }
+            }));
+        }
+        for (Thread t : all) {
+            t.join(8000);
+            assertThat(t.isAlive()).as("a waiter wedged").isFalse();
+        }
+        assertThat(wrong.get()).isNull();
+        assertThat(syncs.get()).as("syncs for %d changes", writers * rounds).isLessThan(writers * rounds / 2);
+    }
 }
+

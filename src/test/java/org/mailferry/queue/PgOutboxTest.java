@@ -73,6 +73,28 @@ class PgOutboxTest {
         }
     }
 
+    /** One node's claim of one row, or null. */
+    private static PgOutbox.Row one(PgOutbox outbox, String node, long now) throws IOException {
+        List<PgOutbox.Row> rows = outbox.claim(node, now, now + 30_000, 1);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    @Test
+    void aBatchHoldsOneRowPerMessageAndUrlInOrderAndIsDeletedInOneStatement() throws Exception {
+        QueueId id = store();
+        spool.outbox().owe(id, List.of(row(id, "deferred", 0), row(id, "deferred", 1)));
+        spool.update(spool.load(id).withNextAttempt(clock.instant().plusSeconds(60)));
+        QueueId second = store();
+        long now = clock.millis();
+        List<PgOutbox.Row> batch = spool.outbox().claim("a", now, now + 30_000, 8);
+        assertThat(batch).extracting(r -> r.eventId() + "/" + r.urlIndex()).containsExactly(
+                id.value() + ".received/0", id.value() + ".deferred/1", second.value() + ".received/0");
+        spool.outbox().done(batch);
+        assertThat(spool.outbox().claim("a", now, now + 30_000, 8)).extracting(r -> r.eventId() + "/" + r.urlIndex())
+                .containsExactly(id.value() + ".deferred/0");
+        assertThat(spool.outbox().pending()).isEqualTo(1);
+    }
+
     @Test
     void rowsAreWrittenByTheChangeThatOwesThemAndNotWhenItDoesNotHappen() throws Exception {
         QueueId id = store();
@@ -109,23 +131,23 @@ class PgOutboxTest {
         PgOutbox a = spool.outbox();
         PgOutbox b = new PgOutbox(db); // another node: the same table
         long now = clock.millis();
-        PgOutbox.Row first = a.claim("a", now, now + 30_000);
+        PgOutbox.Row first = one(a, "a", now);
         assertThat(first.eventId()).isEqualTo(id.value() + ".received");
-        PgOutbox.Row next = b.claim("b", now, now + 30_000);
+        PgOutbox.Row next = one(b, "b", now);
         assertThat(next.eventId()).as("not id's deferred: its received is still out").isEqualTo(second.value() + ".received");
-        assertThat(b.claim("b", now, now + 30_000)).isNull();
-        b.done(next);
+        assertThat(one(b, "b", now)).isNull();
+        b.done(List.of(next));
         // node a dies with its claim: after it lapses, b sends the same row
         clock.advance(Duration.ofSeconds(31));
         now = clock.millis();
-        PgOutbox.Row taken = b.claim("b", now, now + 30_000);
+        PgOutbox.Row taken = one(b, "b", now);
         assertThat(taken.eventId()).isEqualTo(first.eventId());
         assertThat(taken.body()).isEqualTo(first.body());
         assertThat(taken.attempts()).isEqualTo(2);
         b.retry(taken, now + 5000);
-        assertThat(b.claim("b", now, now + 30_000)).as("retry not due yet, and id's next waits for it").isNull();
-        b.done(taken);
-        assertThat(b.claim("b", now, now + 30_000).eventId()).isEqualTo(id.value() + ".deferred");
+        assertThat(one(b, "b", now)).as("retry not due yet, and id's next waits for it").isNull();
+        b.done(List.of(taken));
+        assertThat(one(b, "b", now).eventId()).isEqualTo(id.value() + ".deferred");
         assertThat(a.pending()).as("id's deferred, claimed, not yet sent").isEqualTo(1);
 
     }
