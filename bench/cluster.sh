@@ -52,10 +52,11 @@ printf '%s\n' "$PASSWORD" >"$W/pg/pwfile"; chown -R postgres "$W/pg"
 runuser -u postgres -- "$PGBIN/initdb" -D "$W/pg/data" -U mailferry --pwfile="$W/pg/pwfile" -A scram-sha-256 \
   -E UTF8 --locale=C.UTF-8 >"$W/pg/initdb.log" 2>&1
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$W/pg/data" -w -t 60 -l "$W/pg/server.log" \
-  -o "-c listen_addresses=127.0.0.1 -p $PG -c unix_socket_directories=$W/pg -c max_connections=200" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $PG -c unix_socket_directories=$W/pg -c max_connections=200 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on" start >/dev/null
 export PGPASSWORD=$PASSWORD
 psql_() { "$PGBIN/psql" -h 127.0.0.1 -p "$PG" -U mailferry -d "$1" -Atqc "$2"; }
 psql_ postgres "CREATE DATABASE one" ; psql_ postgres "CREATE DATABASE three"
+for d in one three; do psql_ "$d" "CREATE EXTENSION pg_stat_statements"; done
 printf '%s\n' "$PASSWORD" >"$W/pgpass"; chmod 600 "$W/pgpass"
 
 # start_node PORT NAME [DATABASE]: a daemon (file spool without DATABASE), its pid appended to PIDS
@@ -100,6 +101,7 @@ measure() {
   wait_sink $((base + (WARMUP / k) * k)) || echo "warning: warm-up not delivered" >&2
   base=$(sink_count)
   s0=$(stats "$db")
+  [ -n "$db" ] && psql_ "$db" "SELECT pg_stat_statements_reset()" >/dev/null
   t0=$(date +%s%N)
   local srcs=()
   for i in "${!ports[@]}"; do
@@ -112,6 +114,8 @@ measure() {
   for p in "${srcs[@]}"; do wait "$p" || true; done
   s1=$(stats "$db")
   c=$(( $(sink_count) - base ))
+  # which statements the messages cost (pg_stat_statements, calls per delivered message), on stderr
+  [ -n "$db" ] && { echo "statements per message, $db:"; psql_ "$db" "SELECT round(sum(calls)::numeric / ${c:-1}, 3) || ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY query ORDER BY sum(calls) DESC LIMIT 14"; } >&2
   local lat=() worst50=0 worst99=0
   for i in "${!ports[@]}"; do
     timeout 300 "$MAILFERRY_JAVA" bench/SmtpLoad.java 127.0.0.1 "${ports[$i]}" $((N / 4 / k)) $(( (SESSIONS + k - 1) / k )) "$SIZE" \

@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.mailferry.delivery.Sites;
 import org.mailferry.message.Attempt;
@@ -48,9 +48,11 @@ final class QueueRows {
     private final Clock clock;
     private final Executor background;
     private Map<String, Row> byId; // null: not read
-    private final Set<QueueId> dirty = new HashSet<>();
-    private final Set<QueueId> changedWhileReading = new HashSet<>();
-    private boolean reading;
+    // told by the event listener without taking the lock (a delivery worker must never wait for a reading)
+    private final Set<QueueId> dirty = ConcurrentHashMap.newKeySet();
+    private final Set<QueueId> changedWhileReading = ConcurrentHashMap.newKeySet();
+    private volatile boolean loaded;
+    private volatile boolean reading;
     private Instant readAt;
     private Instant usedAt;
     private final Map<String, List<Row>> sorted = new HashMap<>(); // by sort key, ascending, for these rows
@@ -62,9 +64,12 @@ final class QueueRows {
         this.background = background;
     }
 
-    /** The queue changed for this message (an event, an action): its row is read again at the next query. */
-    synchronized void changed(QueueId id) {
-        if (byId != null) {
+    /**
+     * The queue changed for this message (an event, an action): its row is read again at the next
+     * query. Never waits: called on the delivery path, also while a query reads the whole spool.
+     */
+    void changed(QueueId id) {
+        if (loaded) {
             dirty.add(id);
         }
         if (reading) {
@@ -75,6 +80,7 @@ final class QueueRows {
     /** Gives the rows' memory back when no query came for {@link #IDLE} (called now and then). */
     synchronized void dropIfIdle() {
         if (byId != null && !reading && usedAt.plus(IDLE).isBefore(clock.instant())) {
+            loaded = false;
             byId = null;
             dirty.clear();
             sorted.clear();
@@ -85,9 +91,17 @@ final class QueueRows {
     private synchronized List<Row> rows(QueueQuery q) throws IOException {
         Instant now = clock.instant();
         if (byId == null) {
-            byId = readAll();
-            readAt = now;
             dirty.clear();
+            reading = true; // what changes meanwhile is noted, and read again below
+            try {
+                byId = readAll();
+            } finally {
+                loaded = byId != null;
+                reading = false;
+            }
+            dirty.addAll(changedWhileReading);
+            changedWhileReading.clear(); // anything told after loaded was set is in dirty too
+            readAt = now;
             sorted.clear();
         } else if (!reading && !readAt.plus(RECONCILE).isAfter(now)) {
             reading = true;
@@ -95,7 +109,8 @@ final class QueueRows {
         }
         usedAt = now;
         if (!dirty.isEmpty()) {
-            for (QueueId id : dirty) {
+            for (QueueId id : List.copyOf(dirty)) {
+                dirty.remove(id); // told again from now on: read again at the next query
                 Row r = read(id);
                 if (r == null) {
                     byId.remove(id.value());
@@ -103,7 +118,6 @@ final class QueueRows {
                     byId.put(id.value(), r);
                 }
             }
-            dirty.clear();
             sorted.clear();
         }
         return sorted.computeIfAbsent(q.sort(), k -> {

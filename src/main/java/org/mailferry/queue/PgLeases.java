@@ -75,6 +75,18 @@ public final class PgLeases implements Leases, AutoCloseable {
         this.forgetting = hook;
     }
 
+    /** What a lease taken by id read back with it: the row's envelope, headers, chunk count, first chunk. */
+    interface Taken {
+        void row(QueueId id, byte[] envelope, byte[] headers, int chunks, byte[] first);
+    }
+
+    /** Told the row of each message {@link #take} leased (PgSpool keeps it for the attempt). */
+    private volatile Taken taken = (id, envelope, headers, chunks, first) -> { };
+
+    void onTake(Taken hook) {
+        this.taken = hook;
+    }
+
     /** Asked at each commit: true keeps the new message for this node. */
     public void keepWhen(BooleanSupplier hasRoom) {
         this.room = hasRoom;
@@ -115,17 +127,24 @@ public final class PgLeases implements Leases, AutoCloseable {
         forgetting.accept(id); // the lease may have lapsed and another node changed the message
         long newUntil = now + leaseMillis;
         try (Connection c = db.getConnection();
-             PreparedStatement p = c.prepareStatement("UPDATE message SET lease_node = ?, lease_until_ms = ? "
-                     + "WHERE id = ? AND finished_ms IS NULL "
-                     + "AND (lease_node = ? OR lease_until_ms IS NULL OR lease_until_ms < ?)")) {
+             // the lease and the attempt's reads in one statement: the envelope, headers and first body
+             // chunk come back with it, so the attempt reads nothing more (one commit, not three or four)
+             PreparedStatement p = c.prepareStatement("UPDATE message m SET lease_node = ?, lease_until_ms = ? "
+                     + "WHERE m.id = ? AND m.finished_ms IS NULL "
+                     + "AND (m.lease_node = ? OR m.lease_until_ms IS NULL OR m.lease_until_ms < ?) "
+                     + "RETURNING m.envelope, m.headers, m.chunks, "
+                     + "(SELECT b.data FROM body_chunk b WHERE b.id = m.id AND b.seq = 0 AND m.chunks = 1)")) {
             p.setString(1, node);
             p.setLong(2, newUntil);
             p.setString(3, id.value());
             p.setString(4, node);
             p.setLong(5, now);
-            if (p.executeUpdate() == 1) {
-                held.put(id, newUntil);
-                return true;
+            try (ResultSet r = p.executeQuery()) {
+                if (r.next()) {
+                    held.put(id, newUntil);
+                    taken.row(id, r.getBytes(1), r.getBytes(2), r.getInt(3), r.getBytes(4));
+                    return true;
+                }
             }
             held.remove(id);
             return false;

@@ -59,6 +59,32 @@ public final class PgSpool implements Storage {
         this.counters = new PgRouteCounters(db, leases.node(), leases.leaseTime(), clock);
         this.outbox = new PgOutbox(db);
         leases.onForget(this::dropFresh);
+        leases.onTake(this::keepTaken);
+    }
+
+    /** A lease taken by id came with the row: kept like a fresh message, so the attempt reads nothing back. */
+    private void keepTaken(QueueId id, byte[] envelope, byte[] headers, int chunks, byte[] first) {
+        if (chunks > 1 || envelope == null) {
+            return; // a large body is streamed from its chunks, as before
+        }
+        Envelope env;
+        try {
+            env = EnvelopeCodec.decode(envelope);
+        } catch (EnvelopeCodec.CorruptException e) {
+            return; // load reports it
+        }
+        keep(new Fresh(env, chunks == 0 || first == null ? new byte[0] : first, headers == null ? new byte[0] : headers));
+    }
+
+    private void keep(Fresh f) {
+        if (freshBytes.addAndGet(f.bytes()) <= FRESH_BYTES) {
+            Fresh old = fresh.put(f.envelope().id(), f);
+            if (old != null) {
+                freshBytes.addAndGet(-old.bytes());
+            }
+        } else {
+            freshBytes.addAndGet(-f.bytes());
+        }
     }
 
     /** The webhook outbox in this database: rows owed to a state change are written with it. */
@@ -171,12 +197,7 @@ public final class PgSpool implements Storage {
                     p.executeQuery().close();
                 }
                 if (leaseUntil != 0) {
-                    Fresh f = new Fresh(envelope, body, headers);
-                    if (freshBytes.addAndGet(f.bytes()) <= FRESH_BYTES) {
-                        fresh.put(envelope.id(), f);
-                    } else {
-                        freshBytes.addAndGet(-f.bytes());
-                    }
+                    keep(new Fresh(envelope, body, headers));
                 }
             }
             in.committed = true;

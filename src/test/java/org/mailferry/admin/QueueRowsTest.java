@@ -126,6 +126,49 @@ class QueueRowsTest {
     }
 
     @Test
+    void anEventNeverWaitsForAReadingAndWhatItNamedIsReadAfterIt() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-05T12:00:00Z"));
+        List<QueueId> ids = FilledSpool.fill(dir.resolve("spool"), 50, clock.instant().plusSeconds(3600));
+        FileSpool files = new FileSpool(dir.resolve("spool"), clock);
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+        Spool slow = (Spool) Proxy.newProxyInstance(Spool.class.getClassLoader(), new Class<?>[] {Spool.class},
+                (proxy, m, args) -> {
+                    calls.computeIfAbsent(m.getName(), k -> new AtomicInteger()).incrementAndGet();
+                    Object result;
+                    try {
+                        result = m.invoke(files, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (m.getName().equals("forEach")) { // every envelope read; the reading not over yet
+                        reading.countDown();
+                        goOn.await();
+                    }
+                    return result;
+                });
+        QueueRows rows = new QueueRows(slow, clock, Runnable::run);
+        java.util.concurrent.CompletableFuture<QueueRows.Page> first = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return rows.page(query("state=held"));
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        reading.await();
+        // a message is held after the reading read it; the event telling of it comes while the query
+        // holds the rows' lock: it returns at once, and the query reads that message again
+        files.update(files.load(ids.get(3)).withHeld(true));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> rows.changed(ids.get(3)));
+        goOn.countDown();
+        assertThat(first.get(10, java.util.concurrent.TimeUnit.SECONDS).rows()).extracting(QueueRows.Row::id)
+                .containsExactly(ids.get(3).value());
+        assertThat(count("load")).isEqualTo(1);
+    }
+
+    @Test
     void aTextFilterIgnoresCaseWithoutCopying() {
         assertThat(QueueQuery.contains("User17@Example.NET", "user17@example.net")).isTrue();
         assertThat(QueueQuery.contains("User17@Example.NET", "17@ex")).isTrue();

@@ -227,6 +227,26 @@ class PgSpoolTest {
     }
 
     @Test
+    void aLeaseTakenByIdBringsTheRowSoTheAttemptReadsNothingBack() throws Exception {
+        spool.leases().keepWhen(() -> false); // the node is full: it accepts without a lease
+        byte[] text = message(4096, "taken@example.org");
+        QueueId id = store(text);
+        assertThat(rows("SELECT count(*) FROM message WHERE lease_node IS NULL")).isEqualTo(1);
+
+        assertThat(spool.leases().take(id)).isTrue(); // a worker is free: one statement
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM body_chunk"); // what the attempt reads must come with the lease
+            s.executeUpdate("UPDATE message SET envelope = ''::bytea");
+        }
+        assertThat(spool.load(id)).isEqualTo(JournalSpoolTest.envelope(id));
+        assertThat(body(id)).isEqualTo(text);
+        assertThat(new String(spool.headers(id), StandardCharsets.US_ASCII)).contains("taken@example.org");
+
+        spool.leases().release(id); // no longer held: read from the database again
+        assertThat(body(id)).isEmpty();
+    }
+
+    @Test
     void aNodeWhoseLeaseLapsedReadsWhatAnotherNodeChangedNotWhatItKept() throws Exception {
         QueueId id = store(message(1000, "lapse@example.org")); // leased to this node, kept in its memory
         PgLeases otherLeases = new PgLeases(db, "other-node", java.time.Duration.ofSeconds(60), clock);
