@@ -74,6 +74,8 @@ public record Key(String name, String defaultValue, String description) {
             "with queue.backend = \"postgresql\": how long a node's claim on a message lasts without renewal (renewed every third of it while the attempt runs); a node that dies leaves its messages to the others after this");
     public static final Key QUEUE_POLL_INTERVAL = new Key("queue.poll_interval", "10s",
             "with queue.backend = \"postgresql\": the longest an idle node waits before looking for due messages when no notification (LISTEN/NOTIFY) woke it");
+    public static final Key QUEUE_PREFETCH = new Key("queue.prefetch", "(8 x relay.concurrency)",
+            "with queue.backend = \"postgresql\": most messages this node accepts leased to itself (in the accept's commit) while they wait for a worker; beyond, it leaves them to whichever node is idle; 0: none");
     public static final Key RELAY_SMARTHOST = new Key("relay.smarthost", "(none: messages stay queued)",
             "smtp:[host]:port, [host]:port, host:port or host; a list for failover");
     public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
