@@ -102,7 +102,7 @@ public final class PgLeases implements Leases, AutoCloseable {
         this.prefetch = n;
     }
 
-    /** How many messages this node leased and has not started yet (tests, the metrics). */
+    /** How many messages this node leased and has not started yet. */
     public int waiting() {
         synchronized (waiting) {
             return waiting.size();
