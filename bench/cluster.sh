@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The shared queue in PostgreSQL against the file spool, in one run on this machine (issue 17).
-#   bench/cluster.sh [N]   N messages per run (default 2000); SIZE=4096, SESSIONS=20; WARMUP=500
+#   bench/cluster.sh [N]   N messages per run (default 2000); SIZE=4096, SESSIONS=20; WARMUP=500;
+#                          PORT_BASE=24200 (seven loopback ports from it); PREFETCH: queue.prefetch
+#                          of the PostgreSQL nodes (unset: its default)
 #                          unmeasured messages per setup first
 # Setups: one Mailferry on the file spool (the default); one node on queue.backend = "postgresql";
 # three nodes on one database, the load split over them (the sessions divided among the three).
@@ -22,7 +24,9 @@ SIZE=${SIZE:-4096}
 SESSIONS=${SESSIONS:-20}
 WARMUP=${WARMUP:-500}
 PGBIN=/usr/lib/postgresql/15/bin
-SINK=${SINK_PORT:-24200}; PG=${PG_PORT:-24201}; FILES=24202; P1=24203; A=24204; B=24205; C=24206
+PORTS=${PORT_BASE:-24200} # seven ports from here: the sink, PostgreSQL, the file spool node, the pg nodes
+SINK=${SINK_PORT:-$PORTS}; PG=${PG_PORT:-$((PORTS + 1))}; FILES=$((PORTS + 2)); P1=$((PORTS + 3)); A=$((PORTS + 4))
+B=$((PORTS + 5)); C=$((PORTS + 6))
 [ "$(id -u)" -eq 0 ] || { echo "bench/cluster.sh: run as root (initdb runs as postgres via runuser)" >&2; exit 1; }
 [ -x "$PGBIN/initdb" ] || { echo "bench/cluster.sh: PostgreSQL 15 is not installed (apt-get install postgresql)" >&2; exit 1; }
 for t in smtp-sink smtp-source; do
@@ -68,6 +72,7 @@ start_node() {
     if [ -n "$db" ]; then
       printf '[queue]\nbackend = "postgresql"\npostgresql_url = "jdbc:postgresql://127.0.0.1:%s/%s"\n' "$PG" "$db"
       printf 'postgresql_user = "mailferry"\npostgresql_password_file = "%s"\n' "$W/pgpass"
+      [ -z "${PREFETCH:-}" ] || printf 'prefetch = %s\n' "$PREFETCH"
     fi
   } >"$W/$name/mailferry.toml"
   "$MAILFERRY_JAVA" ${MAILFERRY_JAVA_OPTS:-$MAILFERRY_SERVE_FLAGS} -jar "$MAILFERRY_JAR" serve --config "$W/$name/mailferry.toml" \

@@ -346,7 +346,7 @@ public final class Mailferry implements AutoCloseable {
             }
             m.spool.recover();
             if (m.spool.leases() instanceof PgLeases pg) {
-                pg.keepWhen(m.runner::hasRoom);
+                pg.prefetch(config.queue().postgresql().prefetch(config.relay().concurrency()));
                 pg.start();
                 ((PgSpool) m.spool).routeCounters().start();
             }

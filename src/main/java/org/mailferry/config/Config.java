@@ -28,9 +28,18 @@ public record Config(Smtpd smtpd, Queue queue, Relay relay, Admin admin, Webhook
      * queue.backend = "postgresql" (docs/cluster.md).
      * @param passwordFile    null: none
      * @param passwordCommand empty: none; with no file either, no password
+     * @param prefetch        queue.prefetch, or -1 when not set ({@link #prefetch(int)})
      */
     public record Postgresql(String url, String user, Path passwordFile, List<String> passwordCommand, int poolSize,
-                             Duration leaseTime, Duration pollInterval) {
+                             Duration leaseTime, Duration pollInterval, int prefetch) {
+        /** Default of queue.prefetch: this many times relay.concurrency. */
+        public static final int PREFETCH_PER_WORKER = 8;
+
+        /** queue.prefetch, or its default for {@code concurrency} workers when not set. */
+        public int prefetch(int concurrency) {
+            return prefetch >= 0 ? prefetch : PREFETCH_PER_WORKER * concurrency;
+        }
+
         /** The password, read from its file or command now (at start); "" when none is configured. */
         public Secret password() throws ConfigException, java.io.IOException {
             if (passwordFile != null) {

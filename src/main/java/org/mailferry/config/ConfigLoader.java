@@ -335,7 +335,8 @@ public final class ConfigLoader {
         }
         return new Config.Postgresql(url, string(Key.QUEUE_POSTGRESQL_USER, "mailferry"), file, command,
                 (int) bounded(Key.QUEUE_POSTGRESQL_POOL_SIZE, integer(Key.QUEUE_POSTGRESQL_POOL_SIZE)), lease,
-                duration(Key.QUEUE_POLL_INTERVAL));
+                duration(Key.QUEUE_POLL_INTERVAL), values.containsKey(Key.QUEUE_PREFETCH.name())
+                        ? (int) bounded(Key.QUEUE_PREFETCH, integer(Key.QUEUE_PREFETCH)) : -1);
     }
 
     ConfigException at(Key key, String message) {

@@ -74,6 +74,8 @@ public record Key(String name, String defaultValue, String description) {
             "with queue.backend = \"postgresql\": how long a node's claim on a message lasts without renewal (renewed every third of it while the attempt runs); a node that dies leaves its messages to the others after this");
     public static final Key QUEUE_POLL_INTERVAL = new Key("queue.poll_interval", "10s",
             "with queue.backend = \"postgresql\": the longest an idle node waits before looking for due messages when no notification (LISTEN/NOTIFY) woke it");
+    public static final Key QUEUE_PREFETCH = new Key("queue.prefetch", "(8 x relay.concurrency)",
+            "with queue.backend = \"postgresql\": most messages this node accepts leased to itself (in the accept's commit) while they wait for a worker; beyond, it leaves them to whichever node is idle; 0: none");
     public static final Key RELAY_SMARTHOST = new Key("relay.smarthost", "(none: messages stay queued)",
             "smtp:[host]:port, [host]:port, host:port or host; a list for failover");
     public static final Key RELAY_HELO_NAME = new Key("relay.helo_name", "(smtpd.hostname)",
@@ -230,7 +232,7 @@ public record Key(String name, String defaultValue, String description) {
             QUEUE_SPOOL, QUEUE_RETRY_MIN, QUEUE_RETRY_MAX, QUEUE_LIFETIME,
             QUEUE_DELAY_WARNING, QUEUE_BOUNCE_SIZE_LIMIT, QUEUE_JOURNAL_LIMIT,
             QUEUE_BACKEND, QUEUE_POSTGRESQL_URL, QUEUE_POSTGRESQL_USER, QUEUE_POSTGRESQL_PASSWORD_FILE,
-            QUEUE_POSTGRESQL_PASSWORD_COMMAND, QUEUE_POSTGRESQL_POOL_SIZE, QUEUE_LEASE_TIME, QUEUE_POLL_INTERVAL,
+            QUEUE_POSTGRESQL_PASSWORD_COMMAND, QUEUE_POSTGRESQL_POOL_SIZE, QUEUE_LEASE_TIME, QUEUE_POLL_INTERVAL, QUEUE_PREFETCH,
             RELAY_SMARTHOST, RELAY_HELO_NAME, RELAY_CONNECT_TIMEOUT, RELAY_COMMAND_TIMEOUT,
             RELAY_REPLY_TRANSFER_TIMEOUT, RELAY_TRANSACTION_TIMEOUT, RELAY_CONCURRENCY,
             RELAY_CONNECTION_REUSE_TIME, RELAY_SITE_BACKOFF_MIN, RELAY_SITE_BACKOFF_MAX, RELAY_DNS_SERVERS,

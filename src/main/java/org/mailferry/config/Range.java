@@ -19,6 +19,7 @@ public record Range(long min, long max, boolean sizes) {
             Map.entry(Key.SMTPD_MAX_MESSAGE_SIZE, new Range(1, 2 * GIB, true)),
             Map.entry(Key.SMTPD_MAX_RECIPIENTS, new Range(1, 100_000, false)),
             Map.entry(Key.QUEUE_POSTGRESQL_POOL_SIZE, new Range(2, 1000, false)),
+            Map.entry(Key.QUEUE_PREFETCH, new Range(0, 100_000, false)),
             Map.entry(Key.SMTPD_MAX_CONNECTIONS, new Range(1, 10_000, false)),
             Map.entry(Key.SMTPD_MAX_CONNECTIONS_PER_CLIENT, new Range(1, 10_000, false)),
             Map.entry(Key.SMTPD_MIN_DATA_RATE, new Range(0, GIB, false)),

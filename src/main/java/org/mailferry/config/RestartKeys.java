@@ -34,6 +34,7 @@ public final class RestartKeys {
             Map.entry("queue.postgresql_pool_size", c -> postgresql(c, Config.Postgresql::poolSize)),
             Map.entry("queue.lease_time", c -> postgresql(c, Config.Postgresql::leaseTime)),
             Map.entry("queue.poll_interval", c -> postgresql(c, Config.Postgresql::pollInterval)),
+            Map.entry("queue.prefetch", c -> postgresql(c, p -> p.prefetch(c.relay().concurrency()))),
             Map.entry("relay.concurrency", c -> c.relay().concurrency()),
             Map.entry("relay.connection_reuse_time", c -> c.relay().connectionReuseTime()),
             Map.entry("relay.site_backoff_min", c -> c.relay().siteBackoffMin()),

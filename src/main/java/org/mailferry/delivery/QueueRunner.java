@@ -133,11 +133,6 @@ public final class QueueRunner implements AutoCloseable {
         schedule.add(env.id(), clock.instant(), env.attempts() == 0);
     }
 
-    /** True while a worker would take a new message at once (the schedule holds fewer due than workers). */
-    public boolean hasRoom() {
-        return schedule.dueCount() < relay.concurrency();
-    }
-
     /** How many messages wait here for a worker. */
     int dueCount() {
         return schedule.dueCount();

@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
@@ -29,10 +28,12 @@ import org.slf4j.LoggerFactory;
  * Leases in the {@code message} table ({@code lease_node}, {@code lease_until_ms}): claimed with
  * {@code SELECT ... FOR UPDATE SKIP LOCKED} (nodes claiming at once never wait for each other nor
  * take the same row), renewed every third of the lease time while this node works on the message,
- * ended by the envelope's update or retirement. A message a node accepts while it has room is
- * leased to it in the same commit (no transaction of its own); otherwise the commit notifies the
- * others ({@code NOTIFY mailferry_queue}), whose {@link #awaitWork} wakes on it. Leases compare
- * times of different nodes' clocks: keep them in step (NTP), well within the lease time.
+ * ended by the envelope's update or retirement. A message a node accepts while fewer than its
+ * prefetch (queue.prefetch) of its leased messages wait for a worker is leased to it in the same
+ * commit (no transaction of its own) and renewed with the others while it waits; beyond that the
+ * commit notifies the others ({@code NOTIFY mailferry_queue}), whose {@link #awaitWork} wakes on
+ * it. Leases compare times of different nodes' clocks: keep them in step (NTP), well within the
+ * lease time.
  */
 public final class PgLeases implements Leases, AutoCloseable {
     static final String CHANNEL = "mailferry_queue";
@@ -42,10 +43,15 @@ public final class PgLeases implements Leases, AutoCloseable {
     private final String node;
     private final long leaseMillis;
     private final Clock clock;
-    /** Messages this node leased, with the expiry it wrote. */
+    /** Messages this node leased, with the expiry it wrote (renewed together, waiting or attempted). */
     private final Map<QueueId, Long> held = new ConcurrentHashMap<>();
-    /** Whether this node should keep a message it accepts (it has an idle worker). */
-    private volatile BooleanSupplier room = () -> true;
+    /**
+     * The prefetch: messages this node leased (at commit or by a claim) whose attempt has not
+     * started yet ({@link #take}); guarded by itself. While fewer than {@link #prefetch}, a message
+     * this node accepts is leased in the accept's own statement; beyond, it is left to any node.
+     */
+    private final java.util.Set<QueueId> waiting = new java.util.HashSet<>();
+    private volatile int prefetch = 1;
     private final Object wake = new Object();
     private boolean woken;
     private volatile boolean running = true;
@@ -87,9 +93,27 @@ public final class PgLeases implements Leases, AutoCloseable {
         this.taken = hook;
     }
 
-    /** Asked at each commit: true keeps the new message for this node. */
-    public void keepWhen(BooleanSupplier hasRoom) {
-        this.room = hasRoom;
+    /**
+     * At most {@code n} messages leased to this node and not yet started (queue.prefetch): a
+     * message accepted beyond them is committed without a lease, for whichever node is idle. 0:
+     * none is leased at commit.
+     */
+    public void prefetch(int n) {
+        this.prefetch = n;
+    }
+
+    /** How many messages this node leased and has not started yet. */
+    public int waiting() {
+        synchronized (waiting) {
+            return waiting.size();
+        }
+    }
+
+    /** No longer waiting: its attempt started, or the lease ended. */
+    private void started(QueueId id) {
+        synchronized (waiting) {
+            waiting.remove(id);
+        }
     }
 
     public String node() {
@@ -103,22 +127,27 @@ public final class PgLeases implements Leases, AutoCloseable {
 
     /** The expiry to write with a message this node accepts, or 0 to leave it to any node. */
     long leaseAtCommit(QueueId id) {
-        if (!room.getAsBoolean()) {
-            return 0;
-        }
         long until = clock.millis() + leaseMillis;
+        synchronized (waiting) {
+            if (waiting.size() >= prefetch) {
+                return 0; // this node holds enough that it has not started: the others may take this one
+            }
+            waiting.add(id);
+        }
         held.put(id, until);
         return until;
     }
 
     /** A commit failed: the lease it would have written is not held. */
     void forget(QueueId id) {
+        started(id);
         held.remove(id);
         forgetting.accept(id);
     }
 
     @Override
     public boolean take(QueueId id) throws IOException {
+        started(id);
         long now = clock.millis();
         Long until = held.get(id);
         if (until != null && until - now > leaseMillis / 2) {
@@ -155,6 +184,7 @@ public final class PgLeases implements Leases, AutoCloseable {
 
     @Override
     public void release(QueueId id) {
+        started(id);
         held.remove(id);
         forgetting.accept(id);
     }
@@ -184,6 +214,9 @@ public final class PgLeases implements Leases, AutoCloseable {
                     try {
                         out.add(EnvelopeCodec.decode(r.getBytes(2)));
                         held.put(id, now + leaseMillis);
+                        synchronized (waiting) {
+                            waiting.add(id); // counts against the prefetch until a worker starts it
+                        }
                     } catch (EnvelopeCodec.CorruptException e) {
                         log.error("{}: unreadable envelope in the database, left alone: {}", id, e.getMessage());
                     }
@@ -258,8 +291,8 @@ public final class PgLeases implements Leases, AutoCloseable {
         }
     }
 
-    /** Extends the leases of the messages this node is working on. */
-    private void renew() {
+    /** Extends the leases of the messages this node holds: attempted now or waiting for a worker. */
+    void renew() {
         if (held.isEmpty()) {
             return;
         }

@@ -36,8 +36,17 @@ class QueueBackendConfigTest {
         assertThat(pg.poolSize()).isEqualTo(20);
         assertThat(pg.leaseTime()).isEqualTo(Duration.ofSeconds(60));
         assertThat(pg.pollInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(pg.prefetch(4)).as("8 x relay.concurrency").isEqualTo(32);
         assertThat(pg.password().reveal()).isEqualTo("s3cret");
         assertThat(pg.passwordCommand()).isEmpty();
+    }
+
+    @Test
+    void aPrefetchSetIsKeptWhateverTheConcurrency() throws Exception {
+        Config.Postgresql pg = ConfigLoader.load(null, Map.of("queue.backend", "postgresql",
+                "queue.postgresql_url", "jdbc:postgresql://127.0.0.1/mail", "queue.prefetch", "0")).queue().postgresql();
+        assertThat(pg.prefetch(4)).isZero();
+        assertThat(pg.prefetch(100)).isZero();
     }
 
     @Test
@@ -72,6 +81,7 @@ class QueueBackendConfigTest {
         "backend = \"postgresql\"\\npostgresql_url = \"jdbc:postgresql://h/db\"\\npostgresql_password_file = \"/etc/hostname\"\\npostgresql_password_command = [\"true\"]|FILE:5: set queue.postgresql_password_file or queue.postgresql_password_command, not both",
         "backend = \"postgresql\"\\npostgresql_url = \"jdbc:postgresql://h/db\"\\nlease_time = \"2s\"|FILE:4: queue.lease_time must be at least 3s (it is renewed every third of it)",
         "backend = \"postgresql\"\\npostgresql_url = \"jdbc:postgresql://h/db\"\\npostgresql_pool_size = 1|FILE:4: queue.postgresql_pool_size = 1 is out of range: it must be from 2 to 1000",
+        "backend = \"postgresql\"\\npostgresql_url = \"jdbc:postgresql://h/db\"\\nprefetch = -1|FILE:4: queue.prefetch = -1 is out of range: it must be from 0 to 100000",
     })
     void eachMistakeIsOneLineWithFileAndLine(String queueTable, String expected) {
         String error = ConfigLoaderTest.errorOf(dir, "[queue]\n" + queueTable.replace("\\n", "\n") + "\n");

@@ -98,10 +98,12 @@ class AuthStarvationTest {
                 + "median %d ms quiet, %d ms under the flood (max %d ms); one check %d ms%n", attackers, rejected.get(), busy.get(),
                 quietMedian, attackedMedian, attackedMax, hashMs);
         assertThat(rejected.get()).as("the attack really hashed passwords").isGreaterThan(0);
-        // A message is six replies; on the carriers each waited behind the queued checks (seconds per
-        // message before the fix). Allow one check's time on top of the quiet median for a busy machine.
+        // A message is six replies; on the carriers each waited behind the queued checks: about
+        // 6 x (attackers / carriers) x one check per message before the fix (24 checks' time on 2
+        // cores). The bound is relative to this run's own figures and far below that: three times
+        // the quiet median (the hashing thread takes one of the cores) plus two checks' time.
         assertThat(attackedMedian).as("median ms per local message under the AUTH flood")
-                .isLessThan(quietMedian + Math.max(50, hashMs));
+                .isLessThan(3 * quietMedian + 2 * Math.max(50, hashMs));
         assertThat(attackedMax).as("slowest local message under the AUTH flood, ms").isLessThan(2000 + 4 * hashMs);
     }
 
