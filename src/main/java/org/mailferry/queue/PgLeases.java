@@ -122,6 +122,11 @@ public final class PgLeases implements Leases, AutoCloseable {
         return until;
     }
 
+    /** Committed without a lease ({@link #leaseAtCommit} said 0): a worker here leases it with the next ones. */
+    void overflowed(QueueId id) {
+        prefetch.overflowed(id);
+    }
+
     /** A commit failed: the lease it would have written is not held. */
     void forget(QueueId id) {
         prefetch.started(id);

@@ -37,13 +37,20 @@ final class Prefetch {
     /** A message this node accepts: true when it is leased in the accept's commit (then it waits here). */
     synchronized boolean leaseAtCommit(QueueId id) {
         if (waiting.size() + overflow.size() >= bound) {
-            if (overflow.size() < OVERFLOW_KEPT) {
-                overflow.add(id);
-            }
             return false;
         }
         waiting.add(id);
         return true;
+    }
+
+    /**
+     * Committed without a lease (told after the commit, just before it is scheduled here, so the
+     * overflow keeps the schedule's order and a batch takes the messages the workers get to next).
+     */
+    synchronized void overflowed(QueueId id) {
+        if (overflow.size() < OVERFLOW_KEPT) {
+            overflow.add(id);
+        }
     }
 
     /** Leased by a claim: it waits here until a worker starts it. */
