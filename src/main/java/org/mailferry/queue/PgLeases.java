@@ -202,7 +202,9 @@ public final class PgLeases implements Leases, AutoCloseable {
              PreparedStatement p = c.prepareStatement("UPDATE message m SET lease_node = ?, lease_until_ms = ? "
                      + "FROM (SELECT id FROM message WHERE finished_ms IS NULL AND NOT held AND next_attempt_ms <= ? "
                      + "AND (lease_until_ms IS NULL OR lease_until_ms < ?) ORDER BY next_attempt_ms LIMIT ? "
-                     + "FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.id, m.envelope")) {
+                     + "FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.id, m.envelope, m.headers, m.chunks, "
+                     // what the attempt reads comes with the claim, as with a lease by id
+                     + "(SELECT b.data FROM body_chunk b WHERE b.id = m.id AND b.seq = 0 AND m.chunks = 1)")) {
             p.setString(1, node);
             p.setLong(2, now + leaseMillis);
             p.setLong(3, now);
@@ -215,6 +217,7 @@ public final class PgLeases implements Leases, AutoCloseable {
                         out.add(EnvelopeCodec.decode(r.getBytes(2)));
                         held.put(id, now + leaseMillis);
                         prefetch.claimed(id); // counts against the prefetch until a worker starts it
+                        taken.row(id, r.getBytes(2), r.getBytes(3), r.getInt(4), r.getBytes(5));
                     } catch (EnvelopeCodec.CorruptException e) {
                         log.error("{}: unreadable envelope in the database, left alone: {}", id, e.getMessage());
                     }

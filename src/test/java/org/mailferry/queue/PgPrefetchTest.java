@@ -200,6 +200,24 @@ class PgPrefetchTest {
     }
 
     @Test
+    void aMessageClaimedByAnotherNodeComesWithWhatItsAttemptReads() throws Exception {
+        busy.prefetch(0);
+        QueueId id = store();
+        PgSpool other = new PgSpool(db, clock, idle);
+        assertThat(idle.claimDue(10)).extracting(Envelope::id).containsExactly(id);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM body_chunk"); // the attempt must read nothing back
+            s.executeUpdate("UPDATE message SET envelope = ''::bytea, headers = ''::bytea");
+        }
+        assertThat(idle.take(id)).isTrue();
+        assertThat(other.load(id)).isEqualTo(JournalSpoolTest.envelope(id));
+        try (var body = other.openBody(id)) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("Subject: prefetch\r\n\r\nbody\r\n");
+        }
+        assertThat(new String(other.headers(id), StandardCharsets.US_ASCII)).startsWith("Subject: prefetch");
+    }
+
+    @Test
     void withAPrefetchOfZeroEveryMessageIsLeftToAnyNode() throws Exception {
         busy.prefetch(0);
         store(2);
