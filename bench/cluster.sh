@@ -87,7 +87,7 @@ wait_sink() { local c; for _ in $(seq 1 6000); do c=$(sink_count); [ "${c:-0}" -
 # stats DATABASE -> "xact_commit wal_sync wal_bytes" (the database's commits, the cluster's WAL)
 stats() {
   [ -n "$1" ] || { echo "0 0 0"; return; }
-  sleep 1.5 # backends report their counters at most once a second
+  sleep 11 # a busy backend reports its counters at most once a second, an idle one within 10 s (PostgreSQL 15)
   echo "$(psql_ "$1" "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()") \
 $(psql_ "$1" "SELECT wal_sync, wal_bytes FROM pg_stat_wal" | tr '|' ' ')"
 }

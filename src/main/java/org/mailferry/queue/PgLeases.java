@@ -45,13 +45,8 @@ public final class PgLeases implements Leases, AutoCloseable {
     private final Clock clock;
     /** Messages this node leased, with the expiry it wrote (renewed together, waiting or attempted). */
     private final Map<QueueId, Long> held = new ConcurrentHashMap<>();
-    /**
-     * The prefetch: messages this node leased (at commit or by a claim) whose attempt has not
-     * started yet ({@link #take}); guarded by itself. While fewer than {@link #prefetch}, a message
-     * this node accepts is leased in the accept's own statement; beyond, it is left to any node.
-     */
-    private final java.util.Set<QueueId> waiting = new java.util.HashSet<>();
-    private volatile int prefetch = 1;
+    /** Which of them wait for a worker, and what this node accepted beyond its prefetch. */
+    private final Prefetch prefetch = new Prefetch();
     private final Object wake = new Object();
     private boolean woken;
     private volatile boolean running = true;
@@ -95,25 +90,17 @@ public final class PgLeases implements Leases, AutoCloseable {
 
     /**
      * At most {@code n} messages leased to this node and not yet started (queue.prefetch): a
-     * message accepted beyond them is committed without a lease, for whichever node is idle. 0:
-     * none is leased at commit.
+     * message accepted beyond them (or while earlier ones beyond them are not taken yet) is
+     * committed without a lease, for whichever node is idle; this node's lease by id then takes
+     * the next of those with it ({@link Prefetch}). 0: none is leased at commit nor with another.
      */
     public void prefetch(int n) {
-        this.prefetch = n;
+        prefetch.bound(n);
     }
 
     /** How many messages this node leased and has not started yet. */
     public int waiting() {
-        synchronized (waiting) {
-            return waiting.size();
-        }
-    }
-
-    /** No longer waiting: its attempt started, or the lease ended. */
-    private void started(QueueId id) {
-        synchronized (waiting) {
-            waiting.remove(id);
-        }
+        return prefetch.waiting();
     }
 
     public String node() {
@@ -127,64 +114,77 @@ public final class PgLeases implements Leases, AutoCloseable {
 
     /** The expiry to write with a message this node accepts, or 0 to leave it to any node. */
     long leaseAtCommit(QueueId id) {
-        long until = clock.millis() + leaseMillis;
-        synchronized (waiting) {
-            if (waiting.size() >= prefetch) {
-                return 0; // this node holds enough that it has not started: the others may take this one
-            }
-            waiting.add(id);
+        if (!prefetch.leaseAtCommit(id)) {
+            return 0; // this node holds enough it has not started: the others may take this one
         }
+        long until = clock.millis() + leaseMillis;
         held.put(id, until);
         return until;
     }
 
+    /** Committed without a lease ({@link #leaseAtCommit} said 0): a worker here leases it with the next ones. */
+    void overflowed(QueueId id) {
+        prefetch.overflowed(id);
+    }
+
     /** A commit failed: the lease it would have written is not held. */
     void forget(QueueId id) {
-        started(id);
+        prefetch.started(id);
         held.remove(id);
         forgetting.accept(id);
     }
 
     @Override
     public boolean take(QueueId id) throws IOException {
-        started(id);
+        prefetch.awaitWrite(id); // another worker may be writing this message's lease with its own
         long now = clock.millis();
         Long until = held.get(id);
         if (until != null && until - now > leaseMillis / 2) {
+            prefetch.started(id);
             return true; // leased at commit, or by a claim, recently enough: no round trip
         }
         forgetting.accept(id); // the lease may have lapsed and another node changed the message
+        Prefetch.Batch batch = prefetch.batchWith(id); // the next of this node's overflow, leased with it
+        List<QueueId> got = new ArrayList<>();
         long newUntil = now + leaseMillis;
         try (Connection c = db.getConnection();
              // the lease and the attempt's reads in one statement: the envelope, headers and first body
              // chunk come back with it, so the attempt reads nothing more (one commit, not three or four)
              PreparedStatement p = c.prepareStatement("UPDATE message m SET lease_node = ?, lease_until_ms = ? "
-                     + "WHERE m.id = ? AND m.finished_ms IS NULL "
+                     + "WHERE m.id = ANY(?) AND m.finished_ms IS NULL "
                      + "AND (m.lease_node = ? OR m.lease_until_ms IS NULL OR m.lease_until_ms < ?) "
-                     + "RETURNING m.envelope, m.headers, m.chunks, "
+                     + "RETURNING m.id, m.envelope, m.headers, m.chunks, "
                      + "(SELECT b.data FROM body_chunk b WHERE b.id = m.id AND b.seq = 0 AND m.chunks = 1)")) {
+            List<QueueId> ids = new ArrayList<>(batch.more());
+            ids.add(id);
             p.setString(1, node);
             p.setLong(2, newUntil);
-            p.setString(3, id.value());
+            p.setArray(3, c.createArrayOf("text", ids.stream().map(QueueId::value).toArray()));
             p.setString(4, node);
             p.setLong(5, now);
             try (ResultSet r = p.executeQuery()) {
-                if (r.next()) {
-                    held.put(id, newUntil);
-                    taken.row(id, r.getBytes(1), r.getBytes(2), r.getInt(3), r.getBytes(4));
-                    return true;
+                while (r.next()) {
+                    QueueId leased = new QueueId(r.getString(1));
+                    held.put(leased, newUntil);
+                    got.add(leased);
+                    taken.row(leased, r.getBytes(2), r.getBytes(3), r.getInt(4), r.getBytes(5));
                 }
             }
-            held.remove(id);
-            return false;
         } catch (SQLException e) {
             throw PgSpool.failure("cannot lease " + id, e);
+        } finally {
+            prefetch.written(batch, got);
         }
+        if (got.contains(id)) {
+            return true;
+        }
+        held.remove(id);
+        return false;
     }
 
     @Override
     public void release(QueueId id) {
-        started(id);
+        prefetch.started(id);
         held.remove(id);
         forgetting.accept(id);
     }
@@ -202,7 +202,9 @@ public final class PgLeases implements Leases, AutoCloseable {
              PreparedStatement p = c.prepareStatement("UPDATE message m SET lease_node = ?, lease_until_ms = ? "
                      + "FROM (SELECT id FROM message WHERE finished_ms IS NULL AND NOT held AND next_attempt_ms <= ? "
                      + "AND (lease_until_ms IS NULL OR lease_until_ms < ?) ORDER BY next_attempt_ms LIMIT ? "
-                     + "FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.id, m.envelope")) {
+                     + "FOR UPDATE SKIP LOCKED) due WHERE m.id = due.id RETURNING m.id, m.envelope, m.headers, m.chunks, "
+                     // what the attempt reads comes with the claim, as with a lease by id
+                     + "(SELECT b.data FROM body_chunk b WHERE b.id = m.id AND b.seq = 0 AND m.chunks = 1)")) {
             p.setString(1, node);
             p.setLong(2, now + leaseMillis);
             p.setLong(3, now);
@@ -214,9 +216,8 @@ public final class PgLeases implements Leases, AutoCloseable {
                     try {
                         out.add(EnvelopeCodec.decode(r.getBytes(2)));
                         held.put(id, now + leaseMillis);
-                        synchronized (waiting) {
-                            waiting.add(id); // counts against the prefetch until a worker starts it
-                        }
+                        prefetch.claimed(id); // counts against the prefetch until a worker starts it
+                        taken.row(id, r.getBytes(2), r.getBytes(3), r.getInt(4), r.getBytes(5));
                     } catch (EnvelopeCodec.CorruptException e) {
                         log.error("{}: unreadable envelope in the database, left alone: {}", id, e.getMessage());
                     }

@@ -201,6 +201,9 @@ public final class PgSpool implements Storage {
                 }
             }
             in.committed = true;
+            if (leaseUntil == 0 && !envelope.held()) {
+                leases.overflowed(envelope.id());
+            }
         } catch (SQLException e) {
             leases.forget(envelope.id());
             if (after != null) {

@@ -92,6 +92,10 @@ class PgPrefetchTest {
 
         assertThat(busy.take(ids.get(0))).as("a worker starts one: no round trip").isTrue();
         assertThat(busy.waiting()).isEqualTo(2);
+        for (QueueId id : ids.subList(3, 7)) {
+            assertThat(busy.take(id)).as("%s went to the other node", id).isFalse(); // its workers get there
+        }
+        assertThat(busy.waiting()).isEqualTo(2);
         QueueId next = store();
         assertThat(busy.waiting()).as("room for one more at commit").isEqualTo(3);
         assertThat(idle.take(next)).isFalse();
@@ -118,6 +122,99 @@ class PgPrefetchTest {
             assertThat(busy.take(id)).as("%s went to the other node", id).isFalse();
         }
         assertThat(busy.waiting()).isZero();
+    }
+
+    @Test
+    void aNodeAloneLeasesItsOverflowInBatchesWhenItsWorkersGetThere() throws Exception {
+        busy.prefetch(3);
+        List<QueueId> ids = store(9); // a burst: 3 leased at commit, 6 beyond the prefetch
+        assertThat(leasedTo(null)).isEqualTo(6);
+        for (QueueId id : ids.subList(0, 3)) {
+            assertThat(busy.take(id)).isTrue(); // no round trip
+        }
+        assertThat(busy.waiting()).isZero();
+        assertThat(store()).as("accepted while its overflow waits: left to any node, after it").isNotNull();
+        assertThat(leasedTo(null)).isEqualTo(7);
+
+        assertThat(busy.take(ids.get(3))).as("the first of the overflow: one write").isTrue();
+        assertThat(leasedTo("busy-node")).as("it and the next three, in one statement").isEqualTo(7);
+        assertThat(busy.waiting()).as("no more than the prefetch waits").isEqualTo(3);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE message SET lease_node = 'nobody' WHERE lease_node = 'busy-node'");
+        }
+        for (QueueId id : ids.subList(4, 7)) {
+            assertThat(busy.take(id)).as("%s came with the batch: taken without asking the database", id).isTrue();
+        }
+        assertThat(idle.claimDue(100)).as("the rest stay for any node").hasSize(3);
+    }
+
+    @Test
+    void aWorkerThatGetsToAMessageWhoseLeaseAnotherIsWritingWaitsForThatWrite() throws Exception {
+        busy.prefetch(2);
+        List<QueueId> ids = store(4); // 2 leased at commit, 2 beyond
+        busy.take(ids.get(0));
+        busy.take(ids.get(1));
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) { // counts the writes
+            s.execute("CREATE TABLE updates (n int); INSERT INTO updates VALUES (0); "
+                    + "CREATE FUNCTION counted() RETURNS trigger LANGUAGE plpgsql AS "
+                    + "$$BEGIN UPDATE updates SET n = n + 1; RETURN NULL; END$$; "
+                    + "CREATE TRIGGER counted AFTER UPDATE ON message FOR EACH STATEMENT EXECUTE FUNCTION counted()");
+        }
+        Connection locker = db.getConnection();
+        locker.setAutoCommit(false);
+        try (Statement s = locker.createStatement()) {
+            s.executeUpdate("UPDATE message SET held = held WHERE id = '" + ids.get(2).value() + "'"); // stalls the write
+        }
+        var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor(); // two workers at once
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return busy.take(ids.get(2)); // writes the lease of ids 2 and 3
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, threads);
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (busy.waiting() < 1 && System.nanoTime() < end) {
+            Thread.sleep(1); // until id 3 is reserved for that write
+        }
+        var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return busy.take(ids.get(3)); // the next worker: waits for it instead of writing its own
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, threads);
+        Thread.sleep(300);
+        assertThat(second).as("waiting for the write under way (its own would not wait: id 3 is not locked)")
+                .isNotDone();
+        locker.rollback();
+        locker.close();
+        assertThat(first.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        threads.close();
+        assertThat(second.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("leased by the first write").isTrue();
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT n FROM updates")) {
+            r.next();
+            assertThat(r.getInt(1)).as("UPDATE statements on message: the first worker's lease only").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aMessageClaimedByAnotherNodeComesWithWhatItsAttemptReads() throws Exception {
+        busy.prefetch(0);
+        QueueId id = store();
+        PgSpool other = new PgSpool(db, clock, idle);
+        assertThat(idle.claimDue(10)).extracting(Envelope::id).containsExactly(id);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM body_chunk"); // the attempt must read nothing back
+            s.executeUpdate("UPDATE message SET envelope = ''::bytea, headers = ''::bytea");
+        }
+        assertThat(idle.take(id)).isTrue();
+        assertThat(other.load(id)).isEqualTo(JournalSpoolTest.envelope(id));
+        try (var body = other.openBody(id)) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("Subject: prefetch\r\n\r\nbody\r\n");
+        }
+        assertThat(new String(other.headers(id), StandardCharsets.US_ASCII)).startsWith("Subject: prefetch");
     }
 
     @Test
