@@ -16,10 +16,28 @@ import java.util.Locale;
  * outside can start a line of its own.
  */
 public final class LogLine {
-    private static final DateTimeFormatter STDOUT_TIME = DateTimeFormatter.ofPattern("MMM dd HH:mm:ss.SSS",
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("MMM dd HH:mm:ss",
             Locale.ROOT).withZone(ZoneId.systemDefault());
 
+    /** The last second's "Dec 05 08:40:01" (formatting it for each line cost 2% of the CPU, issue 19). */
+    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String text) {
+    }
+
     private LogLine() {
+    }
+
+    /** "Dec 05 08:40:01.123": the second's text formatted once, the milliseconds appended. */
+    static String time(long epochMilli) {
+        long second = Math.floorDiv(epochMilli, 1000);
+        Second s = lastSecond;
+        if (s.epochSecond() != second) {
+            s = new Second(second, SECOND.format(Instant.ofEpochSecond(second)));
+            lastSecond = s;
+        }
+        int ms = (int) Math.floorMod(epochMilli, 1000);
+        return s.text() + (ms < 10 ? ".00" : ms < 100 ? ".0" : ".") + ms;
     }
 
     /** "maillog" for the logger mailferry.maillog. */
@@ -31,7 +49,7 @@ public final class LogLine {
     /** {@code withTime}: stdout's "Dec 05 08:40:01.123 mailferry/NAME: MESSAGE"; else "NAME: MESSAGE". */
     public static String text(ILoggingEvent e, boolean withTime) {
         String msg = PrintableMessage.escape(e.getFormattedMessage());
-        return withTime ? STDOUT_TIME.format(Instant.ofEpochMilli(e.getTimeStamp())) + " mailferry/" + component(e)
+        return withTime ? time(e.getTimeStamp()) + " mailferry/" + component(e)
                 + ": " + msg : component(e) + ": " + msg;
     }
 

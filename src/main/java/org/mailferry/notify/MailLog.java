@@ -46,8 +46,17 @@ public final class MailLog implements EventListener {
         };
     }
 
-    private static String seconds(Duration d) {
-        double s = d.toMillis() / 1000.0;
-        return s < 10 ? String.format(Locale.ROOT, "%.2f", s) : String.format(Locale.ROOT, "%.0f", s);
+    /** "0.05", "9.99", "10", "3600": as "%.2f" below 10 s, "%.0f" above, rounded half up. */
+    static String seconds(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 0) { // a clock stepped back
+            return String.format(Locale.ROOT, "%.2f", ms / 1000.0);
+        }
+        if (ms >= 9995) { // 9.995 s and more would print 10.00
+            return ms < 10_000 ? "10.00" : Long.toString((ms + 500) / 1000);
+        }
+        long centis = (ms + 5) / 10; // no Formatter per log line (issue 19)
+        long frac = centis % 100;
+        return centis / 100 + (frac < 10 ? ".0" : ".") + frac;
     }
 }

@@ -44,9 +44,10 @@ public final class EnvelopeCodec {
         field(sb, "attempts", Integer.toString(e.attempts()));
         field(sb, "next", Long.toString(e.nextAttempt().toEpochMilli()));
         field(sb, "held", Boolean.toString(e.held()));
-        for (Recipient r : e.recipients()) {
-            field(sb, "rcpt", r.state().name() + ' ' + escape(r.address().value()) + ' ' + escape(r.orcpt()) + ' '
-                    + escape(r.dsnNotify()) + ' ' + escape(r.lastReply()));
+        for (Recipient r : e.recipients()) { // appended in place, no string per field (issue 19)
+            sb.append("rcpt ").append(r.state().name()).append(' ').append(escape(r.address().value())).append(' ')
+                    .append(escape(r.orcpt())).append(' ').append(escape(r.dsnNotify())).append(' ')
+                    .append(escape(r.lastReply())).append('\n');
         }
         for (Attempt a : e.history()) {
             field(sb, "attempt", a.time().toEpochMilli() + " " + escape(a.recipient()) + ' ' + escape(a.outcome()));

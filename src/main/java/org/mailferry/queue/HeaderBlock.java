@@ -62,9 +62,7 @@ public final class HeaderBlock {
      * events need; {@link History#headers} also knows finished messages).
      */
     public static byte[] read(Spool spool, org.mailferry.message.QueueId id) throws IOException {
-        try (InputStream body = spool.openBody(id)) {
-            return read(body);
-        }
+        return spool.headerBlock(id);
     }
 
     /**

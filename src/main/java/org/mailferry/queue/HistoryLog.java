@@ -54,6 +54,7 @@ final class HistoryLog {
     private final Path dir;
     private final Clock clock;
     private String currentName; // guarded by this
+    private volatile HourName named = new HourName(Long.MIN_VALUE, "");
     private FileChannel current;
     private final Map<QueueId, Finished> recent = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -75,7 +76,7 @@ final class HistoryLog {
         // the arrival, and a clock stepped back (the id generator never goes back) must not hide it.
         Instant now = clock.instant();
         Instant arrived = arrival(finished.id());
-        String name = PREFIX + HOUR.format(arrived.isAfter(now) ? arrived : now) + SUFFIX;
+        String name = name(arrived.isAfter(now) ? arrived : now);
         if (!name.equals(currentName) || !current.isOpen()) { // an interrupted writer closes it
             closeCurrent();
             current = disk.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -99,6 +100,20 @@ final class HistoryLog {
         recent.put(finished.id(), new Finished(finished, headers));
     }
 
+    /** "history-YYYYMMDDHH.log" of the hour {@code t} is in; the last hour's kept (one per message). */
+    private String name(Instant t) {
+        long hour = Math.floorDiv(t.toEpochMilli(), 3_600_000L);
+        HourName last = named;
+        if (last.hour() != hour) {
+            last = new HourName(hour, PREFIX + HOUR.format(t) + SUFFIX);
+            named = last;
+        }
+        return last.name();
+    }
+
+    private record HourName(long hour, String name) {
+    }
+
     /** A finished message by id, or null. */
     Finished find(QueueId id) throws IOException {
         synchronized (this) {
@@ -107,7 +122,7 @@ final class HistoryLog {
                 return f;
             }
         }
-        String from = PREFIX + HOUR.format(arrival(id)) + SUFFIX;
+        String from = name(arrival(id));
         Finished[] found = {null};
         for (Path p : logs()) {
             if (p.getFileName().toString().compareTo(from) >= 0 && found[0] == null) {

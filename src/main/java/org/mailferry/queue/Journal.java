@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.mailferry.message.Envelope;
 import org.mailferry.message.QueueId;
@@ -31,9 +32,21 @@ import org.mailferry.message.QueueId;
  * its message but never in an older one.
  */
 final class Journal {
-    /** A live message: where its body is, and its envelope as committed. */
-    record Entry(Segment segment, long bodyPosition, int bodyLength, Envelope envelope) {
+    /**
+     * A live message: where its body is, its envelope as committed, and its header block when
+     * kept from the commit (null past {@link #HEADERS_BUDGET_BYTES}, or read back at a start).
+     */
+    record Entry(Segment segment, long bodyPosition, int bodyLength, Envelope envelope, byte[] headers) {
     }
+
+    /**
+     * Memory for the header blocks of live messages, kept from their commit so that the first
+     * attempt's event and history record do not read them back from the segment (two reads of the
+     * body's start per message before, issue 19); a backlog beyond it is read back as before.
+     */
+    static final long HEADERS_BUDGET_BYTES = 4L << 20;
+
+    private final AtomicLong headersBudget = new AtomicLong(HEADERS_BUDGET_BYTES);
 
     private final Segments segments;
     private final Map<QueueId, Entry> live = new ConcurrentHashMap<>();
@@ -86,11 +99,11 @@ final class Journal {
      * or its sync failed, or any sync of its segment failed before its own succeeded: then it is
      * not acknowledged, and it will not come back at the next start.
      */
-    Entry append(Envelope env, byte[] body, int bodyLength) throws IOException {
+    Entry append(Envelope env, byte[] body, int bodyLength, byte[] headers) throws IOException {
         byte[] envBytes = EnvelopeCodec.encode(env);
         Segments.Written w = segments.append(JournalRecord.message(env.id(), envBytes, body, bodyLength));
         Segment s = w.segment();
-        Entry e = new Entry(s, w.position() + JournalRecord.bodyOffset(envBytes), bodyLength, env);
+        Entry e = new Entry(s, w.position() + JournalRecord.bodyOffset(envBytes), bodyLength, env, keep(headers));
         try {
             s.sync.await(w.epoch());
         } catch (IOException failed) {
@@ -101,6 +114,7 @@ final class Journal {
                 live.put(env.id(), e);
                 return e;
             }
+            release(e);
             s.live.decrementAndGet(); // past the segment's valid end: the seal keeps it out
             segments.seal();
             throw failed;
@@ -120,6 +134,7 @@ final class Journal {
         if (e == null) {
             return false;
         }
+        release(e);
         Segments.Written w = segments.mark(JournalRecord.mark(type, id), e.segment());
         if (durable) {
             try {
@@ -130,6 +145,30 @@ final class Journal {
             }
         }
         return true;
+    }
+
+    /** {@code headers} if the budget has room for them, else null. */
+    private byte[] keep(byte[] headers) {
+        if (headers == null) {
+            return null;
+        }
+        long left = headersBudget.addAndGet(-headers.length);
+        if (left < 0) {
+            headersBudget.addAndGet(headers.length);
+            return null;
+        }
+        return headers;
+    }
+
+    private void release(Entry e) {
+        if (e.headers() != null) {
+            headersBudget.addAndGet(e.headers().length);
+        }
+    }
+
+    /** The budget left for kept header blocks (tests). */
+    long headersBudget() {
+        return headersBudget.get();
     }
 
     /** The body of a live message, read from its segment with positional reads. */

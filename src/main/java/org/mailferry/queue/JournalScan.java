@@ -54,7 +54,7 @@ final class JournalScan {
                     ignored++;
                 } else if (r.type() == JournalRecord.MESSAGE) {
                     if (r.envelope() != null) {
-                        entries.put(r.id(), new Journal.Entry(s, r.bodyPosition(), r.bodyLength(), r.envelope()));
+                        entries.put(r.id(), new Journal.Entry(s, r.bodyPosition(), r.bodyLength(), r.envelope(), null));
                     }
                 } else if (r.type() != JournalRecord.SEAL) {
                     entries.remove(r.id());

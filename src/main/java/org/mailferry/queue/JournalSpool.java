@@ -119,7 +119,7 @@ public final class JournalSpool implements Storage {
             if (in.spilled != null) {
                 files.commit(in.spilled, envelope);
             } else {
-                journal().append(envelope, in.buffer, in.length);
+                journal().append(envelope, in.buffer, in.length, headers);
             }
         } catch (IOException | RuntimeException e) {
             if (after != null) {
@@ -237,8 +237,18 @@ public final class JournalSpool implements Storage {
         return headers(e);
     }
 
-    /** A journal message's header block, read from its segment. */
+    /** The header block of a queued message: a journal message's as kept from its commit. */
+    @Override
+    public byte[] headerBlock(QueueId id) throws IOException {
+        Journal.Entry e = entry(id);
+        return e != null ? headers(e) : files.headerBlock(id);
+    }
+
+    /** A journal message's header block: kept from its commit, or read from its segment. */
     private byte[] headers(Journal.Entry e) throws IOException {
+        if (e.headers() != null) {
+            return e.headers();
+        }
         try (InputStream body = new BufferedInputStream(journal.body(e), 8192)) {
             return HeaderBlock.read(body);
         }

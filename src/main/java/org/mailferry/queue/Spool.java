@@ -117,4 +117,14 @@ public interface Spool {
      * byte at a time). Throws {@link java.nio.file.NoSuchFileException} when the message is gone.
      */
     InputStream openBody(QueueId id) throws IOException;
+
+    /**
+     * The header block of a queued message ({@link HeaderBlock#read(InputStream)} of its body); a
+     * spool that kept it from the commit answers without reading. Not to be changed by the caller.
+     */
+    default byte[] headerBlock(QueueId id) throws IOException {
+        try (InputStream body = openBody(id)) {
+            return HeaderBlock.read(body);
+        }
+    }
 }

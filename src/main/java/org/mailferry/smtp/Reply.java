@@ -17,7 +17,16 @@ public record Reply(int code, @Nullable EnhancedStatus status, List<String> line
         }
         // A reply may echo client input (a bad parameter): never let a CR, LF or other control
         // character through, or a client could forge reply lines (found by SmtpParsingFuzzTest).
-        lines = lines.isEmpty() ? List.of("") : lines.stream().map(Reply::printable).toList();
+        lines = lines.isEmpty() ? List.of("") : printable(lines);
+    }
+
+    /** Each line made printable, in an unmodifiable list (a loop: one reply per command, issue 19). */
+    private static List<String> printable(List<String> lines) {
+        String[] out = new String[lines.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = printable(lines.get(i));
+        }
+        return List.of(out);
     }
 
     private static String printable(String line) {

@@ -28,6 +28,7 @@ final class DataStep {
     private static final Logger log = LoggerFactory.getLogger("mailferry.smtpd");
     private static final DateTimeFormatter RFC5322_DATE =
             DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+    private static volatile DateText lastDate = new DateText(Long.MIN_VALUE, "");
 
     private final SmtpSession session;
     private final Client client;
@@ -162,7 +163,20 @@ final class DataStep {
         if (sole != null) {
             sb.append("\r\n\tfor ").append(sole.bracketed());
         }
-        sb.append("; ").append(RFC5322_DATE.format(now.atZone(ZoneOffset.UTC))).append("\r\n");
+        sb.append("; ").append(date(now)).append("\r\n");
         return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The date of the Received: field, formatted once per second (2-3% of the CPU per message before). */
+    static String date(Instant now) {
+        DateText last = lastDate;
+        if (last.epochSecond() != now.getEpochSecond()) {
+            last = new DateText(now.getEpochSecond(), RFC5322_DATE.format(now.atZone(ZoneOffset.UTC)));
+            lastDate = last;
+        }
+        return last.text();
+    }
+
+    private record DateText(long epochSecond, String text) {
     }
 }

@@ -12,6 +12,8 @@ import org.mailferry.smtp.Reply;
  * carry no enhanced status, as RFC 2034 and Postfix have it. The texts are Postfix's where it has one.
  */
 final class Replies {
+    private static volatile Reply lastGreeting;
+
     private Replies() {
     }
 
@@ -25,7 +27,12 @@ final class Replies {
             "Cannot VRFY user, but will accept message and attempt delivery");
 
     static Reply greeting(String hostname) {
-        return new Reply(220, null, List.of(hostname + " ESMTP Mailferry"));
+        Reply last = lastGreeting; // one per connection, the same until a reload renames the host
+        if (last == null || !last.lines().get(0).equals(hostname + " ESMTP Mailferry")) {
+            last = new Reply(220, null, List.of(hostname + " ESMTP Mailferry"));
+            lastGreeting = last;
+        }
+        return last;
     }
 
     static Reply helo(String hostname) {

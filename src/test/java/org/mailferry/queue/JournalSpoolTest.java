@@ -131,6 +131,64 @@ class JournalSpoolTest {
     }
 
     @Test
+    void headerBlocksAreKeptFromTheCommitWithinABudgetNotReadBackFromTheSegment() throws IOException {
+        JournalSpool spool = open();
+        QueueId first = store(spool, message(4096, 'h'));
+        wipeSegments(); // what is still right after this came from memory, not from the segment
+        byte[] block = "Subject: journal test\r\nMessage-ID: <h@example.org>\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        assertThat(spool.headerBlock(first)).isEqualTo(block);
+        assertThat(HeaderBlock.read(spool, first)).as("what a delivery's events read").isEqualTo(block);
+        assertThat(body(spool, first)).as("the segment itself was wiped").isNotEqualTo(message(4096, 'h'));
+        spool.retire(delivered(spool, first));
+        assertThat(spool.headers(first)).as("the history record, written from the kept block").isEqualTo(block);
+
+        // past the budget, header blocks are read back from the segment as before
+        int fill = 100_000;
+        long size = bigHeaders(0, fill).length;
+        int fits = (int) (Journal.HEADERS_BUDGET_BYTES / size);
+        List<QueueId> ids = new ArrayList<>();
+        for (int i = 0; i < fits + 3; i++) {
+            ids.add(store(spool, bigHeaders(i, fill)));
+        }
+        wipeSegments();
+        int kept = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            if (java.util.Arrays.equals(spool.headerBlock(ids.get(i)), headerBlockOf(bigHeaders(i, fill)))) {
+                kept++;
+            }
+        }
+        assertThat(kept).isEqualTo(fits);
+        spool.retire(delivered(spool, ids.get(0))); // gives its share back
+        QueueId next = store(spool, bigHeaders(99, fill));
+        wipeSegments();
+        assertThat(spool.headerBlock(next)).isEqualTo(headerBlockOf(bigHeaders(99, fill)));
+        spool.close();
+    }
+
+    private static byte[] bigHeaders(int n, int fill) {
+        return ("Subject: big\r\nMessage-ID: <" + n + "@example.org>\r\nX-Fill: " + "f".repeat(fill)
+                + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] headerBlockOf(byte[] message) {
+        return HeaderBlock.read(message, message.length);
+    }
+
+    private static Envelope delivered(Spool spool, QueueId id) throws IOException {
+        return spool.load(id).afterAttempt(List.of(Recipient.pending(new Address("u@example.net"))
+                .with(Recipient.State.DELIVERED, "250 ok")), Instant.EPOCH, List.of());
+    }
+
+    /** Overwrites every journal segment with zeros, its length kept. */
+    private void wipeSegments() throws IOException {
+        for (Path p : files("journal")) {
+            try (var ch = java.nio.channels.FileChannel.open(p, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.allocate((int) ch.size()), 0);
+            }
+        }
+    }
+
+    @Test
     void historyIsFoundAfterTheClockWasSteppedBack() throws IOException {
         // The id generator never goes back: after the clock steps back 3 hours (NTP, a VM restored),
         // new ids still carry the later time, and the history log must not be named before them.
