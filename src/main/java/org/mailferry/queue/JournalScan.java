@@ -68,6 +68,16 @@ final class JournalScan {
         return new Result(entries, skipped, ignored);
     }
 
+    /** True when {@code m[from, to)} holds only zero bytes. */
+    private static boolean zeros(ByteBuffer m, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (m.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Reads one segment's valid records; returns the bytes skipped. */
     private static long scan(Segment s, List<JournalRecord.Read> out) throws IOException {
         try (FileChannel ch = FileChannel.open(s.path, StandardOpenOption.READ)) {
@@ -80,6 +90,9 @@ final class JournalScan {
             long skipped = 0;
             while (pos < n) {
                 JournalRecord.Read r = JournalRecord.parse(s.path, m, pos);
+                if (r == null && zeros(m, pos, (int) n)) {
+                    break; // the zeros written ahead of the records (Segments.zeroAhead): the end
+                }
                 if (r == null) {
                     int next = pos + 1;
                     while (next < n && !(m.get(next) == 0 && JournalRecord.parse(s.path, m, next) != null)) {

@@ -26,6 +26,7 @@ final class Segment {
     volatile long syncedSize;    // the end the last good sync covered (before any failure)
     volatile boolean syncFailed; // set by the failing sync itself: no later sync moves syncedSize
     long writeFailedAt = -1;     // guarded by the journal
+    long zeroedEnd;              // zeros written ahead of the records up to here; guarded by the journal
     long sealedAt = -1;          // the end in the last SEAL written for it; guarded by the journal
     Segment sealedIn;            // where that SEAL is; guarded by the journal
     boolean failureLogged;       // guarded by the journal

@@ -39,11 +39,14 @@ final class Segments {
     private Segment current; // guarded by this; null until the first append
     private long nextSequence;
     private boolean sealsDue; // guarded by this
+    private final int zeroChunk; // zeros written ahead of the records at a time (zeroAhead)
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     Segments(Path dir, Disk disk, long segmentBytes) {
         this.dir = dir;
         this.disk = disk;
         this.segmentBytes = segmentBytes;
+        this.zeroChunk = (int) Math.min(1 << 20, Math.max(4096, segmentBytes / 16));
     }
 
     /** The segments on disk, oldest first, read back ({@link JournalScan}); none when nothing was journaled. */
@@ -177,6 +180,35 @@ final class Segments {
             }
         }
         s.size = pos + length;
+        if (s.size > s.zeroedEnd - zeroChunk / 2) {
+            zeroAhead(s);
+        }
+    }
+
+    /**
+     * Writes zeros ahead of the records, as PostgreSQL fills its WAL segments: an fdatasync after a
+     * write into blocks the file already has flushes the data alone, while one after an append
+     * must also commit the file's new size and blocks to the file system's journal (on this
+     * machine's ext4 0.09-0.14 ms against 0.19-0.31 ms per 4.6 KiB write and sync, bench/README.md).
+     * Only a hint: a sync covers whatever it needs either way, so a failure here is ignored (and
+     * stops the zeros for this segment). A scan takes the zeros after the last record as the end.
+     */
+    private void zeroAhead(Segment s) {
+        long from = Math.max(s.zeroedEnd, s.size);
+        boolean interrupted = Thread.interrupted();
+        try {
+            ByteBuffer zeros = ZEROS.duplicate().limit(zeroChunk);
+            while (zeros.hasRemaining()) {
+                s.writer.write(zeros, from + zeros.position());
+            }
+            s.zeroedEnd = from + zeroChunk;
+        } catch (IOException e) {
+            s.zeroedEnd = Long.MAX_VALUE; // the disk is full or failing: the records' own writes will tell
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

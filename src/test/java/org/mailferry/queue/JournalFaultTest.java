@@ -79,8 +79,8 @@ class JournalFaultTest {
         try (LogCapture log = new LogCapture("mailferry.spool")) {
             assertThat(queued(open(Disk.system()))).as("acknowledged before and after the failure")
                     .isEqualTo(Map.of(a, text('a', 300), c, text('c', 300), d, text('d', 300)));
-            assertThat(log.lines()).anyMatch(l -> l.contains("record(s) after offset")
-                    || l.contains("unreadable byte(s)") || l.contains("torn tail"));
+            // the dropped pages read back as zeros, like those written ahead of the records: the end
+            assertThat(log.lines()).noneMatch(l -> l.contains("unreadable byte(s)"));
         }
     }
 
@@ -114,7 +114,7 @@ class JournalFaultTest {
     void aBadRecordInTheMiddleHidesNothingAfterIt() throws IOException {
         JournalSpool spool = open(Disk.system());
         QueueId a = store(spool, text('a', 400));
-        long end = Files.size(root.resolve("journal").toFile().listFiles()[0].toPath());
+        long end = JournalSpoolTest.recordsEnd(root.resolve("journal").toFile().listFiles()[0].toPath());
         QueueId b = store(spool, text('b', 400));
         QueueId c = store(spool, text('c', 400));
         spool.close();

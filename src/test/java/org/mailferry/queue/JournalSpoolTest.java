@@ -230,6 +230,27 @@ class JournalSpoolTest {
         assertThat(files("done")).isEmpty();
     }
 
+    /** Where a segment's records end: before the zeros written ahead of them. */
+    static long recordsEnd(Path segment) throws IOException {
+        byte[] b = Files.readAllBytes(segment);
+        int end = b.length;
+        while (end > 0 && b[end - 1] == 0) {
+            end--;
+        }
+        return end;
+    }
+
+    @Test
+    void aCleanSegmentEndsAtItsZerosWithoutAWordInTheLog() throws IOException {
+        JournalSpool spool = open();
+        QueueId first = store(spool, message(500, 'z'));
+        spool.close();
+        try (org.mailferry.testing.LogCapture log = new org.mailferry.testing.LogCapture("mailferry.spool")) {
+            assertThat(queued(open())).containsExactly(first);
+            assertThat(log.lines()).noneMatch(l -> l.contains("torn tail") || l.contains("unreadable"));
+        }
+    }
+
     @Test
     void aTornTailIsIgnoredAndEverythingBeforeItRecovered() throws IOException {
         JournalSpool spool = open();
@@ -237,11 +258,17 @@ class JournalSpoolTest {
         QueueId second = store(spool, message(500, 'i'));
         spool.close();
         Path segment = files("journal").get(0);
-        long size = Files.size(segment);
+        long size = recordsEnd(segment);
+        assertThat(Files.size(segment)).as("zeros written ahead of the records").isGreaterThan(size);
         // a crash inside the next append: a header and part of its payload, never acknowledged
         byte[] whole = Files.readAllBytes(segment);
-        Files.write(segment, java.util.Arrays.copyOfRange(whole, 0, 200), StandardOpenOption.APPEND);
-        assertThat(queued(open())).containsExactlyInAnyOrder(first, second);
+        try (var ch = java.nio.channels.FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(whole, 0, 200), size);
+        }
+        try (org.mailferry.testing.LogCapture log = new org.mailferry.testing.LogCapture("mailferry.spool")) {
+            assertThat(queued(open())).containsExactlyInAnyOrder(first, second);
+            assertThat(log.lines()).anyMatch(l -> l.contains("torn tail at offset " + size));
+        }
 
         // a flipped bit in the second record: its CRC fails, the scan stops there
         byte[] bytes = Files.readAllBytes(segment);
