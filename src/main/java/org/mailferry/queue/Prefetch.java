@@ -17,11 +17,12 @@ import org.mailferry.message.QueueId;
 /**
  * A node's prefetch (queue.prefetch): which of the messages it holds wait for one of its workers,
  * and which it accepted without a lease because it held enough (its overflow, in the order they
- * were accepted, all in its schedule too). At most {@link #bound} messages wait leased to this
- * node; a message accepted while they and the overflow reach the bound is left to any node. When a
- * worker gets to an overflowed message, the lease it must write takes the next ones of the
- * overflow with it (as many as the bound leaves room for), so on a node alone a burst beyond its
- * prefetch costs one more write per batch, not per message. Thread-safe.
+ * were committed and scheduled here; another node may claim them meanwhile). At most
+ * {@link #bound} messages wait leased to this node; a message accepted while they and the overflow
+ * reach the bound is left to any node. When a worker gets to an overflowed message, the lease it
+ * must write takes the next ones of the overflow with it (as many as the bound leaves room for), so
+ * on a node alone a burst beyond its prefetch costs one more write per batch, not per message.
+ * Thread-safe.
  */
 final class Prefetch {
     private final Set<QueueId> waiting = new HashSet<>();
