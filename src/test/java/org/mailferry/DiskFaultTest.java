@@ -128,6 +128,28 @@ class DiskFaultTest {
         return arrived;
     }
 
+    /**
+     * With MAILFERRY_POWER_CUT_KEEP set, copies the spool as the power cut left it to that
+     * directory (one copy per cycle), so that a lost message's journal can be read afterwards.
+     */
+    private static void keep(Path spool, String name) throws IOException {
+        String to = System.getenv("MAILFERRY_POWER_CUT_KEEP");
+        if (to == null || !Files.isDirectory(spool)) {
+            return;
+        }
+        Path target = Path.of(to, name);
+        try (Stream<Path> all = Files.walk(spool)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path q = target.resolve(spool.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(q);
+                } else if (Files.isRegularFile(p)) {
+                    Files.copy(p, q, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
     private static void figures(String line) throws IOException {
         System.out.println(line);
         Files.writeString(Path.of("target", "disk-faults.txt"), line + "\n", java.nio.file.StandardOpenOption.CREATE,
@@ -230,6 +252,7 @@ class DiskFaultTest {
         Set<Integer> acked = new HashSet<>();
         Set<Integer> deliveredBefore = ConcurrentHashMap.newKeySet();
         Map<Integer, Sent> ids = new ConcurrentHashMap<>();
+        Map<Integer, Integer> ackedIn = new ConcurrentHashMap<>();
         try (TestSmarthost smarthost = new TestSmarthost()) {
             for (int cycle = 0; cycle < cycles; cycle++) {
                 FaultyDisk disk = new FaultyDisk(spool);
@@ -251,6 +274,9 @@ class DiskFaultTest {
                     relay.stop();
                 }
                 disk.restore(); // what the disk held: unforced bytes and unsynced names gone
+                keep(spool, "cycle-" + cycle);
+                int cycleNo = cycle;
+                load.with(c -> c == 250).forEach(n -> ackedIn.put(n, cycleNo));
                 acked.addAll(load.with(c -> c == 250));
                 ids.putAll(load.sent);
                 for (TestSmarthost.Received r : smarthost.all()) {
@@ -267,7 +293,7 @@ class DiskFaultTest {
         arrived.addAll(deliveredBefore);
         Set<Integer> lost = new HashSet<>(acked);
         lost.removeAll(arrived);
-        lost.forEach(n -> System.out.println("lost: " + ids.get(n)));
+        lost.forEach(n -> System.out.println("lost: " + ids.get(n) + " acknowledged in cycle " + ackedIn.get(n)));
         figures("power cuts: " + cycles + " cuts under load (3 clients; a 0.3 s sync failure window before every"
                 + " second cut), submitted " + next.get() + ", acked "
                 + acked.size() + ", delivered before a cut " + deliveredBefore.size() + ", acked but lost " + lost.size());

@@ -45,7 +45,12 @@ public final class FileSpool implements Spool {
     private final java.time.Clock clock;
     private final GroupSync queueSync;
     private final Disk disk;
-    private List<Path> orphans = List.of(); // found by recover()
+    /**
+     * Ids of the bodies without an envelope found by recover(), until removed; a commit under one
+     * of these ids (a journal message moving to files after a crash cut its earlier move between
+     * the two renames) takes its id out first, so the removal never deletes the new body.
+     */
+    private final Set<String> orphans = new HashSet<>(); // guarded by itself
 
     public FileSpool(Path root, java.time.Clock clock) throws IOException {
         this(root, clock, Disk.system());
@@ -113,26 +118,33 @@ public final class FileSpool implements Spool {
                 }
             }
         }
-        List<Path> found = new ArrayList<>();
-        for (String id : bodies) {
-            if (!envelopes.contains(id)) {
-                found.add(queue.resolve(id + BODY));
+        synchronized (orphans) {
+            orphans.clear();
+            for (String id : bodies) {
+                if (!envelopes.contains(id)) {
+                    orphans.add(id);
+                }
             }
         }
-        orphans = found;
         return removed;
     }
 
     /** Removes the bodies without an envelope that {@link #recover} found; in the background. */
     public int removeOrphanBodies() throws IOException {
+        List<String> ids;
+        synchronized (orphans) {
+            ids = new ArrayList<>(orphans);
+        }
         int removed = 0;
-        for (Path p : orphans) {
-            if (Files.deleteIfExists(p)) {
-                log.info("{}: removed incomplete message (body without envelope)", p.getFileName());
-                removed++;
+        for (String id : ids) {
+            Path p = queue.resolve(id + BODY);
+            synchronized (orphans) { // a commit under this id since recover() took it out: its body stays
+                if (orphans.remove(id) && Files.deleteIfExists(p)) {
+                    log.info("{}: removed incomplete message (body without envelope)", p.getFileName());
+                    removed++;
+                }
             }
         }
-        orphans = List.of();
         return removed;
     }
 
@@ -180,6 +192,9 @@ public final class FileSpool implements Spool {
                 GroupSync.join(envSync);
             }
             long epoch = queueSync.epoch();
+            synchronized (orphans) {
+                orphans.remove(in.id.value()); // an earlier, interrupted move's body is replaced, not an orphan
+            }
             in.body.rename(body);
             try {
                 envFile.rename(env);

@@ -131,6 +131,34 @@ class JournalSpoolTest {
     }
 
     @Test
+    void aMoveToFilesCutBetweenItsRenamesDoesNotLoseTheMessageWhenItMovesAgain() throws IOException {
+        JournalSpool spool = open();
+        byte[] text = message(300, 'o');
+        QueueId id = store(spool, text);
+        QueueId orphan = store(spool, message(300, 'p'));
+        spool.close();
+        // the power failed during its move to files: the body renamed into queue/, the envelope not
+        Files.write(root.resolve("queue").resolve(id + ".body"), text);
+        Files.write(root.resolve("queue").resolve("2NZN0WDFTYAB.body"), text); // a body no one owns
+        JournalSpool reopened = open(); // recover() notes both bodies without an envelope
+        assertThat(queued(reopened)).containsExactlyInAnyOrder(id, orphan);
+        // before the background clean-up ran, its attempt deferred again: moved to files, same id
+        Envelope later = reopened.load(id).afterAttempt(reopened.load(id).recipients(),
+                Instant.ofEpochMilli(1_700_000_600_000L), List.of());
+        reopened.update(later);
+        assertThat(reopened.removeOrphanBodies()).as("only the body no one owns").isEqualTo(1);
+        assertThat(body(reopened, id)).isEqualTo(text);
+        reopened.close();
+
+        JournalSpool again = open();
+        assertThat(queued(again)).containsExactlyInAnyOrder(id, orphan);
+        assertThat(again.load(id)).isEqualTo(later);
+        assertThat(body(again, id)).isEqualTo(text);
+        assertThat(files("queue")).extracting(p -> p.getFileName().toString())
+                .containsExactlyInAnyOrder(id + ".body", id + ".env");
+    }
+
+    @Test
     void headerBlocksAreKeptFromTheCommitWithinABudgetNotReadBackFromTheSegment() throws IOException {
         JournalSpool spool = open();
         QueueId first = store(spool, message(4096, 'h'));
