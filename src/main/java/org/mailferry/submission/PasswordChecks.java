@@ -10,9 +10,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where AUTH passwords are hashed: a small pool of platform threads with a short queue, away from
- * the carriers of the sessions' virtual threads. A PBKDF2 check takes ~0.65 s of CPU; run on a
- * carrier, a few clients looping AUTH stopped every other session (a mynetworks client went from
- * 23 messages in 25 s to 3). When the queue is full the check is refused at once and the client
+ * the sessions' own threads. A PBKDF2 check takes ~0.65 s of CPU; when the sessions ran on virtual
+ * threads, a few clients looping AUTH stopped every other session (a mynetworks client went from
+ * 23 messages in 25 s to 3), and on platform threads they would still take every core: here they
+ * share one thread. When the queue is full the check is refused at once and the client
  * gets 454 4.7.0, as Postfix answers when its SASL server is unavailable.
  */
 public final class PasswordChecks implements AutoCloseable {

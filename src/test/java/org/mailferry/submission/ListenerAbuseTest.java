@@ -174,6 +174,47 @@ class ListenerAbuseTest {
         assertThat(held).hasSize(2);
     }
 
+    @Test
+    void closingTheListenerEndsItsSessionsAndTheirThreads() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        start();
+        List<Socket> clients = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Socket s = new Socket();
+            closing.add(s);
+            s.connect(relay.address(), 2000);
+            s.setSoTimeout(5000);
+            assertThat(new String(s.getInputStream().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("220 ");
+            clients.add(s);
+        }
+        assertThat(sessionThreads(before)).hasSize(3); // one platform thread per session
+        relay.close();
+        relay = null;
+        for (Socket s : clients) { // each session is cut: the client sees its end, not a hang
+            int n;
+            try {
+                n = s.getInputStream().read(new byte[4096]);
+                while (n > 0) {
+                    n = s.getInputStream().read(new byte[4096]);
+                }
+            } catch (java.net.SocketException reset) {
+                n = -1;
+            }
+            assertThat(n).isEqualTo(-1);
+        }
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (!sessionThreads(before).isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertThat(sessionThreads(before)).isEmpty();
+    }
+
+    private static List<Thread> sessionThreads(java.util.Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("smtpd-") && !t.getName().equals("smtpd-accept"))
+                .filter(t -> !before.contains(t)).toList();
+    }
+
     /** Opens n connections from 127.0.0.2 (outside mynetworks); the greeted ones go to accepted. Returns how many got 421. */
     private int connectFromOutside(int n, List<Socket> accepted) throws IOException {
         int refused = 0;
