@@ -36,6 +36,8 @@ public final class SmtpClient implements AutoCloseable {
     private DeadlineInput deadlines;
     private long transactionEndNanos = Long.MAX_VALUE;
     private OutputStream out;
+    /** The body copy's buffer, kept for every transaction on this connection. */
+    private byte[] bodyBuffer;
     private final String relay;
     private final long commandTimeoutMillis;
     private final long transactionTimeoutMillis;
@@ -328,7 +330,10 @@ public final class SmtpClient implements AutoCloseable {
      * smtp_line_length_limit). Returns how many line breaks were inserted.
      */
     long writeBody(InputStream body) throws IOException {
-        return new DataWriter(DataReader.MAX_LINE_OCTETS).write(body, out);
+        if (bodyBuffer == null) {
+            bodyBuffer = new byte[DataWriter.BUFFER_BYTES];
+        }
+        return new DataWriter(DataReader.MAX_LINE_OCTETS).write(body, out, bodyBuffer);
     }
 
     /** Says QUIT politely and closes; never throws. */

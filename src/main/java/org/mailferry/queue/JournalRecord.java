@@ -44,9 +44,24 @@ final class JournalRecord {
     private JournalRecord() {
     }
 
-    /** A MESSAGE record: the encoded envelope and the first {@code bodyLength} bytes of {@code body}. */
-    static ByteBuffer message(QueueId id, byte[] envelope, byte[] body, int bodyLength) {
-        return encode(MESSAGE, id, envelope, body, bodyLength);
+    /** Bodies up to this size are copied into their record's buffer: one write; larger ones are written from where they are. */
+    static final int COPIED_BODY_BYTES = 16 * 1024;
+
+    /**
+     * A MESSAGE record: the encoded envelope and the first {@code bodyLength} bytes of {@code body},
+     * in one buffer, or for a body over {@link #COPIED_BODY_BYTES} in two: the header and envelope,
+     * then the body's own array (not copied again: at 100 KiB the copy and the young collections of
+     * its garbage cost more than a second write, issue 19).
+     */
+    static ByteBuffer[] message(QueueId id, byte[] envelope, byte[] body, int bodyLength) {
+        if (bodyLength <= COPIED_BODY_BYTES) {
+            return new ByteBuffer[] {encode(MESSAGE, id, envelope, body, bodyLength)};
+        }
+        ByteBuffer head = ByteBuffer.allocate(HEADER + envelope.length);
+        head.putInt(MAGIC).put(MESSAGE).put(id.value().getBytes(StandardCharsets.US_ASCII))
+                .putInt(envelope.length).putInt(bodyLength);
+        head.putInt((int) crc(head.array(), envelope, body, bodyLength)).put(envelope).flip();
+        return new ByteBuffer[] {head, ByteBuffer.wrap(body, 0, bodyLength)};
     }
 
     /** Where a MESSAGE record's body starts, from the record's start. */
@@ -68,12 +83,17 @@ final class JournalRecord {
         ByteBuffer b = ByteBuffer.allocate(HEADER + env.length + bodyLength);
         b.putInt(MAGIC).put(type).put(id.value().getBytes(StandardCharsets.US_ASCII))
                 .putInt(env.length).putInt(bodyLength);
+        b.putInt((int) crc(b.array(), env, body, bodyLength)).put(env).put(body, 0, bodyLength).flip();
+        return b;
+    }
+
+    /** The CRC32C of a record: its type, id and lengths (from {@code header}), envelope and body. */
+    private static long crc(byte[] header, byte[] env, byte[] body, int bodyLength) {
         CRC32C crc = new CRC32C();
-        crc.update(b.array(), 4, HEADER - 8);
+        crc.update(header, 4, HEADER - 8);
         crc.update(env);
         crc.update(body, 0, bodyLength);
-        b.putInt((int) crc.getValue()).put(env).put(body, 0, bodyLength).flip();
-        return b;
+        return crc.getValue();
     }
 
     /** Where the record that starts at {@code pos} ends (call after {@link #parse} found it valid). */

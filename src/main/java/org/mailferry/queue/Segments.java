@@ -78,7 +78,7 @@ final class Segments {
     }
 
     /** Appends a message's record to the writable segment, counting it live there. */
-    synchronized Written append(ByteBuffer record) throws IOException {
+    synchronized Written append(ByteBuffer... record) throws IOException {
         Segment s = writable();
         long epoch = s.sync.epoch();
         if (s.broken()) { // its sync failed just now (the flag is set before the epoch moves)
@@ -155,12 +155,23 @@ final class Segments {
     }
 
     /** Writes a record at {@code pos}; a failure closes the segment for appends. Call holding the lock. */
+    /** Writes a record, in one or more parts, at {@code pos}. */
     private void write(Segment s, ByteBuffer record, long pos) throws IOException {
-        int length = record.remaining();
+        write(s, new ByteBuffer[] {record}, pos);
+    }
+
+    private void write(Segment s, ByteBuffer[] record, long pos) throws IOException {
+        int length = 0;
+        for (ByteBuffer part : record) {
+            length += part.remaining();
+        }
         boolean interrupted = Thread.interrupted(); // an interrupt would close the shared channel
         try {
-            while (record.hasRemaining()) {
-                s.writer.write(record, pos + record.position());
+            long at = pos;
+            for (ByteBuffer part : record) {
+                while (part.hasRemaining()) {
+                    at += s.writer.write(part, at);
+                }
             }
         } catch (IOException e) {
             s.writeFailedAt = s.writeFailedAt >= 0 ? Math.min(s.writeFailedAt, pos) : pos; // a partial record may stay behind it: the seal keeps it out

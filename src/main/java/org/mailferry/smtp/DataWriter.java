@@ -20,6 +20,9 @@ public final class DataWriter {
     private static final byte[] BREAK = {'\r', '\n', ' '};
     private static final byte[] DOT = {'.'};
 
+    /** How much of the body is read and scanned at a time. */
+    public static final int BUFFER_BYTES = 65536;
+
     private final int maxLineOctets;
 
     /** {@code maxLineOctets} 0 for no limit. */
@@ -29,7 +32,15 @@ public final class DataWriter {
 
     /** Copies {@code body} to {@code out}; returns how many breaks were inserted. */
     public long write(InputStream body, OutputStream out) throws IOException {
-        Copy copy = new Copy(out, new byte[65536], maxLineOctets);
+        return write(body, out, new byte[BUFFER_BYTES]);
+    }
+
+    /**
+     * The same through the caller's {@code buffer} (at least {@link #BUFFER_BYTES}), which a
+     * connection keeps for all its bodies: 64 KiB less garbage per message (issue 19).
+     */
+    public long write(InputStream body, OutputStream out, byte[] buffer) throws IOException {
+        Copy copy = new Copy(out, buffer, maxLineOctets);
         byte[] buf = copy.buf;
         int last = -1;
         int prev = -1;

@@ -97,6 +97,26 @@ class JournalSpoolTest {
     }
 
     @Test
+    void aBodyWrittenFromItsOwnArrayComesBackByteExactAfterARestart() throws IOException {
+        JournalSpool spool = open();
+        byte[] large = message(100_000, 'L'); // over JournalRecord.COPIED_BODY_BYTES: head, then the body's array
+        byte[] edge = message(JournalRecord.COPIED_BODY_BYTES + 1, 'E');
+        byte[] small = message(JournalRecord.COPIED_BODY_BYTES, 'S'); // one buffer
+        QueueId l = store(spool, large);
+        QueueId e = store(spool, edge);
+        QueueId s = store(spool, small);
+        assertThat(files("queue")).as("all three in the journal").isEmpty();
+        spool.close();
+
+        JournalSpool reopened = open();
+        assertThat(queued(reopened)).as("each record's CRC checked by the scan").containsExactlyInAnyOrder(l, e, s);
+        assertThat(body(reopened, l)).isEqualTo(large);
+        assertThat(body(reopened, e)).isEqualTo(edge);
+        assertThat(body(reopened, s)).isEqualTo(small);
+        assertThat(new String(reopened.headers(l), StandardCharsets.US_ASCII)).contains("Message-ID: <L@example.org>");
+    }
+
+    @Test
     void deliveredDeferredAndDeletedMessagesLeaveTheJournalForGood() throws IOException {
         JournalSpool spool = open();
         QueueId delivered = store(spool, message(300, 'd'));
