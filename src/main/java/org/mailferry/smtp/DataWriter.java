@@ -50,12 +50,17 @@ public final class DataWriter {
             int i = 0;
             while (i < n) {
                 if (copy.lineOctets == 0) { // a line's start (or only CRs so far): the dot rule
-                    copy.bytes(i, i + 1);
+                    byte c = buf[i];
+                    if (c != '.' && c != '\r' && c != '\n') { // what bytes() does with it, without the call
+                        copy.lineOctets = 1;
+                    } else {
+                        copy.bytes(i, i + 1);
+                    }
                     i++;
                     continue;
                 }
                 int lf = i;
-                while (lf + 8 <= n && !Words.lf(buf, lf)) {
+                while (lf + 8 <= n && Words.lf(buf, lf) == 0) {
                     lf += 8;
                 }
                 while (lf < n && buf[lf] != '\n') {

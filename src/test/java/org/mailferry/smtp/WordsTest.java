@@ -18,12 +18,12 @@ class WordsTest {
                     b[1 + at] = (byte) v;
                     assertThat(Words.special(b, 1)).as("byte %d at %d among %d", v, at, filler)
                             .isEqualTo(v < 14 || v > 127);
-                    assertThat(Words.lf(b, 1)).as("byte %d at %d among %d", v, at, filler).isEqualTo(v == '\n');
+                    assertThat(Words.lf(b, 1) != 0).as("byte %d at %d among %d", v, at, filler).isEqualTo(v == '\n');
                 }
             }
         }
         byte[] crlfs = "\r\n\r\n\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertThat(Words.special(crlfs, 0)).isTrue();
-        assertThat(Words.lf(crlfs, 0)).isTrue();
+        assertThat(Words.lf(crlfs, 0)).isNotZero();
     }
 }
