@@ -155,11 +155,11 @@ final class Segments {
     }
 
     /** Writes a record at {@code pos}; a failure closes the segment for appends. Call holding the lock. */
-    /** Writes a record, in one or more parts, at {@code pos}. */
     private void write(Segment s, ByteBuffer record, long pos) throws IOException {
         write(s, new ByteBuffer[] {record}, pos);
     }
 
+    /** The same for a record in parts (a large message's header and envelope, then its body), written in order. */
     private void write(Segment s, ByteBuffer[] record, long pos) throws IOException {
         int length = 0;
         for (ByteBuffer part : record) {
