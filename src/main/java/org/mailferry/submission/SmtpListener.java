@@ -130,8 +130,12 @@ public final class SmtpListener implements AutoCloseable {
             }
             open.add(s);
             try {
+                // the greeting from here, while a session thread wakes for the client's first
+                // command: a fresh connection's send buffer is empty, so the write does not block
+                s.setTcpNoDelay(true);
+                s.getOutputStream().write(Replies.greeting(current.hostname()).wire());
                 sessions.execute(() -> serve(s, current));
-            } catch (RejectedExecutionException e) { // closing
+            } catch (IOException | RejectedExecutionException e) { // the client left already, or closing
                 open.remove(s);
                 slots.release();
                 uncountClient(current, s.getInetAddress());
@@ -215,11 +219,10 @@ public final class SmtpListener implements AutoCloseable {
         String client = s.getInetAddress().getHostAddress();
         try (s) {
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
-            s.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 8192);
             SmtpSession session = new SmtpSession(settings, spool, queued, new SmtpInput(s.getInputStream()), out,
-                    s.getInetAddress()).limitAuthFailures(authFailures).checkPasswordsOn(passwordChecks)
-                    .reportRefusals(refusals);
+                    s.getInetAddress()).greetingSent().limitAuthFailures(authFailures)
+                    .checkPasswordsOn(passwordChecks).reportRefusals(refusals);
             if (settings.tls() != null) {
                 session.offerStartTls(() -> {
                     SSLSocket tls = (SSLSocket) settings.tls().getSocketFactory().createSocket(s, null, s.getPort(),

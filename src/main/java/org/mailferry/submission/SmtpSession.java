@@ -46,6 +46,7 @@ public final class SmtpSession {
     private final AuthStep auth;
 
     private State state = State.GREETED;
+    private boolean greetingSent;
     private int errors;
     /** System.nanoTime() since when the session has waited for a command; 0 while it works (the listener's eviction). */
     private volatile long idleSinceNanos;
@@ -88,6 +89,12 @@ public final class SmtpSession {
         return this;
     }
 
+    /** The listener wrote the greeting as it accepted the connection: the session starts at the first command. */
+    public SmtpSession greetingSent() {
+        this.greetingSent = true;
+        return this;
+    }
+
     /** Logs and counts refusals in the listener's shared {@link Refusals} (its metrics). */
     public SmtpSession reportRefusals(Refusals shared) {
         this.refusals = shared;
@@ -96,8 +103,10 @@ public final class SmtpSession {
 
     /** Runs the conversation until QUIT, end of stream, timeout or too many errors. */
     public void run() throws IOException {
-        reply(Replies.greeting(settings.hostname()));
-        flush();
+        if (!greetingSent) {
+            reply(Replies.greeting(settings.hostname()));
+            flush();
+        }
         while (true) {
             Reply r;
             try {
