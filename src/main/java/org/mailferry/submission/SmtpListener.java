@@ -136,6 +136,10 @@ public final class SmtpListener implements AutoCloseable {
                 s.getOutputStream().write(Replies.greeting(current.hostname()).wire());
                 sessions.execute(() -> serve(s, current));
             } catch (IOException | RejectedExecutionException e) { // the client left already, or closing
+                if (e instanceof IOException) {
+                    log.info("connection from [{}] ended before the greeting: {}",
+                            s.getInetAddress().getHostAddress(), e.toString());
+                }
                 open.remove(s);
                 slots.release();
                 uncountClient(current, s.getInetAddress());
