@@ -57,10 +57,9 @@ final class JournalRecord {
         if (bodyLength <= COPIED_BODY_BYTES) {
             return new ByteBuffer[] {encode(MESSAGE, id, envelope, body, bodyLength)};
         }
-        ByteBuffer head = ByteBuffer.allocate(HEADER + envelope.length);
-        head.putInt(MAGIC).put(MESSAGE).put(id.value().getBytes(StandardCharsets.US_ASCII))
-                .putInt(envelope.length).putInt(bodyLength);
-        head.putInt((int) crc(head.array(), envelope, body, bodyLength)).put(envelope).flip();
+        ByteBuffer head = header(ByteBuffer.allocate(HEADER + envelope.length), MESSAGE, id, envelope, body,
+                bodyLength);
+        head.flip();
         return new ByteBuffer[] {head, ByteBuffer.wrap(body, 0, bodyLength)};
     }
 
@@ -80,20 +79,23 @@ final class JournalRecord {
     }
 
     private static ByteBuffer encode(byte type, QueueId id, byte[] env, byte[] body, int bodyLength) {
-        ByteBuffer b = ByteBuffer.allocate(HEADER + env.length + bodyLength);
-        b.putInt(MAGIC).put(type).put(id.value().getBytes(StandardCharsets.US_ASCII))
-                .putInt(env.length).putInt(bodyLength);
-        b.putInt((int) crc(b.array(), env, body, bodyLength)).put(env).put(body, 0, bodyLength).flip();
+        ByteBuffer b = header(ByteBuffer.allocate(HEADER + env.length + bodyLength), type, id, env, body, bodyLength);
+        b.put(body, 0, bodyLength).flip();
         return b;
     }
 
-    /** The CRC32C of a record: its type, id and lengths (from {@code header}), envelope and body. */
-    private static long crc(byte[] header, byte[] env, byte[] body, int bodyLength) {
+    /**
+     * Puts a record's header (with the CRC32C of its type, id, lengths, envelope and body) and its
+     * envelope at the start of {@code b}, a heap buffer; the body is the caller's to add or not.
+     */
+    private static ByteBuffer header(ByteBuffer b, byte type, QueueId id, byte[] env, byte[] body, int bodyLength) {
+        b.putInt(MAGIC).put(type).put(id.value().getBytes(StandardCharsets.US_ASCII))
+                .putInt(env.length).putInt(bodyLength);
         CRC32C crc = new CRC32C();
-        crc.update(header, 4, HEADER - 8);
+        crc.update(b.array(), 4, HEADER - 8);
         crc.update(env);
         crc.update(body, 0, bodyLength);
-        return crc.getValue();
+        return b.putInt((int) crc.getValue()).put(env);
     }
 
     /** Where the record that starts at {@code pos} ends (call after {@link #parse} found it valid). */

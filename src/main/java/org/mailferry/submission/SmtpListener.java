@@ -135,15 +135,12 @@ public final class SmtpListener implements AutoCloseable {
                 s.setTcpNoDelay(true);
                 s.getOutputStream().write(Replies.greeting(current.hostname()).wire());
                 sessions.execute(() -> serve(s, current));
-            } catch (IOException | RejectedExecutionException e) { // the client left already, or closing
-                if (e instanceof IOException) {
-                    log.info("connection from [{}] ended before the greeting: {}",
-                            s.getInetAddress().getHostAddress(), e.toString());
-                }
-                open.remove(s);
-                slots.release();
-                uncountClient(current, s.getInetAddress());
-                closeQuietly(s);
+            } catch (IOException e) { // the client left already
+                log.info("connection from [{}] ended before the greeting: {}", s.getInetAddress().getHostAddress(),
+                        e.toString());
+                dropUnserved(s, current);
+            } catch (RejectedExecutionException e) { // closing
+                dropUnserved(s, current);
             }
         }
     }
@@ -283,6 +280,14 @@ public final class SmtpListener implements AutoCloseable {
             closeQuietly(s);
         }
         sessions.shutdown(); // each session ends on its closed socket; idle threads go now
+    }
+
+    /** Gives back what an accepted connection held when no session will serve it, and closes it. */
+    private void dropUnserved(Socket s, SessionSettings settings) {
+        open.remove(s);
+        slots.release();
+        uncountClient(settings, s.getInetAddress());
+        closeQuietly(s);
     }
 
     private static void closeQuietly(Socket s) {
