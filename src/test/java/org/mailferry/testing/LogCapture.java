@@ -17,15 +17,17 @@ public final class LogCapture implements AutoCloseable {
         logger.addAppender(appender);
     }
 
+    // ListAppender adds under AppenderBase.doAppend, a synchronized method: the lock is the appender
+    // itself, not its list (locking the list let a session's log line land mid-copy)
     public List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) {
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
 
     /** The captured events themselves, to render them through a real layout. */
     public List<ILoggingEvent> events() {
-        synchronized (appender.list) {
+        synchronized (appender) {
             return List.copyOf(appender.list);
         }
     }
